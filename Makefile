@@ -1,0 +1,63 @@
+# Todoku: `make run` serves the demo, `make test` runs every check. Both install what they need.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+FLASK := $(BIN)/flask --app app
+CATALOGS := tracking/translations
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test install translations extract lint fmt migrate demo worker bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile -q -d $(CATALOGS)
+
+# Re-extract strings and merge them into the catalogues (then translate the new ja entries).
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo
+
+run: demo
+	@echo
+	@echo "Todoku is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo "  Japanese tea shop:   http://127.0.0.1:$(PORT)/sakura-tea/   (ST-1001 + hanako@example.com or 150-0001)"
+	@echo "  Outdoor-gear shop:   http://127.0.0.1:$(PORT)/northpeak/    (NP-2001 + alex@example.com or 97205)"
+	@echo "  Health check:        http://127.0.0.1:$(PORT)/healthz"
+	@echo
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - app:app
+
+worker: migrate
+	$(FLASK) worker
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,50 @@
+"""What every adapter provides. Subclasses keep HTTP in ``fetch`` and parsing pure in ``parse``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .model import TrackingResult
+
+USER_AGENT = "Todoku/0.1 (+https://github.com/todoku/todoku; order tracking portal)"
+# Seconds: (connect, read). Every outbound call uses an explicit timeout.
+TIMEOUT = (5, 15)
+
+
+class Adapter:
+    code: str = ""
+    #: The carrier's name as customers know it, per locale (``en`` is the fallback).
+    names: dict[str, str] = {}
+    #: How many numbers one ``fetch`` call may carry.
+    batch_size: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.names.get("en", self.code)
+
+    def display_name(self, locale: str) -> str:
+        return self.names.get(locale) or self.name
+
+    def validate(self, number: str) -> bool:
+        raise NotImplementedError
+
+    def tracking_url(self, number: str) -> str:
+        """The carrier's public page for humans."""
+        raise NotImplementedError
+
+    def redelivery_url(self, number: str) -> str | None:
+        """Where a customer books a redelivery (再配達), when the carrier has such a page."""
+        return None
+
+    def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
+        """Do the HTTP: return the raw body per number. ``context`` carries optional hints
+        (e.g. ``shipped_at``) that adapters may ignore."""
+        raise NotImplementedError
+
+    def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
+        """Pure: bytes in, result out; raises ``NotFound`` or ``ParseFailed``."""
+        raise NotImplementedError
+
+    def track(self, number: str, **context) -> TrackingResult:
+        body = self.fetch([number], **context)[number]
+        return self.parse(body, number)

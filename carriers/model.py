@@ -1,0 +1,50 @@
+"""Plain value objects returned by every adapter's pure ``parse``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .status import Status
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWindow:
+    """An estimated delivery window; ``start``/``end`` are dates or aware datetimes."""
+
+    start: date | datetime
+    end: date | datetime
+
+    def __post_init__(self):
+        if _as_date(self.end) < _as_date(self.start):
+            raise ValueError("delivery window ends before it starts")
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    occurred_at: datetime
+    status: Status
+    description: str
+    location: str = ""
+    raw_code: str = ""
+    sub_status: str = ""
+
+    def __post_init__(self):
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("TrackingEvent.occurred_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingResult:
+    carrier: str
+    tracking_number: str
+    status: Status
+    events: list[TrackingEvent] = field(default_factory=list)  # newest first
+    estimated_delivery: DeliveryWindow | None = None
+    delivered_at: datetime | None = None
+    raw_status: str = ""
+    sub_status: str = ""

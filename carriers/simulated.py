@@ -1,0 +1,196 @@
+"""An offline carrier for the demo and tests: realistic journeys without any network.
+
+The journey is chosen by the number (``scenario_for``) and laid out from the shipment's
+``shipped_at`` (passed by the caller as context; a default age otherwise). ``fetch`` reveals the
+steps whose time has come, so a journey progresses with the real clock; ``parse`` is pure.
+Japanese-looking numbers (12 digits, or S10 ending in JP) get Japanese texts and places.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from .base import Adapter
+from .errors import NotFound, ParseFailed
+from .model import DeliveryWindow, TrackingEvent, TrackingResult
+from .status import Status
+
+# raw code -> (status, sub_status). Read at a glance; the contract test checks every code.
+MAPPING: dict[str, tuple[Status, str]] = {
+    "LABEL": (Status.INFO_RECEIVED, ""),
+    "PICKUP": (Status.IN_TRANSIT, "picked_up"),
+    "DEPART": (Status.IN_TRANSIT, "departed"),
+    "ARRIVE": (Status.IN_TRANSIT, "arrived_hub"),
+    "DEPOT": (Status.IN_TRANSIT, "arrived_delivery_office"),
+    "OUT": (Status.OUT_FOR_DELIVERY, ""),
+    "DELIVERED": (Status.DELIVERED, ""),
+    "DELIVERED_BOX": (Status.DELIVERED, "delivery_box"),
+    "ATTEMPT": (Status.ATTEMPT_FAILED, ""),
+    "HELD": (Status.AVAILABLE_FOR_PICKUP, ""),
+    "DELAY": (Status.DELAYED, ""),
+    "ISSUE": (Status.EXCEPTION, ""),
+    "RTS": (Status.RETURNING_TO_SENDER, ""),
+    "RETURNED": (Status.RETURNED_TO_SENDER, ""),
+}
+
+# (raw code, Japanese carrier text, English carrier text)
+_TEXT = {
+    "LABEL": ("出荷指示", "Shipping label created"),
+    "PICKUP": ("荷物受付", "Picked up"),
+    "DEPART": ("発送", "Departed facility"),
+    "ARRIVE": ("作業店通過", "Arrived at sort facility"),
+    "DEPOT": ("配達店到着", "Arrived at delivery station"),
+    "OUT": ("配達中", "Out for delivery"),
+    "DELIVERED": ("配達完了", "Delivered"),
+    "DELIVERED_BOX": ("配達完了（宅配ボックス）", "Delivered to parcel locker"),
+    "ATTEMPT": ("持戻（ご不在）", "Delivery attempted: no one available"),
+    "HELD": ("ご来店予定（保管中）", "Held at pickup point"),
+    "DELAY": ("輸送遅延", "Delayed: weather"),
+    "ISSUE": ("調査中", "Address problem: carrier investigating"),
+    "RTS": ("返品", "Returning to sender"),
+    "RETURNED": ("差出人に返送済み", "Returned to sender"),
+}
+
+_PLACES_JP = ["静岡ベース", "羽田クロノゲート", "東京ベース", "渋谷神南センター"]
+_PLACES_INTL = ["Portland, OR", "Louisville, KY", "Chicago, IL", "Denver, CO"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    steps: tuple[tuple[float, str], ...]  # (hours after shipped_at, raw code)
+    edd_days: tuple[int, int] = (1, 2)  # carrier promise, days after shipping (JP scale)
+
+
+_BASE = ((-6, "LABEL"), (0, "PICKUP"), (3, "DEPART"), (14, "ARRIVE"), (20, "DEPOT"))
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("delivered", (*_BASE, (26, "OUT"), (30, "DELIVERED"))),
+    Scenario("out_for_delivery", (*_BASE, (26, "OUT"))),
+    Scenario("in_transit", _BASE[:4], edd_days=(2, 3)),
+    Scenario("info_received", _BASE[:1]),
+    Scenario("attempt_failed", (*_BASE, (26, "OUT"), (29, "ATTEMPT"))),
+    Scenario("available_for_pickup", (*_BASE, (26, "OUT"), (29, "ATTEMPT"), (33, "HELD"))),
+    Scenario("exception", (*_BASE[:4], (22, "ISSUE")), edd_days=(2, 3)),
+    Scenario("delayed", (*_BASE[:4], (20, "DELAY")), edd_days=(3, 4)),
+    Scenario(
+        "returned",
+        (*_BASE, (26, "OUT"), (29, "ATTEMPT"), (80, "RTS"), (100, "RETURNED")),
+    ),
+    Scenario("delivered_box", (*_BASE, (26, "OUT"), (30, "DELIVERED_BOX"))),
+    Scenario("pending", ()),
+)
+SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def scenario_for(number: str) -> Scenario:
+    """Deterministic: the same number always plays the same journey."""
+    return SCENARIOS[zlib.crc32(number.encode()) % len(SCENARIOS)]
+
+
+def is_japanese(number: str) -> bool:
+    return (number.isdigit() and len(number) in (11, 12)) or number.endswith("JP")
+
+
+class SimulatedAdapter(Adapter):
+    code = "simulated"
+    names = {"en": "Simulated carrier", "ja": "シミュレーション配送"}
+    batch_size = 100
+    accepts_any = True
+    #: Journeys outside Japan take longer.
+    intl_scale = 2.5
+
+    def validate(self, number: str) -> bool:
+        return bool(number) and number.isalnum()
+
+    def tracking_url(self, number: str) -> str:
+        return f"https://carrier.invalid/track/{number}"
+
+    def fetch(
+        self,
+        numbers: Iterable[str],
+        *,
+        shipped_at: dict[str, datetime] | None = None,
+        now: datetime | None = None,
+        **context,
+    ) -> dict[str, bytes]:
+        now = now or datetime.now(UTC)
+        return {
+            n: json.dumps(self.journey(n, (shipped_at or {}).get(n), now)).encode() for n in numbers
+        }
+
+    def journey(self, number: str, shipped_at: datetime | None, now: datetime) -> dict:
+        scenario = scenario_for(number)
+        if not scenario.steps:
+            return {"number": number, "found": False}
+        jp = is_japanese(number)
+        scale = 1.0 if jp else self.intl_scale
+        start = shipped_at or now - timedelta(hours=36 * scale)
+        places = _PLACES_JP if jp else _PLACES_INTL
+        events = []
+        for i, (hours, code) in enumerate(scenario.steps):
+            at = start + timedelta(hours=hours * scale)
+            if at > now:
+                break
+            text_ja, text_en = _TEXT[code]
+            events.append(
+                {
+                    "at": at.isoformat(),
+                    "code": code,
+                    "text": text_ja if jp else text_en,
+                    "location": places[min(max(i - 1, 0), len(places) - 1)],
+                }
+            )
+        lo, hi = (round(d * scale) for d in scenario.edd_days)
+        shipped_day = start.date()
+        return {
+            "number": number,
+            "found": True,
+            "events": events,
+            "edd": [
+                (shipped_day + timedelta(days=lo)).isoformat(),
+                (shipped_day + timedelta(days=hi)).isoformat(),
+            ],
+        }
+
+    def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
+        try:
+            data = json.loads(body)
+            if not data.get("found"):
+                raise NotFound(tracking_number)
+            events = []
+            for raw in reversed(data["events"]):
+                status, sub = MAPPING.get(raw["code"], (Status.UNKNOWN, ""))
+                events.append(
+                    TrackingEvent(
+                        occurred_at=datetime.fromisoformat(raw["at"]),
+                        status=status,
+                        sub_status=sub,
+                        description=raw["text"],
+                        location=raw.get("location", ""),
+                        raw_code=raw["code"],
+                    )
+                )
+            edd = data.get("edd")
+            window = DeliveryWindow(date.fromisoformat(edd[0]), date.fromisoformat(edd[1]))
+        except NotFound:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise ParseFailed(f"simulated body unreadable: {exc}") from exc
+        latest = events[0] if events else None
+        status = latest.status if latest else Status.INFO_RECEIVED
+        delivered_at = latest.occurred_at if latest and status is Status.DELIVERED else None
+        return TrackingResult(
+            carrier=self.code,
+            tracking_number=tracking_number,
+            status=status,
+            sub_status=latest.sub_status if latest else "",
+            events=events,
+            estimated_delivery=None if delivered_at else window,
+            delivered_at=delivered_at,
+            raw_status=latest.description if latest else "",
+        )

@@ -1,0 +1,29 @@
+"""Fill a catalogue from a Python dict of translations: ``python tools/fill_po.py ja FILE.py``.
+
+FILE.py defines ``JA = {msgid: msgstr}``. Entries already translated are kept unless the dict
+names them. Used by developers when adding strings; tests check the catalogues are complete.
+"""
+
+import runpy
+import sys
+
+from babel.messages.pofile import read_po, write_po
+
+locale, source = sys.argv[1], sys.argv[2]
+table = runpy.run_path(source)[locale.upper()]
+path = f"tracking/translations/{locale}/LC_MESSAGES/messages.po"
+with open(path, "rb") as fh:
+    catalog = read_po(fh, locale=locale)
+missing = []
+for message in catalog:
+    if not message.id:
+        continue
+    key = message.id if isinstance(message.id, str) else message.id[0]
+    if key in table:
+        message.string = table[key]
+    elif not message.string:
+        missing.append(key)
+with open(path, "wb") as fh:
+    write_po(fh, catalog, width=100, omit_header=False)
+for key in missing:
+    print("untranslated:", key)

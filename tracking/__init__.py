@@ -1,0 +1,1 @@
+"""Todoku: the application (models, services, blueprints)."""

@@ -1,0 +1,51 @@
+"""Configuration: defaults → environment → the test mapping (later wins)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load_config(instance_path: str, test_config: dict | None = None) -> dict:
+    env = os.environ
+    instance = Path(instance_path)
+    cfg: dict = {
+        "TODOKU_ENV": env.get("TODOKU_ENV", "development"),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'todoku.sqlite3'}",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "BRANDS_DIR": env.get("BRANDS_DIR") or str(ROOT / "brands"),
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "tracking" / "translations"),
+        "LOOKUP_RATE_LIMIT": env.get("LOOKUP_RATE_LIMIT", "10 per minute;60 per hour"),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+    if test_config:
+        cfg.update(test_config)
+    production = cfg["TODOKU_ENV"] == "production"
+    cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
+    if not cfg["SECRET_KEY"]:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when TODOKU_ENV=production")
+        cfg["SECRET_KEY"] = _dev_secret(instance)
+    return cfg
+
+
+def _dev_secret(instance: Path) -> str:
+    """A development key kept under instance/ so links survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,53 @@
+"""One engine per process, one ``sqlmodel.Session`` per request (Flask's own SQLAlchemy
+pattern). Engines are created lazily so gunicorn workers never share a pool across fork."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            # WAL lets the worker write while web requests read.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    app = app or current_app._get_current_object()
+    engine = app.extensions.get("todoku_engine")
+    if engine is None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["todoku_engine"] = engine
+    return engine
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc=None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_session)

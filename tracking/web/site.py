@@ -1,0 +1,52 @@
+"""Site-wide routes: health check, the landing page, brand assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+)
+from sqlalchemy import text
+
+from ..db import get_session
+from . import brands, load_brand
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        get_session().exec(text("SELECT 1"))
+    except Exception as exc:  # any DB failure means "not healthy"; say which, not how
+        current_app.logger.error("health check: database unreachable: %s", exc)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/")
+def index():
+    host = request.host.lower()
+    for brand in brands().values():
+        if host in brand.hostnames:
+            from .portal import lookup_form  # a brand's own hostname serves its lookup page
+
+            return lookup_form(brand.slug)
+    listed = [] if current_app.config["TODOKU_ENV"] == "production" else list(brands().values())
+    return render_template("site/index.html", brands=listed)
+
+
+@bp.get("/<brand>/logo")
+def logo(brand: str):
+    b = load_brand(brand)
+    if not b.theme.logo:
+        abort(404)
+    assets = Path(current_app.config["BRANDS_DIR"]) / "assets"
+    return send_from_directory(assets, b.theme.logo, max_age=86400)
