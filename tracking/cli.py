@@ -8,7 +8,7 @@ import time
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import demo, migrate
 from .db import get_session
@@ -46,6 +46,7 @@ def base_url() -> str:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo shops' orders (idempotent) and print one tracking link per order."""
     orders = demo.load(get_session())
@@ -61,6 +62,7 @@ def demo_command() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:

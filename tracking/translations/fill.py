@@ -1,4 +1,4 @@
-"""Fill a catalogue from a Python dict of translations: ``python tools/fill_po.py ja FILE.py``.
+"""Fill a catalogue from a Python dict of translations: ``python tracking/translations/fill.py ja FILE.py``.
 
 FILE.py defines ``JA = {msgid: msgstr}``. Entries already translated are kept unless the dict
 names them. Used by developers when adding strings; tests check the catalogues are complete.

@@ -1,0 +1,141 @@
+"""Shared fixtures (flaskr-style): an app per test on a freshly migrated database.
+
+Database-facing tests take the ``app``/``client``/``session`` fixtures and run on SQLite, and
+again on PostgreSQL when TODOKU_TEST_DATABASE_URL is set (``.ci/run`` sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TODOKU_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+def pytest_configure(config):
+    # `pytest` alone must work: compile the catalogues if `make` has not.
+    catalogs = ROOT / "tracking" / "translations"
+    for po in catalogs.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "babel.messages.frontend",
+                    "compile",
+                    "-q",
+                    "-d",
+                    str(catalogs),
+                ],
+                check=True,
+            )
+            break
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    from tracking import migrate
+
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated():
+    from tracking import migrate
+    from tracking.db import make_engine
+
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(PG_URL)
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    import tracking.models  # noqa: F401
+    from tracking.db import make_engine
+
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "todoku.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_migrated")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from app import create_app
+
+    app = create_app(app_config)
+    yield app
+    engine = app.extensions.get("todoku_engine")
+    if engine is not None:
+        engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    from tracking.db import get_engine
+
+    with Session(get_engine(app), expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def demo(app, session):
+    """The demo orders, loaded through the real loader."""
+    from tracking import demo as demo_module
+
+    return {o.number: o for o in demo_module.load(session)}
+
+
+@pytest.fixture
+def token_for(app):
+    from tracking.security import order_token
+
+    def make(order) -> str:
+        with app.app_context():
+            return order_token(order.brand, order.public_id)
+
+    return make
