@@ -73,7 +73,7 @@ def test_every_string_is_translated_to_japanese(tmp_path):
             "babel.messages.frontend",
             "extract",
             "-F",
-            "babel.cfg",
+            "tracking/translations/babel.cfg",
             "-k",
             "_l",
             "-k",
