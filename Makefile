@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d $(CATALOGS)
+	@$(BIN)/pybabel compile -d $(CATALOGS) >/dev/null
 
 # Re-extract strings and merge them into the catalogues (then translate the new ja entries).
 extract: $(STAMP)
