@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     ValidationError,
@@ -24,6 +22,9 @@ from pydantic import (
 )
 
 import carriers
+
+from .brand_base import Localized, Strict
+from .brand_sections import PageConfig, ReturnPolicy, ShippingConfig
 
 SUPPORTED_LOCALES = ("ja", "en")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -56,19 +57,6 @@ def _luminance(colour: str) -> float:
 def contrast(a: str, b: str) -> float:
     hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
-
-
-class Strict(BaseModel):
-    # Unknown keys are typos until proven otherwise.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Localized(Strict):
-    ja: str | None = None
-    en: str | None = None
-
-    def get(self, locale: str, fallback: str) -> str:
-        return getattr(self, locale, None) or getattr(self, fallback, None) or ""
 
 
 class Theme(Strict):
@@ -122,6 +110,10 @@ class Brand(Strict):
     support: Support
     hostnames: list[str] = Field(default_factory=list)
     carriers: dict[str, CarrierRoute] = Field(default_factory=dict)
+    # Feature sections: each is defined in its own module (see brand_sections.py).
+    page: PageConfig = PageConfig()
+    shipping: ShippingConfig = ShippingConfig()
+    returns: ReturnPolicy = ReturnPolicy()
 
     @field_validator("slug")
     @classmethod

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import demo, migrate
+from . import demo, mail, migrate
 from .db import get_session
 from .security import order_token
 
@@ -66,9 +66,11 @@ def demo_command() -> None:
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:
-    """The background worker. Carrier polling arrives with the sync issue."""
+    """The background worker: delivers queued mail. Carrier polling arrives with the sync work."""
+    cfg = current_app.config
     while True:
-        log.info("worker: nothing to do yet (carrier sync is not built)")
+        sent = mail.deliver_pending(get_session(), cfg["SMTP_URL"], cfg["MAIL_FROM"])
+        log.info("worker: %d mail sent; carrier sync not built yet", sent)
         if once:
             return
         time.sleep(interval)

@@ -29,6 +29,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Todoku <no-reply@localhost>"),
     }
     if test_config:
         cfg.update(test_config)

@@ -1,0 +1,134 @@
+"""Real-browser tests: the app served on a loopback port, Debian's Chromium driven by Playwright.
+
+Skipped when /usr/bin/chromium is missing (``.ci/run`` installs it). Screenshots go to
+``tests/screenshots/`` (git-ignored) for review.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("TODOKU_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, sqlite_template):
+    """A migrated SQLite copy with the demo loaded, served by a thread on a free port."""
+    from sqlmodel import Session
+
+    from app import create_app
+    from tracking import demo
+    from tracking.db import get_engine
+
+    db = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    shutil.copy(sqlite_template, db)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db}",
+            "SECRET_KEY": "browser-test-key",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOOKUP_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as s:
+        orders = {o.number: o for o in demo.load(s)}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.config["DEMO_ORDERS"] = orders
+    yield app
+    server.shutdown()
+    get_engine(app).dispose()
+
+
+@pytest.fixture(scope="module")
+def live_url(live_app) -> str:
+    return live_app.config["LIVE_URL"]
+
+
+@pytest.fixture(scope="module")
+def order_url(live_app, live_url):
+    """``order_url("ST-1001")`` → the signed tracking-page URL of a demo order."""
+    from tracking.security import order_token
+
+    def make(number: str) -> str:
+        order = live_app.config["DEMO_ORDERS"][number]
+        with live_app.app_context():
+            return f"{live_url}/{order.brand}/o/{order_token(order.brand, order.public_id)}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=[390, 1280], ids=["phone", "desktop"])
+def viewport_width(request) -> int:
+    return request.param
+
+
+@pytest.fixture
+def page(browser, live_url, viewport_width):
+    """A fresh context per test; every request to a host other than ours fails the test."""
+    context = browser.new_context(
+        viewport={"width": viewport_width, "height": 900 if viewport_width > 500 else 844},
+        locale="ja-JP",
+    )
+    foreign: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(live_url) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not foreign, f"requests to other hosts: {foreign}"
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
