@@ -39,8 +39,11 @@ run: demo
 	@echo "  Japanese tea shop:   http://127.0.0.1:$(PORT)/sakura-tea/   (ST-1001 + hanako@example.com or 150-0001)"
 	@echo "  Outdoor-gear shop:   http://127.0.0.1:$(PORT)/northpeak/    (NP-2001 + alex@example.com or 97205)"
 	@echo "  Health check:        http://127.0.0.1:$(PORT)/healthz"
+	@echo "  The worker polls the (simulated) carriers every minute; its log: instance/worker.log"
 	@echo
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - app:app
+	@$(FLASK) worker --interval 60 >instance/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - app:app
 
 worker: migrate
 	$(FLASK) worker

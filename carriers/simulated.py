@@ -71,7 +71,8 @@ _BASE = ((-6, "LABEL"), (0, "PICKUP"), (3, "DEPART"), (14, "ARRIVE"), (20, "DEPO
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("delivered", (*_BASE, (26, "OUT"), (30, "DELIVERED"))),
     Scenario("out_for_delivery", (*_BASE, (26, "OUT"))),
-    Scenario("in_transit", _BASE[:4], edd_days=(2, 3)),
+    # Keeps moving: in transit for a day or so, then out for delivery and delivered.
+    Scenario("in_transit", (*_BASE, (40, "OUT"), (44, "DELIVERED")), edd_days=(2, 3)),
     Scenario("info_received", _BASE[:1]),
     Scenario("attempt_failed", (*_BASE, (26, "OUT"), (29, "ATTEMPT"))),
     Scenario("available_for_pickup", (*_BASE, (26, "OUT"), (29, "ATTEMPT"), (33, "HELD"))),

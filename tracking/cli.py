@@ -9,9 +9,10 @@ import time
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlmodel import Session
 
-from . import demo, mail, migrate
-from .db import get_session
+from . import demo, mail, migrate, sync
+from .db import get_engine, get_session
 from .security import order_token
 
 log = logging.getLogger("todoku.worker")
@@ -66,11 +67,26 @@ def demo_command() -> None:
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:
-    """The background worker: delivers queued mail. Carrier polling arrives with the sync work."""
+    """The background worker: polls carriers for due shipments and delivers queued mail."""
     cfg = current_app.config
+    brands = current_app.extensions["todoku_brands"]
     while True:
-        sent = mail.deliver_pending(get_session(), cfg["SMTP_URL"], cfg["MAIL_FROM"])
-        log.info("worker: %d mail sent; carrier sync not built yet", sent)
+        try:
+            with Session(get_engine(), expire_on_commit=False) as session:
+                report = sync.run_round(session, brands)
+                sent = mail.deliver_pending(session, cfg["SMTP_URL"], cfg["MAIL_FROM"])
+        except Exception:  # a bad round must not kill the worker; the next one retries
+            log.exception("worker: round failed")
+        else:
+            log.info(
+                "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; %d mail sent",
+                report.checked,
+                report.updated,
+                report.new_events,
+                report.failed,
+                report.skipped,
+                sent,
+            )
         if once:
             return
         time.sleep(interval)

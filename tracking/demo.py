@@ -16,7 +16,7 @@ import carriers
 from carriers.numbers import mod7_complete, ups_check_digit
 from carriers.simulated import SCENARIO_BY_NAME, scenario_for
 
-from . import normalize
+from . import normalize, sync
 from .models import Order, OrderItem, Shipment, ShipmentItem
 from .orders import apply_result
 from .timeutil import utcnow
@@ -268,6 +268,8 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
                 apply_result(session, shipment, sim.parse(body, shipment.tracking_number))
             except carriers.NotFound:
                 shipment.last_checked_at = now  # carrier has no data yet: stays "pending"
+            # The worker picks it up from here, like any shop's shipment.
+            shipment.next_check_at = sync.next_check(shipment.status, now)
         loaded.append(order)
     session.commit()
     return loaded
