@@ -1,0 +1,425 @@
+"""Helpers shared by the Japanese scrapers: decoding, a tiny DOM, year inference, status tables.
+
+Everything here is pure (standard library only) so every JP ``parse`` stays pure too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+from .errors import NotFound, ParseFailed
+from .model import DeliveryWindow, TrackingEvent, TrackingResult
+from .status import Status
+
+JST = ZoneInfo("Asia/Tokyo")
+log = logging.getLogger("carriers.jp")
+
+
+def now_jst() -> datetime:
+    """The clock used for year inference; tests monkeypatch this one function."""
+    return datetime.now(JST)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def nfkc(text: str) -> str:
+    """NFKC folds full-width parentheses/digits/spaces so （ご不在） and (ご不在) match the same row;
+    whitespace is collapsed because pages wrap cells over several lines."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset a page declares in its first 2 KB, when it is one Python knows."""
+    m = _META_CHARSET.search(body[:2048])
+    if not m:
+        return None
+    name = m[1].decode("ascii").lower()
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
+def decode(body: bytes, encoding: str, carrier: str) -> str:
+    """Strictly decode a page: a wrong encoding must fail loudly, not produce mojibake.
+
+    A page's own ``<meta charset>`` wins over ``encoding`` (carriers have moved pages from
+    Shift_JIS to UTF-8 before, e.g. Yamato's pre-2020 layout)."""
+    if not body or not body.strip():
+        raise ParseFailed(f"{carrier}: empty body")
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ParseFailed(f"{carrier}: UTF-16 body, expected {encoding}")
+    encoding = declared_charset(body) or encoding
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseFailed(f"{carrier}: body is not {encoding}: {exc.reason}") from exc
+    if "\x00" in text:
+        raise ParseFailed(f"{carrier}: binary body")
+    if "<" not in text:
+        raise ParseFailed(f"{carrier}: body is not HTML")
+    return text
+
+
+# --------------------------------------------------------------------------- tiny DOM
+
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Tags whose open element is closed implicitly by a sibling of the same kind (sloppy HTML).
+_AUTOCLOSE = {
+    "li": {"li"},
+    "tr": {"tr"},
+    "td": {"td", "th", "tr"},
+    "th": {"td", "th", "tr"},
+    "dd": {"dd", "dt"},
+    "dt": {"dd", "dt"},
+    "p": {"p"},
+}
+
+
+@dataclass(eq=False)
+class Node:
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[Node | str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def text(self) -> str:
+        """All descendant text, NFKC-normalised and whitespace-collapsed."""
+        parts: list[str] = []
+        self._collect(parts)
+        return nfkc(" ".join(parts))
+
+    def _collect(self, parts: list[str]) -> None:
+        for child in self.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif child.tag == "br":
+                parts.append(" ")
+            elif child.tag not in ("script", "style"):
+                child._collect(parts)
+
+    def iter(self):
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list[Node]:
+        """Descendants matching tag, one class, and exact attribute values (``id_`` for id)."""
+        wanted = {k.rstrip("_"): v for k, v in attrs.items()}
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes)
+            and all(n.attrs.get(k) == v for k, v in wanted.items())
+        ]
+
+    def find(self, tag: str | None = None, cls: str | None = None, **attrs) -> Node | None:
+        found = self.find_all(tag, cls, **attrs)
+        return found[0] if found else None
+
+    def elements(self, tag: str | None = None) -> list[Node]:
+        """Direct element children (optionally of one tag)."""
+        return [c for c in self.children if isinstance(c, Node) and (tag is None or c.tag == tag)]
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        closes = _AUTOCLOSE.get(tag)
+        if closes and self.stack[-1].tag in closes and len(self.stack) > 1:
+            self.stack.pop()
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in _VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        # Pop up to the matching open element; ignore stray end tags.
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse_html(text: str) -> Node:
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+def cells(row: Node) -> list[str]:
+    return [c.text() for c in row.elements() if c.tag in ("td", "th")]
+
+
+def rows(table: Node) -> list[Node]:
+    """A table's rows, with or without <thead>/<tbody> (nested tables excluded)."""
+    found: list[Node] = []
+    for child in table.elements():
+        if child.tag == "tr":
+            found.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            found.extend(child.elements("tr"))
+    return found
+
+
+def labelled_value(root: Node, label: str) -> str | None:
+    """The text of the element right after the one whose text starts with ``label``
+    (<dt>label</dt><dd>value</dd>, <th>label</th><td>value</td> ...)."""
+    wanted = nfkc(label)
+    for parent in [root, *root.iter()]:
+        kids = parent.elements()
+        for i, kid in enumerate(kids[:-1]):
+            if kid.text().startswith(wanted):
+                return kids[i + 1].text()
+    return None
+
+
+def column_index(
+    header: list[str], names: dict[str, tuple[str, ...]], carrier: str, required: bool = True
+) -> dict[str, int]:
+    """Map logical columns to positions by header text, so a reordered table still parses and a
+    renamed/removed column fails loudly instead of shifting every value by one."""
+    index: dict[str, int] = {}
+    for key, candidates in names.items():
+        for pos, title in enumerate(header):
+            if any(nfkc(c) in title for c in candidates):
+                index[key] = pos
+                break
+        else:
+            if required:
+                raise ParseFailed(f"{carrier}: column {candidates[0]!r} missing from {header}")
+    return index
+
+
+# --------------------------------------------------------------------------- status tables
+
+#: (substring after NFKC, status, sub_status). Checked in order: most specific first.
+Rule = tuple[str, Status, str]
+
+_unknown_seen: set[str] = set()
+
+
+class NotRegistered(Exception):
+    """Marker status: the raw text says "no such number (yet)"."""
+
+
+def classify(raw: str, rules: tuple[Rule, ...], carrier: str) -> tuple[Status, str]:
+    """Map one raw status text by substring; unknown texts are logged once and never guessed."""
+    text = nfkc(raw)
+    for needle, status, sub in rules:
+        if nfkc(needle) in text:
+            return status, sub
+    key = f"{carrier}:{text}"
+    if key not in _unknown_seen:
+        _unknown_seen.add(key)
+        log.warning("unmapped %s status text %r", carrier, text)
+    return Status.UNKNOWN, ""
+
+
+def not_registered(text: str, markers: tuple[str, ...]) -> bool:
+    folded = nfkc(text)
+    return any(nfkc(m) in folded for m in markers)
+
+
+# Statuses shared by every JP carrier; each adapter puts its own specific rows first.
+COMMON_RULES: tuple[Rule, ...] = (
+    ("配達完了(宅配ボックス)", Status.DELIVERED, "delivery_box"),
+    ("宅配ボックス", Status.DELIVERED, "delivery_box"),
+    ("差出人に返送済み", Status.RETURNED_TO_SENDER, ""),
+    ("返送済", Status.RETURNED_TO_SENDER, ""),
+    ("差出人に返送中", Status.RETURNING_TO_SENDER, ""),
+    ("返送中", Status.RETURNING_TO_SENDER, ""),
+    ("返品", Status.RETURNING_TO_SENDER, ""),
+    ("持戻(転居)", Status.EXCEPTION, "moved"),
+    ("持戻(ポスト投函不可)", Status.EXCEPTION, "mailbox_unusable"),
+    ("宛所不明", Status.EXCEPTION, "address_unknown"),
+    ("調査中", Status.EXCEPTION, "investigating"),
+    ("営業所へお問い合わせください", Status.EXCEPTION, "contact_office"),
+    ("ご来店予定", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+    ("依頼受付(店頭受取)", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+    ("依頼受付(日、時間帯変更)", Status.IN_TRANSIT, "delivery_rescheduled"),
+    ("持戻", Status.ATTEMPT_FAILED, "recipient_absent"),
+    ("持ち戻り", Status.ATTEMPT_FAILED, "recipient_absent"),
+    ("ご不在", Status.ATTEMPT_FAILED, "recipient_absent"),
+    ("保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+    ("Retention", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+    ("投函完了", Status.DELIVERED, "mailbox"),
+    ("お客様引渡完了", Status.DELIVERED, ""),
+    ("引渡完了", Status.DELIVERED, ""),
+    ("コンビニエンスストアに引渡", Status.DELIVERED, "picked_up_by_recipient"),
+    ("窓口でお渡し", Status.DELIVERED, "picked_up_by_recipient"),
+    ("お届け済み", Status.DELIVERED, ""),
+    ("配達完了", Status.DELIVERED, ""),
+    ("配達は終了", Status.DELIVERED, ""),
+    ("Final delivery", Status.DELIVERED, ""),
+    ("配達中", Status.OUT_FOR_DELIVERY, ""),
+    ("持ち出し中", Status.OUT_FOR_DELIVERY, ""),
+    ("Item out for physical delivery", Status.OUT_FOR_DELIVERY, ""),
+    ("配達店到着", Status.IN_TRANSIT, "arrived_delivery_office"),
+    ("配達局から出発", Status.IN_TRANSIT, "departed"),
+    ("発送済み", Status.IN_TRANSIT, "departed"),
+    ("輸送中", Status.IN_TRANSIT, ""),
+    ("作業店通過", Status.IN_TRANSIT, "arrived_hub"),
+    ("国際交換局", Status.IN_TRANSIT, "customs"),
+    ("Customs", Status.IN_TRANSIT, "customs"),
+    ("office of exchange", Status.IN_TRANSIT, "arrived_hub"),
+    ("Processing at delivery Post Office", Status.IN_TRANSIT, "arrived_delivery_office"),
+    ("中継", Status.IN_TRANSIT, "arrived_hub"),
+    ("通過", Status.IN_TRANSIT, "arrived_hub"),
+    ("到着", Status.IN_TRANSIT, "arrived_delivery_office"),
+    ("転送", Status.IN_TRANSIT, "forwarded"),
+    ("荷物受付", Status.IN_TRANSIT, "picked_up"),
+    ("集荷", Status.IN_TRANSIT, "picked_up"),
+    ("引受", Status.IN_TRANSIT, "picked_up"),
+    ("Posting/Collection", Status.IN_TRANSIT, "picked_up"),
+    ("発送", Status.IN_TRANSIT, "picked_up"),
+    ("出荷指示", Status.INFO_RECEIVED, ""),
+    ("伝票発行", Status.INFO_RECEIVED, ""),
+    ("依頼受付", Status.INFO_RECEIVED, ""),
+)
+
+#: Texts meaning "no such number (yet)": raise NotFound, the sync layer shows ``pending``.
+NOT_FOUND_MARKERS = (
+    "伝票番号未登録",
+    "伝票番号誤り",
+    "該当なし",
+    "お荷物データが登録されておりません",
+    "見当りません",
+    "見当たりません",
+)
+
+
+# --------------------------------------------------------------------------- dates
+
+_MD_TIME = re.compile(r"(\d{1,2})\s*[月/]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2}):(\d{2}))?")
+_YMD_TIME = re.compile(
+    r"(\d{4})\s*[年/]\s*(\d{1,2})\s*[月/]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2}):(\d{2}))?"
+)
+
+
+def infer_year(month: int, day: int, now: datetime | None = None) -> int:
+    """JP pages omit the year: take the current JST year, minus one when that date would lie
+    more than a day in the future (a December event read in January)."""
+    now = (now or now_jst()).astimezone(JST)
+    year = now.year
+    try:
+        candidate = date(year, month, day)
+    except ValueError:
+        # 29 Feb seen in a non-leap year can only be last year's... or invalid.
+        return year - 1
+    if candidate > now.date() + timedelta(days=1):
+        return year - 1
+    return year
+
+
+def parse_jp_datetime(text: str, now: datetime | None = None) -> datetime:
+    """ "2026/11/20 09:15", "11月20日 09:15", "11/20 09:15" or date-only → aware JST datetime."""
+    folded = nfkc(text)
+    try:
+        m = _YMD_TIME.search(folded)
+        if m:
+            year, month, day = int(m[1]), int(m[2]), int(m[3])
+            hour, minute = (int(m[4]), int(m[5])) if m[4] else (0, 0)
+            return datetime(year, month, day, hour, minute, tzinfo=JST)
+        m = _MD_TIME.search(folded)
+        if m:
+            month, day = int(m[1]), int(m[2])
+            hour, minute = (int(m[3]), int(m[4])) if m[3] else (0, 0)
+            return datetime(infer_year(month, day, now), month, day, hour, minute, tzinfo=JST)
+    except ValueError as exc:
+        raise ParseFailed(f"impossible date {text!r}: {exc}") from exc
+    raise ParseFailed(f"no date in {text!r}")
+
+
+def delivery_window(text: str, now: datetime | None = None) -> DeliveryWindow | None:
+    """An お届け予定日時 cell: "11月24日 14:00-16:00", "11月24日 午前中" or just a date."""
+    folded = nfkc(text)
+    if not _MD_TIME.search(folded):
+        return None
+    start = parse_jp_datetime(folded.split(" ")[0] if " " in folded else folded, now)
+    slot = re.search(r"(\d{1,2}):?\d{0,2}\s*[-~〜]\s*(\d{1,2})", folded)
+    if slot:
+        lo, hi = int(slot[1]), int(slot[2])
+        return DeliveryWindow(start.replace(hour=lo), start.replace(hour=min(hi, 23)))
+    if "午前" in folded:
+        return DeliveryWindow(start.replace(hour=8), start.replace(hour=12))
+    return DeliveryWindow(start.date(), start.date())
+
+
+# --------------------------------------------------------------------------- result
+
+
+def build_result(
+    carrier: str,
+    number: str,
+    events: list[TrackingEvent],
+    estimated: DeliveryWindow | None = None,
+    summary: str = "",
+) -> TrackingResult:
+    """Sort newest first and derive the summary fields from the latest event."""
+    if not events:
+        raise ParseFailed(f"{carrier}: page for {number} has no events")
+    # Stable sort: pages list oldest first, so equal timestamps keep page order reversed.
+    ordered = sorted(enumerate(events), key=lambda p: (p[1].occurred_at, p[0]), reverse=True)
+    events = [e for _, e in ordered]
+    latest = events[0]
+    delivered = latest.status is Status.DELIVERED
+    return TrackingResult(
+        carrier=carrier,
+        tracking_number=number,
+        status=latest.status,
+        sub_status=latest.sub_status,
+        events=events,
+        estimated_delivery=None if delivered else estimated,
+        delivered_at=latest.occurred_at if delivered else None,
+        raw_status=summary or latest.raw_code,
+    )
+
+
+def raise_not_found(carrier: str, number: str) -> None:
+    raise NotFound(f"{carrier}: {number} not registered (yet)")
