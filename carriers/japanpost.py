@@ -18,6 +18,7 @@ from .jp_common import (
     column_index,
     delivery_window,
     labelled_value,
+    nfkc,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
@@ -85,7 +86,7 @@ class JapanPostAdapter(JapaneseAdapter):
         for row in all_rows:
             values = cells(row)
             # Each event's first <tr> starts with the date; the second (phone etc.) does not.
-            if len(values) <= col["status"] or not _DATE.search(values[col["date"]]):
+            if len(values) <= col["status"] or not _DATE.search(nfkc(values[col["date"]])):
                 continue
             raw = values[col["status"]]
             status, sub = self.classify(raw)

@@ -93,12 +93,13 @@ _VOID = frozenset(
         "wbr",
     ]
 )
-# Tags whose open element is closed implicitly by a sibling of the same kind (sloppy HTML).
+# Sloppy HTML: an opening tag implicitly closes these open elements (e.g. <tr> closes an
+# unclosed <td> and its <tr>).
 _AUTOCLOSE = {
     "li": {"li"},
-    "tr": {"tr"},
-    "td": {"td", "th", "tr"},
-    "th": {"td", "th", "tr"},
+    "tr": {"tr", "td", "th"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
     "dd": {"dd", "dt"},
     "dt": {"dd", "dt"},
     "p": {"p"},
@@ -116,10 +117,11 @@ class Node:
         return set(self.attrs.get("class", "").split())
 
     def text(self) -> str:
-        """All descendant text, NFKC-normalised and whitespace-collapsed."""
+        """All descendant text, whitespace-collapsed but otherwise as the carrier wrote it
+        (descriptions keep the raw text; matching code applies ``nfkc`` itself)."""
         parts: list[str] = []
         self._collect(parts)
-        return nfkc(" ".join(parts))
+        return " ".join(" ".join(parts).split())
 
     def _collect(self, parts: list[str]) -> None:
         for child in self.children:
@@ -163,8 +165,8 @@ class _TreeBuilder(HTMLParser):
         self.stack = [self.root]
 
     def handle_starttag(self, tag, attrs):
-        closes = _AUTOCLOSE.get(tag)
-        if closes and self.stack[-1].tag in closes and len(self.stack) > 1:
+        closes = _AUTOCLOSE.get(tag, ())
+        while len(self.stack) > 1 and self.stack[-1].tag in closes:
             self.stack.pop()
         node = Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
@@ -208,15 +210,18 @@ def rows(table: Node) -> list[Node]:
 
 
 def labelled_value(root: Node, label: str) -> str | None:
-    """The text of the element right after the one whose text starts with ``label``
-    (<dt>label</dt><dd>value</dd>, <th>label</th><td>value</td> ...)."""
+    """The text of the element right after the label element (<dt>label</dt><dd>value</dd>,
+    <th>label</th><td>value</td> ...). The tightest label element wins, so a whole row that
+    merely starts with the label does not count."""
     wanted = nfkc(label)
+    best: tuple[int, str] | None = None
     for parent in [root, *root.iter()]:
         kids = parent.elements()
         for i, kid in enumerate(kids[:-1]):
-            if kid.text().startswith(wanted):
-                return kids[i + 1].text()
-    return None
+            text = nfkc(kid.text())
+            if text.startswith(wanted) and (best is None or len(text) < best[0]):
+                best = (len(text), kids[i + 1].text())
+    return best[1] if best else None
 
 
 def column_index(
@@ -227,7 +232,7 @@ def column_index(
     index: dict[str, int] = {}
     for key, candidates in names.items():
         for pos, title in enumerate(header):
-            if any(nfkc(c) in title for c in candidates):
+            if any(nfkc(c) in nfkc(title) for c in candidates):
                 index[key] = pos
                 break
         else:

@@ -17,6 +17,7 @@ from .jp_common import (
     cells,
     column_index,
     delivery_window,
+    nfkc,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
@@ -70,7 +71,7 @@ class SeinoAdapter(JapaneseAdapter):
             values = cells(row)
             if len(values) <= max(col.values()):
                 continue
-            if re.sub(r"\D", "", values[col["number"]]) != number:
+            if re.sub(r"\D", "", nfkc(values[col["number"]])) != number:
                 continue
             raw = values[col["status"]]
             status, sub = self.classify(raw)

@@ -16,6 +16,7 @@ from .jp_common import (
     Node,
     delivery_window,
     labelled_value,
+    nfkc,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
@@ -98,6 +99,6 @@ def _block_for(blocks: list[Node], number: str) -> Node:
     """The block that shows ``number`` (printed as 4444-1375-8703) on a multi-number page."""
     pattern = re.compile(rf"(?<!\d){re.escape(number)}(?!\d)")
     for block in blocks:
-        if pattern.search(re.sub(r"[-\s]", "", block.text().replace("−", ""))):
+        if pattern.search(re.sub(r"[-\s]", "", nfkc(block.text()).replace("−", ""))):
             return block
     raise ParseFailed(f"yamato: page has {len(blocks)} block(s), none for {number}")
