@@ -18,6 +18,8 @@ from .model import TrackingResult
 from .status import Status
 
 _last_request: dict[str, float] = {}
+#: Indirection so tests can observe the politeness pauses without sleeping.
+_sleep = time.sleep
 _lock = threading.Lock()
 
 
@@ -41,7 +43,7 @@ class JapaneseAdapter(Adapter):
         with _lock:
             wait = _last_request.get(self.code, 0.0) + self.min_interval - time.monotonic()
             if wait > 0:
-                time.sleep(wait)
+                _sleep(wait)
             _last_request[self.code] = time.monotonic()
 
     def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
