@@ -26,7 +26,8 @@ RULES = (
     ("お届け済", Status.DELIVERED, ""),
     ("店頭保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
 )
-_NOT_FOUND = (*NOT_FOUND_MARKERS, "該当するデータがありません", "お問合せ番号が見つかりません")
+# 「該当データはありません。」 is what another public scraper treats as not registered.
+_NOT_FOUND = (*NOT_FOUND_MARKERS, "該当データはありません", "該当するデータがありません")
 # Column positions in tr.address_content (No, 発送日, 更新日, 現在状況, 備考).
 _SHIPPED, _UPDATED, _STATUS, _NOTE = 1, 2, 3, 4
 
@@ -52,6 +53,8 @@ class FukuyamaAdapter(JapaneseAdapter):
                     raise_not_found(self.code, number)
                 raise ParseFailed(f"fukuyama: error shown: {error.text()[:80]!r}")
         row = root.find("tr", "address_content")
+        if row is None and not_registered(root.text(), _NOT_FOUND):
+            raise_not_found(self.code, number)
         if row is None:
             raise ParseFailed("fukuyama: no tr.address_content (layout changed?)")
         values = cells(row)

@@ -333,7 +333,9 @@ NOT_FOUND_MARKERS = (
     "伝票番号未登録",
     "伝票番号誤り",
     "該当なし",
+    "データは登録されておりません",  # Sagawa: お問い合わせのデータは登録されておりません。
     "お荷物データが登録されておりません",
+    "お確かめ下さい",  # Sagawa: お問い合わせNo.をお確かめ下さい。 (malformed number)
     "見当りません",
     "見当たりません",
 )
@@ -387,7 +389,7 @@ def delivery_window(text: str, now: datetime | None = None) -> DeliveryWindow | 
     if not _MD_TIME.search(folded):
         return None
     start = parse_jp_datetime(folded.split(" ")[0] if " " in folded else folded, now)
-    slot = re.search(r"(\d{1,2}):?\d{0,2}\s*[-~〜]\s*(\d{1,2})", folded)
+    slot = re.search(r"(\d{1,2})(?::\d{2}|時)?\s*[-~〜]\s*(\d{1,2})", folded)
     if slot:
         lo, hi = int(slot[1]), int(slot[2])
         return DeliveryWindow(start.replace(hour=lo), start.replace(hour=min(hi, 23)))

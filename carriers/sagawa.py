@@ -60,12 +60,13 @@ class SagawaAdapter(JapaneseAdapter):
         state = root.find("span", "state")
         if state is None:
             raise ParseFailed("sagawa: no span.state (layout changed?)")
-        detail = root.find("dd", id_="detail1")
+        # The reference describes dd#detail1; another scraper reads #detail-1. Accept both.
+        detail = root.find(id_="detail1") or root.find(id_="detail-1")
         detail_text = detail.text() if detail is not None else ""
         if not_registered(state.text() + " " + detail_text, NOT_FOUND_MARKERS):
             raise_not_found(self.code, number)
         if detail is None:
-            raise ParseFailed("sagawa: no dd#detail1 (layout changed?)")
+            raise ParseFailed("sagawa: no #detail1 / #detail-1 (layout changed?)")
         tables = detail.find_all("table")
         if len(tables) < 2:
             raise ParseFailed(f"sagawa: dd#detail1 has {len(tables)} table(s), expected 2")

@@ -29,6 +29,7 @@ from .status import Status
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
+    ("配達済", Status.DELIVERED, ""),
     ("営業所保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
     ("ご不在", Status.ATTEMPT_FAILED, "recipient_absent"),
 )
@@ -38,7 +39,7 @@ _COLUMNS = {
     "updated": ("更新日時", "最新日時"),
     "office": ("担当店", "取扱店"),
 }
-_NOT_FOUND = (*NOT_FOUND_MARKERS, "入力されたお問合せ番号が見当りません")
+_NOT_FOUND = (*NOT_FOUND_MARKERS, "入力されたお問合せ番号が見当りません", "未登録", "番号誤り")
 
 
 class SeinoAdapter(JapaneseAdapter):
@@ -55,9 +56,16 @@ class SeinoAdapter(JapaneseAdapter):
         return f"https://track.seino.co.jp/cgi-bin/gnpquery.pgm?GNPNO1={number}"
 
     def _parse_page(self, root: Node, number: str) -> TrackingResult:
+        # Two layouts are described by public scrapers: read-only <input> fields (one set per
+        # number, suffixed 0..n) and an older result table under #alpha-inner.
+        status_field = root.find("input", id_="haitatsuJokyo0")
+        if status_field is not None:
+            return self._parse_inputs(root, number, status_field.attrs.get("value", ""))
         container = root.find(id_="alpha-inner")
         if container is None:
-            raise ParseFailed("seino: no #alpha-inner (layout changed?)")
+            raise ParseFailed(
+                "seino: neither input#haitatsuJokyo0 nor #alpha-inner (layout changed?)"
+            )
         if not_registered(container.text(), _NOT_FOUND):
             raise_not_found(self.code, number)
         table = container.find("table")
@@ -87,3 +95,23 @@ class SeinoAdapter(JapaneseAdapter):
             edd = delivery_window(edd_cell) if edd_cell else None
             return _build(self.code, number, [event], edd, raw)
         raise ParseFailed(f"seino: no result row for {number}")
+
+    def _parse_inputs(self, root: Node, number: str, raw: str) -> TrackingResult:
+        raw = " ".join(raw.split())
+        if not raw or not_registered(raw, _NOT_FOUND):
+            raise_not_found(self.code, number)
+        shown = root.find("input", id_="gnpNo0")
+        if shown is not None and re.sub(r"\D", "", nfkc(shown.attrs.get("value", ""))) != number:
+            raise ParseFailed(f"seino: page shows another number than {number}")
+        when = root.find("input", id_="haitatsuTenshoDate0")
+        office = root.find("input", id_="haitatsuTensho0")
+        status, sub = self.classify(raw)
+        event = TrackingEvent(
+            occurred_at=parse_jp_datetime(when.attrs.get("value", "") if when else ""),
+            status=status,
+            sub_status=sub,
+            description=raw,
+            location=office.attrs.get("value", "") if office is not None else "",
+            raw_code=raw,
+        )
+        return _build(self.code, number, [event], None, raw)
