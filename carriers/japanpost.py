@@ -43,7 +43,8 @@ _COLUMNS = {
     "office": ("取扱局", "Office"),
 }
 _OPTIONAL = {"detail": ("詳細", "Details"), "region": ("県名", "国名", "Prefecture", "Country")}
-_NOT_FOUND = (*NOT_FOUND_MARKERS, "お問い合わせ番号が見つかりません", "お問い合わせ番号の誤り")
+# Seen in table[summary="照会結果"]: unknown number, and a malformed one (wrong length).
+_NOT_FOUND = (*NOT_FOUND_MARKERS, "お問い合わせ番号が見つかりません", "入力桁数に誤り")
 _DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
 
 

@@ -74,6 +74,9 @@ def test_table_4_1(code, raw, expected):
 @pytest.mark.parametrize(
     ("code", "raw", "sub"),
     [
+        ("japanpost", "税関検査のため税関へ提示", "customs"),
+        ("japanpost", "通関手続中", "customs"),
+        ("japanpost", "配達希望受付", "delivery_rescheduled"),
         ("yamato", "配達完了（宅配ボックス）", "delivery_box"),
         ("yamato", "配達完了(宅配ボックス)", "delivery_box"),
         ("yamato", "持戻（ご不在）", "recipient_absent"),
@@ -117,7 +120,11 @@ NOT_FOUND_PAGES = {
         ("sagawa", "該当なし"),
         ("sagawa", "お荷物データが登録されておりません。"),
         ("japanpost", "該当なし"),
-        ("japanpost", "お問い合わせ番号が見つかりません。"),
+        ("japanpost", "＊＊ お問い合わせ番号が見つかりません。お問い合わせ番号をご確認の上、"),
+        (
+            "japanpost",
+            "＊＊ お問い合わせ番号の入力桁数に誤りがあります。11桁から13桁で入力してください。",
+        ),
     ],
 )
 def test_not_registered_raises_not_found(code, text):
