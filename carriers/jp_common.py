@@ -367,8 +367,25 @@ def infer_year(month: int, day: int, now: datetime | None = None) -> int:
     return year
 
 
-def parse_jp_datetime(text: str, now: datetime | None = None) -> datetime:
-    """ "2026/11/20 09:15", "11月20日 09:15", "11/20 09:15" or date-only → aware JST datetime."""
+def infer_future_year(month: int, day: int, now: datetime | None = None) -> int:
+    """For promised dates (お届け予定): the year that puts the date nearest to today, so a
+    "1月3日" promise read on 30 December lands next year."""
+    now = (now or now_jst()).astimezone(JST)
+    today = now.date()
+    candidates = []
+    for year in (now.year - 1, now.year, now.year + 1):
+        try:
+            candidates.append((abs((date(year, month, day) - today).days), year))
+        except ValueError:
+            continue
+    if not candidates:
+        raise ParseFailed(f"impossible date {month}/{day}")
+    return min(candidates)[1]
+
+
+def parse_jp_datetime(text: str, now: datetime | None = None, *, future: bool = False) -> datetime:
+    """Parse "2026/11/20 09:15", "11月20日 09:15", "11/20 09:15" or a bare date (aware, JST).
+    ``future`` picks the year for a promised date instead of a past event."""
     folded = nfkc(text)
     try:
         m = _YMD_TIME.search(folded)
@@ -380,7 +397,8 @@ def parse_jp_datetime(text: str, now: datetime | None = None) -> datetime:
         if m:
             month, day = int(m[1]), int(m[2])
             hour, minute = (int(m[3]), int(m[4])) if m[3] else (0, 0)
-            return datetime(infer_year(month, day, now), month, day, hour, minute, tzinfo=JST)
+            year = (infer_future_year if future else infer_year)(month, day, now)
+            return datetime(year, month, day, hour, minute, tzinfo=JST)
     except ValueError as exc:
         raise ParseFailed(f"impossible date {text!r}: {exc}") from exc
     raise ParseFailed(f"no date in {text!r}")
@@ -391,7 +409,7 @@ def delivery_window(text: str, now: datetime | None = None) -> DeliveryWindow | 
     folded = nfkc(text)
     if not _MD_TIME.search(folded):
         return None
-    start = parse_jp_datetime(folded.split(" ")[0] if " " in folded else folded, now)
+    start = parse_jp_datetime(folded.split(" ")[0], now, future=True)
     slot = re.search(r"(\d{1,2})(?::\d{2}|時)?\s*[-~〜]\s*(\d{1,2})", folded)
     if slot:
         lo, hi = int(slot[1]), int(slot[2])

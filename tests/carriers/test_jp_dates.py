@@ -66,6 +66,15 @@ def test_delivery_windows():
     assert (morning.start.hour, morning.end.hour) == (8, 12)
     assert delivery_window("11月24日", now).start == date(2026, 11, 24)
     assert delivery_window("指定なし", now) is None
+    assert delivery_window("-", now) is None
+
+
+def test_promised_date_across_new_year_is_next_year():
+    dec_30 = datetime(2026, 12, 30, 10, 0, tzinfo=JST)
+    window = delivery_window("1月3日 午前中", dec_30)
+    assert window.start == datetime(2027, 1, 3, 8, 0, tzinfo=JST)
+    # ...while an event dated 1月3日 read on 30 December happened last January.
+    assert infer_year(1, 3, dec_30) == 2026
 
 
 def test_yamato_december_events_read_on_2_january(monkeypatch):
