@@ -11,14 +11,13 @@ from .errors import ParseFailed
 from .jp_base import JapaneseAdapter
 from .jp_common import (
     NOT_FOUND_MARKERS,
-    Node,
-    cells,
     delivery_window,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
 )
 from .jp_common import build_result as _build
+from .jp_html import Node, cells
 from .model import TrackingEvent, TrackingResult
 from .status import Status
 
@@ -35,7 +34,7 @@ _SHIPPED, _UPDATED, _STATUS, _NOTE = 1, 2, 3, 4
 class FukuyamaAdapter(JapaneseAdapter):
     code = "fukuyama"
     names = {"ja": "福山通運", "en": "Fukuyama Transporting"}
-    encoding = "shift_jis"
+    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
     rules = RULES
 
     def validate(self, number: str) -> bool:

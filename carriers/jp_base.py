@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from . import http
 from .base import Adapter
 from .errors import NotFound, ParseFailed
-from .jp_common import COMMON_RULES, Node, Rule, classify, decode, parse_html
+from .jp_common import COMMON_RULES, Rule, classify
+from .jp_html import Node, decode, parse_html
 from .model import TrackingResult
 from .status import Status
 

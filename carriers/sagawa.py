@@ -14,16 +14,13 @@ from .jp_base import JapaneseAdapter
 from .jp_common import (
     JST,
     NOT_FOUND_MARKERS,
-    Node,
-    cells,
     delivery_window,
-    labelled_value,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
-    rows,
 )
 from .jp_common import build_result as _build
+from .jp_html import Node, cells, labelled_value, rows
 from .model import TrackingEvent, TrackingResult
 from .numbers import mod7_valid
 from .status import Status

@@ -13,17 +13,13 @@ from .errors import ParseFailed
 from .jp_base import JapaneseAdapter
 from .jp_common import (
     NOT_FOUND_MARKERS,
-    Node,
-    cells,
-    column_index,
     delivery_window,
-    nfkc,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
-    rows,
 )
 from .jp_common import build_result as _build
+from .jp_html import Node, cells, column_index, nfkc, rows
 from .model import TrackingEvent, TrackingResult
 from .status import Status
 
@@ -45,7 +41,7 @@ _NOT_FOUND = (*NOT_FOUND_MARKERS, "入力されたお問合せ番号が見当り
 class SeinoAdapter(JapaneseAdapter):
     code = "seino"
     names = {"ja": "西濃運輸", "en": "Seino Transportation"}
-    encoding = "shift_jis"
+    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
     rules = RULES
 
     def validate(self, number: str) -> bool:

@@ -13,15 +13,13 @@ from .errors import ParseFailed
 from .jp_base import JapaneseAdapter
 from .jp_common import (
     NOT_FOUND_MARKERS,
-    Node,
     delivery_window,
-    labelled_value,
-    nfkc,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
 )
 from .jp_common import build_result as _build
+from .jp_html import Node, labelled_value, nfkc
 from .model import TrackingEvent, TrackingResult
 from .numbers import mod7_valid
 from .status import Status

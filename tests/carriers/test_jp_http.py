@@ -200,3 +200,11 @@ def _any_url(code):
 
 def _number(code):
     return {"seino": "1234567890", "fukuyama": "30012345000"}.get(code, "444413758703")
+
+
+def test_shift_jis_pages_with_windows_31j_characters_decode():
+    # ㈱ and ① exist only in cp932, the Shift_JIS variant real pages use.
+    body = (FIXTURES / "seino" / "delivered.html").read_bytes()
+    body = body.replace("名古屋支店".encode("cp932"), "㈱名古屋①支店".encode("cp932"))
+    result = carriers.get("seino").parse(body, "1234567004")
+    assert result.events[0].location == "㈱名古屋①支店"
