@@ -11,10 +11,13 @@ from .errors import (
     Unavailable,
     UnknownCarrier,
 )
+from .fukuyama import FukuyamaAdapter
 from .japanpost import JapanPostAdapter
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
 from .numbers import normalize
 from .registry import REGISTRY, codes, detect, get, register
+from .sagawa import SagawaAdapter
+from .seino import SeinoAdapter
 from .simulated import SimulatedAdapter
 from .status import TERMINAL, Status
 from .ups import UPSAdapter
@@ -22,7 +25,10 @@ from .yamato import YamatoAdapter
 
 for _adapter_class in (
     YamatoAdapter,
+    SagawaAdapter,
     JapanPostAdapter,
+    SeinoAdapter,
+    FukuyamaAdapter,
     UPSAdapter,
     DHLAdapter,
     SimulatedAdapter,

@@ -1,17 +1,59 @@
-"""Japan Post (日本郵便): ゆうパック, ゆうパケット, レターパック."""
+"""Japan Post (日本郵便): ゆうパック, ゆうパケット, レターパック, 書留, and international (UPU S10).
+
+Source: GET the public 個別番号検索 page (ja by default). The history table
+``table[summary="履歴情報"]`` lists events oldest first, each over two ``<tr>``; columns are found
+by their header text because international items use another column order (reference §1.4).
+"""
 
 from __future__ import annotations
 
-from .base import Adapter
-from .numbers import mod7_valid
+import re
+
+from .errors import ParseFailed
+from .jp_base import JapaneseAdapter
+from .jp_common import (
+    NOT_FOUND_MARKERS,
+    delivery_window,
+    not_registered,
+    parse_jp_datetime,
+    raise_not_found,
+)
+from .jp_common import build_result as _build
+from .jp_html import Node, cells, column_index, labelled_value, nfkc, rows
+from .model import TrackingEvent, TrackingResult
+from .numbers import mod7_valid, s10_valid
+from .status import Status
+
+# Japan Post-only rows; most specific first, then the shared JP table.
+RULES = (
+    ("ご不在のため持ち戻り", Status.ATTEMPT_FAILED, "recipient_absent"),
+    ("お届け先にお届け済み", Status.DELIVERED, ""),
+    ("窓口でお渡し", Status.DELIVERED, "picked_up_by_recipient"),
+    ("コンビニエンスストアに引渡", Status.DELIVERED, "picked_up_by_recipient"),
+    ("保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+)
+_COLUMNS = {
+    "date": ("状態発生日", "Date"),
+    "status": ("配送履歴", "Shipping history"),
+    "office": ("取扱局", "Office"),
+}
+_OPTIONAL = {"detail": ("詳細", "Details"), "region": ("県名", "国名", "Prefecture", "Country")}
+# Seen in table[summary="照会結果"]: unknown number, and a malformed one (wrong length).
+_NOT_FOUND = (*NOT_FOUND_MARKERS, "お問い合わせ番号が見つかりません", "入力桁数に誤り")
+_DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
 
 
-class JapanPostAdapter(Adapter):
+class JapanPostAdapter(JapaneseAdapter):
     code = "japanpost"
     names = {"ja": "日本郵便", "en": "Japan Post"}
+    rules = RULES
 
     def validate(self, number: str) -> bool:
-        return mod7_valid(number)
+        return (
+            mod7_valid(number)  # ゆうパック etc.: 12 digits
+            or mod7_valid(number, length=11)  # 書留 / 特定記録: 11 digits, mod 7 over 10
+            or (s10_valid(number) and number.endswith("JP"))  # international, posted in Japan
+        )
 
     def tracking_url(self, number: str) -> str:
         return (
@@ -20,4 +62,48 @@ class JapanPostAdapter(Adapter):
         )
 
     def redelivery_url(self, number: str) -> str | None:
-        return "https://trackings.post.japanpost.jp/services/srv/search/input"
+        # The 再配達 form; it asks for the number and the notice details itself.
+        return "https://trackings.post.japanpost.jp/delivery/deli/"
+
+    def _parse_page(self, root: Node, number: str) -> TrackingResult:
+        table = root.find("table", summary="履歴情報")
+        if table is None:
+            if not_registered(root.text(), _NOT_FOUND):
+                raise_not_found(self.code, number)
+            raise ParseFailed('japanpost: no table[summary="履歴情報"] (layout changed?)')
+        all_rows = rows(table)
+        header_row = next((r for r in all_rows if r.find("th") is not None), None)
+        if header_row is None:
+            raise ParseFailed("japanpost: history table without a header row")
+        header = cells(header_row)
+        col = column_index(header, _COLUMNS, self.code)
+        col.update(column_index(header, _OPTIONAL, self.code, required=False))
+        events = []
+        for row in all_rows:
+            values = cells(row)
+            # Each event's first <tr> starts with the date; the second (phone etc.) does not.
+            if len(values) <= col["status"] or not _DATE.search(nfkc(values[col["date"]])):
+                continue
+            raw = values[col["status"]]
+            status, sub = self.classify(raw)
+            location = ", ".join(
+                v for v in (values[col["office"]], _get(values, col.get("region"))) if v
+            )
+            detail = _get(values, col.get("detail"))
+            events.append(
+                TrackingEvent(
+                    occurred_at=parse_jp_datetime(values[col["date"]]),
+                    status=status,
+                    sub_status=sub,
+                    description=f"{raw} {detail}".strip(),
+                    location=location,
+                    raw_code=raw,
+                )
+            )
+        edd_text = labelled_value(root, "お届け予定日時")
+        edd = delivery_window(edd_text) if edd_text else None
+        return _build(self.code, number, events, edd)
+
+
+def _get(values: list[str], index: int | None) -> str:
+    return values[index] if index is not None and index < len(values) else ""

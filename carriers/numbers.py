@@ -47,3 +47,23 @@ def ups_valid(number: str) -> bool:
 def dhl_express_valid(number: str) -> bool:
     """DHL Express waybills: 10 digits, the last = first 9 mod 7."""
     return mod7_valid(number, length=10)
+
+
+# UPU S10 (international postal items, e.g. EG725089303JP): weights over the 8 serial digits.
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+_S10 = re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")
+
+
+def s10_check_digit(serial: str) -> str:
+    """C = 11 - (sum mod 11), with 10 -> 0 and 11 -> 5."""
+    if len(serial) != 8 or not serial.isdigit():
+        raise ValueError(f"S10 serial must be 8 digits, got {serial!r}")
+    check = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    return {10: "0", 11: "5"}.get(check, str(check))
+
+
+def s10_valid(number: str) -> bool:
+    """Two letters, 8-digit serial, check digit, ISO country code."""
+    if not _S10.match(number):
+        return False
+    return s10_check_digit(number[2:10]) == number[10]

@@ -1,21 +1,102 @@
-"""Yamato Transport (ヤマト運輸) 宅急便."""
+"""Yamato Transport (ヤマト運輸) 宅急便, ネコポス, コンパクト.
+
+Source: the public tracking CGI (POST form, up to 10 numbers per request); the result page holds one
+``.parts-tracking-invoice-block`` per number (layout per reference §1.4, documentation-built).
+"""
 
 from __future__ import annotations
 
-from .base import Adapter
+import re
+
+from . import http
+from .errors import ParseFailed
+from .jp_base import JapaneseAdapter
+from .jp_common import (
+    NOT_FOUND_MARKERS,
+    delivery_window,
+    not_registered,
+    parse_jp_datetime,
+    raise_not_found,
+)
+from .jp_common import build_result as _build
+from .jp_html import Node, labelled_value, nfkc
+from .model import TrackingEvent, TrackingResult
 from .numbers import mod7_valid
+from .status import Status
+
+TRACKING_CGI = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"
+
+# Yamato-only rows (official meaning table, kuronekoyamato.co.jp/ytc/scn/about-tracking.html);
+# the shared JP table covers the rest. Most specific first.
+RULES = (
+    ("持戻(休業)", Status.ATTEMPT_FAILED, "business_closed"),
+    ("持戻(ご不在)", Status.ATTEMPT_FAILED, "recipient_absent"),
+    ("ご来店予定(保管中)", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+)
 
 
-class YamatoAdapter(Adapter):
+class YamatoAdapter(JapaneseAdapter):
     code = "yamato"
     names = {"ja": "ヤマト運輸", "en": "Yamato Transport"}
     batch_size = 10
+    rules = RULES
 
     def validate(self, number: str) -> bool:
         return mod7_valid(number)
 
     def tracking_url(self, number: str) -> str:
-        return f"https://toi.kuronekoyamato.co.jp/cgi-bin/tneko?number01={number}"
+        return f"{TRACKING_CGI}?number01={number}"
 
     def redelivery_url(self, number: str) -> str | None:
+        # The member page for the parcel offers 再配達/受け取り日時の変更.
         return f"https://member.kms.kuronekoyamato.co.jp/parcel/detail?pno={number}"
+
+    def _request(self, batch: list[str]):
+        # The search form posts number01…number10; number00=1 and category=0 are what the
+        # form itself sends. POST is not idempotent in HTTP terms, so no automatic retry.
+        form = {"number00": "1", "category": "0"}
+        form.update({f"number{i:02d}": n for i, n in enumerate(batch, start=1)})
+        return http.request("POST", TRACKING_CGI, data=form)
+
+    def _parse_page(self, root: Node, number: str) -> TrackingResult:
+        blocks = root.find_all(cls="parts-tracking-invoice-block")
+        if not blocks:
+            raise ParseFailed("yamato: no .parts-tracking-invoice-block (layout changed?)")
+        block = _block_for(blocks, number)
+        state = block.find(cls="tracking-invoice-block-state")
+        if state is not None and not_registered(state.text(), NOT_FOUND_MARKERS):
+            raise_not_found(self.code, number)
+        detail = block.find(cls="tracking-invoice-block-detail")
+        if detail is None:
+            raise ParseFailed(f"yamato: block for {number} has no .tracking-invoice-block-detail")
+        events = []
+        for item in detail.find_all("li"):
+            status_node, date_node = item.find(cls="item"), item.find(cls="date")
+            if status_node is None or date_node is None:
+                raise ParseFailed("yamato: event without .item/.date")
+            raw = status_node.text()
+            name = item.find(cls="name")
+            status, sub = self.classify(raw)
+            events.append(
+                TrackingEvent(
+                    occurred_at=parse_jp_datetime(date_node.text()),
+                    status=status,
+                    sub_status=sub,
+                    description=raw,
+                    location=name.text() if name is not None else "",
+                    raw_code=raw,
+                )
+            )
+        edd_text = labelled_value(block, "お届け予定日時")
+        edd = delivery_window(edd_text) if edd_text else None
+        summary = state.find(cls="tracking-invoice-block-state-title") if state else None
+        return _build(self.code, number, events, edd, summary.text() if summary else "")
+
+
+def _block_for(blocks: list[Node], number: str) -> Node:
+    """The block that shows ``number`` (printed as 4444-1375-8703) on a multi-number page."""
+    pattern = re.compile(rf"(?<!\d){re.escape(number)}(?!\d)")
+    for block in blocks:
+        if pattern.search(re.sub(r"[-\s]", "", nfkc(block.text()).replace("−", ""))):
+            return block
+    raise ParseFailed(f"yamato: page has {len(blocks)} block(s), none for {number}")

@@ -1,0 +1,73 @@
+"""Fukuyama Transporting (福山通運) フクツー便.
+
+Source: GET the public 問合せ番号 page (Shift_JIS). The first ``tr.address_content`` holds
+[No, 発送日, 更新日, 現在状況, 備考]: the current status only, so a result has one event.
+Errors show in ``.errormessage`` / ``.errmsg``. Layout per reference §1.4, documentation-built.
+"""
+
+from __future__ import annotations
+
+from .errors import ParseFailed
+from .jp_base import JapaneseAdapter
+from .jp_common import (
+    NOT_FOUND_MARKERS,
+    delivery_window,
+    not_registered,
+    parse_jp_datetime,
+    raise_not_found,
+)
+from .jp_common import build_result as _build
+from .jp_html import Node, cells
+from .model import TrackingEvent, TrackingResult
+from .status import Status
+
+RULES = (
+    ("お届け済", Status.DELIVERED, ""),
+    ("店頭保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
+)
+# 「該当データはありません。」 is what another public scraper treats as not registered.
+_NOT_FOUND = (*NOT_FOUND_MARKERS, "該当データはありません", "該当するデータがありません")
+# Column positions in tr.address_content (No, 発送日, 更新日, 現在状況, 備考).
+_SHIPPED, _UPDATED, _STATUS, _NOTE = 1, 2, 3, 4
+
+
+class FukuyamaAdapter(JapaneseAdapter):
+    code = "fukuyama"
+    names = {"ja": "福山通運", "en": "Fukuyama Transporting"}
+    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
+    rules = RULES
+
+    def validate(self, number: str) -> bool:
+        # Format only: no published check digit; 11- and 12-digit numbers are seen [?].
+        return len(number) in (11, 12) and number.isdigit()
+
+    def tracking_url(self, number: str) -> str:
+        return f"https://corp.fukutsu.co.jp/situation/tracking_no_hunt/{number}"
+
+    def _parse_page(self, root: Node, number: str) -> TrackingResult:
+        for cls in ("errormessage", "errmsg"):
+            error = root.find(cls=cls)
+            if error is not None and error.text():
+                if not_registered(error.text(), _NOT_FOUND):
+                    raise_not_found(self.code, number)
+                raise ParseFailed(f"fukuyama: error shown: {error.text()[:80]!r}")
+        row = root.find("tr", "address_content")
+        if row is None and not_registered(root.text(), _NOT_FOUND):
+            raise_not_found(self.code, number)
+        if row is None:
+            raise ParseFailed("fukuyama: no tr.address_content (layout changed?)")
+        values = cells(row)
+        if len(values) <= _NOTE:
+            raise ParseFailed(f"fukuyama: address_content has {len(values)} cells, expected 5")
+        raw = values[_STATUS]
+        status, sub = self.classify(raw)
+        event = TrackingEvent(
+            occurred_at=parse_jp_datetime(values[_UPDATED] or values[_SHIPPED]),
+            status=status,
+            sub_status=sub,
+            description=f"{raw} {values[_NOTE]}".strip(),
+            location="",
+            raw_code=raw,
+        )
+        edd = delivery_window(values[_NOTE]) if "予定" in values[_NOTE] else None
+        return _build(self.code, number, [event], edd, raw)

@@ -1,0 +1,14 @@
+"""Pin the clock the Japanese parsers use to infer missing years, so fixtures stay valid."""
+
+from datetime import datetime
+
+import pytest
+
+from carriers import jp_common
+
+FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=jp_common.JST)
+
+
+@pytest.fixture(autouse=True)
+def _jp_fixed_clock(monkeypatch):
+    monkeypatch.setattr(jp_common, "now_jst", lambda: FIXED_NOW)
