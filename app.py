@@ -7,6 +7,7 @@ import os
 
 from flask import Flask
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracking import brands, cli, db, errors, i18n, templating
 from tracking.config import load_config
@@ -22,6 +23,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    if app.config["TRUST_PROXY_HOPS"]:
+        # Behind a reverse proxy: take the client address from X-Forwarded-For, or every
+        # customer would share the proxy's rate-limit budget.
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     # A bad brand file stops start-up here, naming the file and key.
     app.extensions["todoku_brands"] = brands.load_brands(app.config["BRANDS_DIR"])

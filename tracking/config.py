@@ -30,6 +30,7 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SMTP_URL": env.get("SMTP_URL") or None,
+        "TRUST_PROXY_HOPS": int(env.get("TRUST_PROXY_HOPS", "0")),
         "MAIL_FROM": env.get("MAIL_FROM", "Todoku <no-reply@localhost>"),
     }
     if test_config:

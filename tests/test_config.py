@@ -1,0 +1,57 @@
+"""Configuration: defaults → environment → test mapping; production needs a real secret."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracking.config import ConfigError, load_config
+
+
+def test_production_requires_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("TODOKU_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(str(tmp_path))
+
+
+def test_development_generates_and_keeps_a_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TODOKU_ENV", raising=False)
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    assert len(first) > 40
+    assert load_config(str(tmp_path))["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_then_test_mapping(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///from-env.db")
+    monkeypatch.setenv("SECRET_KEY", "env-key")
+    cfg = load_config(str(tmp_path))
+    assert cfg["DATABASE_URL"] == "sqlite:///from-env.db" and cfg["SECRET_KEY"] == "env-key"
+    cfg = load_config(str(tmp_path), {"DATABASE_URL": "sqlite://"})
+    assert cfg["DATABASE_URL"] == "sqlite://"
+    assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch):
+    monkeypatch.setenv("TODOKU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
+
+
+def test_proxy_hops_take_the_client_address(app_config, monkeypatch):
+    from app import create_app
+
+    app = create_app({**app_config, "TRUST_PROXY_HOPS": 1, "LOOKUP_RATE_LIMIT": "1 per minute"})
+    client = app.test_client()
+
+    def post(ip):
+        return client.post(
+            "/sakura-tea/lookup",
+            data={"number": "X", "contact": "y@z.jp"},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
+
+    assert post("203.0.113.1") == 404
+    assert post("203.0.113.1") == 429
+    assert post("203.0.113.2") == 404  # another customer behind the same proxy
