@@ -10,6 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from carriers.cli import carriers_cli
+
 from . import demo, migrate
 from .db import get_session
 from .security import order_token
@@ -76,3 +78,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(carriers_cli)
