@@ -39,6 +39,8 @@ MILESTONES: dict[str, Status] = {
     "delivered": Status.DELIVERED,
     # Ship24 folds returns and cancellations into "exception" (reference §4.1).
     "exception": Status.EXCEPTION,
+    # In Ship24's shipment-level enum (secondary schema copy), not in reference §4.1 [?].
+    "expired": Status.EXPIRED,
 }
 
 
