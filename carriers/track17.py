@@ -1,6 +1,6 @@
 """17TRACK API v2.2 (``17token`` header): ``/register`` then ``/gettrackinfo``, ≤40 per call.
 
-Event times: ``time_iso`` carries the local offset; else ``time_utc``. EDD:
+Event times: ``time_iso`` carries the local offset; without one we use ``time_utc``. EDD:
 ``track_info.time_metrics.estimated_delivery_date{from,to}``.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from .aggregator import AggregatorAdapter
 from .common import (
@@ -62,6 +63,17 @@ def classify(status: str, sub_status: str = "", text: str = "") -> tuple[Status,
     if status in STATUSES:
         return STATUSES[status], SUB_NAMES.get(sub_status, sub_status)
     return unknown("track17", status or sub_status, text), sub_status
+
+
+def _when(event: dict) -> datetime:
+    """``time_iso`` is local with an offset; when it lacks the offset, ``time_utc`` is exact."""
+    local = event.get("time_iso")
+    if local:
+        try:
+            return iso(local)
+        except ValueError:
+            pass  # naive local time: fall back to the UTC field below
+    return iso(event["time_utc"], default=UTC)
 
 
 class Track17Adapter(AggregatorAdapter):
@@ -125,7 +137,7 @@ class Track17Adapter(AggregatorAdapter):
                     status, sub = classify("", ev.get("sub_status", ""), ev.get("description"))
                     events.append(
                         TrackingEvent(
-                            occurred_at=iso(ev.get("time_iso") or ev["time_utc"]),
+                            occurred_at=_when(ev),
                             status=status,
                             sub_status=sub,
                             description=ev.get("description", ""),
