@@ -14,18 +14,19 @@ from datetime import UTC
 
 from .aggregator import AggregatorAdapter
 from .common import (
-    SHAPE_ERRORS,
     chunks,
     env,
     env_url,
     iso,
     iso_date,
     load_json,
+    place,
     result,
+    shape_guard,
     unknown,
     window,
 )
-from .errors import NotFound, ParseFailed
+from .errors import NotFound
 from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
@@ -131,7 +132,7 @@ class AfterShipAdapter(AggregatorAdapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             if (data.get("meta") or {}).get("code") == 4004:
                 raise NotFound("aftership: tracking does not exist")
             payload = data["data"]
@@ -146,16 +147,14 @@ class AfterShipAdapter(AggregatorAdapter):
             events = []
             for cp in tracking.get("checkpoints") or []:
                 status, sub = classify(cp.get("tag", ""), cp.get("subtag", ""), cp.get("message"))
-                place = cp.get("location") or ", ".join(
-                    p for p in (cp.get("city"), cp.get("country_iso3")) if p
-                )
+                where = cp.get("location") or place(cp.get("city"), cp.get("country_iso3"))
                 events.append(
                     TrackingEvent(
                         occurred_at=iso(cp["checkpoint_time"], default=UTC),
                         status=status,
                         sub_status=sub,
                         description=cp.get("message", ""),
-                        location=place or "",
+                        location=where,
                         raw_code=cp.get("subtag") or cp.get("tag", ""),
                     )
                 )
@@ -165,10 +164,6 @@ class AfterShipAdapter(AggregatorAdapter):
             status, sub = classify(tag, tracking.get("subtag", ""), tracking.get("subtag_message"))
             delivered = tracking.get("shipment_delivery_date")
             edd = _edd(tracking)
-        except NotFound:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"aftership: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from .errors import AuthFailed, ParseFailed
@@ -128,3 +129,18 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 # The exceptions a parser may meet while walking a body whose shape is not what it expects.
 SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+@contextmanager
+def shape_guard(carrier: str) -> Iterator[None]:
+    """Around a parser's walk over the body: shape surprises become ParseFailed; the typed
+    errors the parser raises on purpose (NotFound, ParseFailed) pass through unchanged."""
+    try:
+        yield
+    except SHAPE_ERRORS as exc:
+        raise ParseFailed(f"{carrier}: unexpected body ({exc!r})") from exc
+
+
+def place(*parts: str | None) -> str:
+    """ "Chicago, IL, US" from whichever parts the API filled in."""
+    return ", ".join(p for p in parts if p)

@@ -8,11 +8,22 @@ description rules. Timestamps normally carry an offset; a timestamp without one 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC
 
 from .base import Adapter
-from .common import SHAPE_ERRORS, env, env_url, iso_date, load_json, result, unknown, window
-from .errors import NotFound, ParseFailed
+from .common import (
+    env,
+    env_url,
+    iso,
+    iso_date,
+    load_json,
+    place,
+    result,
+    shape_guard,
+    unknown,
+    window,
+)
+from .errors import NotFound
 from .http import request
 from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
@@ -60,15 +71,9 @@ def classify(code: str, description: str) -> tuple[Status, str]:
     return unknown("dhl", code or description, description), ""
 
 
-def _when(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _location(event: dict) -> str:
     address = (event.get("location") or {}).get("address") or {}
-    parts = (address.get("addressLocality"), address.get("countryCode"))
-    return ", ".join(p for p in parts if p)
+    return place(address.get("addressLocality"), address.get("countryCode"))
 
 
 class DHLAdapter(Adapter):
@@ -101,7 +106,7 @@ class DHLAdapter(Adapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             if "shipments" not in data and data.get("status") == 404:
                 raise NotFound(f"dhl: {data.get('detail') or data.get('title')}")
             shipments = data["shipments"]
@@ -117,7 +122,7 @@ class DHLAdapter(Adapter):
                 status, sub = classify(event.get("statusCode", ""), description)
                 events.append(
                     TrackingEvent(
-                        occurred_at=_when(event["timestamp"]),
+                        occurred_at=iso(event["timestamp"], default=UTC),
                         status=status,
                         sub_status=sub,
                         description=description,
@@ -138,10 +143,6 @@ class DHLAdapter(Adapter):
                 )
             else:
                 edd = window(iso_date(shipment.get("estimatedTimeOfDelivery")))
-        except NotFound:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"dhl: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

@@ -10,7 +10,18 @@ import json
 from collections.abc import Iterable
 
 from .aggregator import AggregatorAdapter
-from .common import SHAPE_ERRORS, env, env_url, iso, iso_date, load_json, result, unknown, window
+from .common import (
+    env,
+    env_url,
+    iso,
+    iso_date,
+    load_json,
+    place,
+    result,
+    shape_guard,
+    unknown,
+    window,
+)
 from .errors import NotFound, ParseFailed
 from .http import request
 from .model import TrackingEvent, TrackingResult
@@ -41,7 +52,7 @@ def classify(status: str, detail: str = "", text: str = "") -> tuple[Status, str
 
 def _location(detail: dict) -> str:
     loc = detail.get("tracking_location") or {}
-    return ", ".join(p for p in (loc.get("city"), loc.get("state"), loc.get("country")) if p)
+    return place(loc.get("city"), loc.get("state"), loc.get("country"))
 
 
 class EasyPostAdapter(AggregatorAdapter):
@@ -87,7 +98,7 @@ class EasyPostAdapter(AggregatorAdapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             if "error" in data:
                 raise NotFound(f"easypost: {(data['error'] or {}).get('code')}")
             if data.get("tracking_code") != tracking_number:
@@ -112,10 +123,6 @@ class EasyPostAdapter(AggregatorAdapter):
                 )
             status, sub = classify(data["status"], data.get("status_detail"))
             edd = window(iso_date(data.get("est_delivery_date")))
-        except (NotFound, ParseFailed):
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"easypost: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

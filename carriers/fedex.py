@@ -11,13 +11,14 @@ from collections.abc import Iterable
 
 from .base import Adapter
 from .common import (
-    SHAPE_ERRORS,
     chunks,
     env_url,
     iso,
     iso_date,
     load_json,
+    place,
     result,
+    shape_guard,
     unknown,
     window,
 )
@@ -96,8 +97,7 @@ def classify(code: str, exception_code: str = "", exception_text: str = "") -> t
 
 def _location(scan: dict) -> str:
     loc = scan.get("scanLocation") or {}
-    parts = (loc.get("city"), loc.get("stateOrProvinceCode"), loc.get("countryCode"))
-    return ", ".join(p for p in parts if p)
+    return place(loc.get("city"), loc.get("stateOrProvinceCode"), loc.get("countryCode"))
 
 
 def _edd(track: dict):
@@ -152,7 +152,7 @@ class FedExAdapter(OAuthMixin, Adapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             track = self._track(data["output"]["completeTrackResults"], tracking_number)
             error = track.get("error") or {}
             if error.get("code") in NOT_FOUND_CODES:
@@ -193,10 +193,6 @@ class FedExAdapter(OAuthMixin, Adapter):
                 None,
             )
             edd = _edd(track)
-        except (NotFound, ParseFailed):
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"fedex: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

@@ -13,18 +13,18 @@ from datetime import UTC
 
 from .aggregator import AggregatorAdapter
 from .common import (
-    SHAPE_ERRORS,
     env,
     env_url,
     iso,
     iso_date,
     load_json,
     result,
+    shape_guard,
     unknown,
     utc_offset,
     window,
 )
-from .errors import NotFound, ParseFailed
+from .errors import NotFound
 from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
@@ -88,7 +88,7 @@ class Ship24Adapter(AggregatorAdapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             trackings = data["data"]["trackings"]
             tracking = next(
                 (
@@ -118,10 +118,6 @@ class Ship24Adapter(AggregatorAdapter):
                 raise NotFound("ship24: no information from the courier yet")
             status = classify(milestone) if milestone else None
             edd = window(iso_date((shipment.get("delivery") or {}).get("estimatedDeliveryDate")))
-        except NotFound:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"ship24: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

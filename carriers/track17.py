@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from .aggregator import AggregatorAdapter
 from .common import (
-    SHAPE_ERRORS,
     chunks,
     env,
     env_url,
@@ -20,10 +19,11 @@ from .common import (
     iso_date,
     load_json,
     result,
+    shape_guard,
     unknown,
     window,
 )
-from .errors import NotFound, ParseFailed
+from .errors import NotFound
 from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
@@ -117,7 +117,7 @@ class Track17Adapter(AggregatorAdapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             payload = data["data"]
             for rejected in payload.get("rejected") or []:
                 if rejected.get("number") == tracking_number:
@@ -148,10 +148,6 @@ class Track17Adapter(AggregatorAdapter):
             status, sub = classify(latest.get("status", ""), latest.get("sub_status", ""))
             edd_raw = (info.get("time_metrics") or {}).get("estimated_delivery_date") or {}
             edd = window(iso_date(edd_raw.get("from")), iso_date(edd_raw.get("to")))
-        except NotFound:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"track17: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

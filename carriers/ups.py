@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from .base import Adapter
-from .common import SHAPE_ERRORS, env_url, load_json, result, unknown, utc_offset, window
-from .errors import NotFound, ParseFailed
+from .common import env_url, load_json, place, result, shape_guard, unknown, utc_offset, window
+from .errors import NotFound
 from .model import TrackingEvent, TrackingResult
 from .numbers import ups_valid
 from .oauth import OAuthMixin
@@ -76,8 +76,7 @@ def _when(activity: dict) -> datetime:
 
 def _location(activity: dict) -> str:
     address = (activity.get("location") or {}).get("address") or {}
-    parts = (address.get("city"), address.get("stateProvince"), address.get("countryCode"))
-    return ", ".join(p for p in parts if p)
+    return place(address.get("city"), address.get("stateProvince"), address.get("countryCode"))
 
 
 class UPSAdapter(OAuthMixin, Adapter):
@@ -118,7 +117,7 @@ class UPSAdapter(OAuthMixin, Adapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             errors = (data.get("response") or {}).get("errors")
             if errors:
                 raise NotFound(f"ups: {errors[0].get('code')} {errors[0].get('message')}")
@@ -139,10 +138,6 @@ class UPSAdapter(OAuthMixin, Adapter):
                 )
             dates = {d["type"]: _ymd(d["date"]) for d in package.get("deliveryDate") or []}
             current = package.get("currentStatus") or {}
-        except NotFound:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"ups: unexpected body ({exc!r})") from exc
         status = None
         if "DEL" in dates:
             status = Status.DELIVERED

@@ -12,8 +12,19 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .base import Adapter
-from .common import SHAPE_ERRORS, env_url, iso_date, load_json, result, unknown, utc_offset, window
-from .errors import NotFound, ParseFailed
+from .common import (
+    env_url,
+    iso,
+    iso_date,
+    load_json,
+    place,
+    result,
+    shape_guard,
+    unknown,
+    utc_offset,
+    window,
+)
+from .errors import NotFound
 from .model import TrackingEvent, TrackingResult
 from .numbers import usps_impb_valid
 from .oauth import OAuthMixin
@@ -73,17 +84,13 @@ def classify_event(code: str, text: str) -> Status:
 
 
 def _when(event: dict) -> datetime:
-    local = event.get("eventTimestamp")
-    if local and event.get("GMTOffset"):
-        parsed = datetime.fromisoformat(local.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=utc_offset(event["GMTOffset"]))
-    parsed = datetime.fromisoformat(event["GMTTimestamp"].replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if event.get("eventTimestamp") and event.get("GMTOffset"):
+        return iso(event["eventTimestamp"], default=utc_offset(event["GMTOffset"]))
+    return iso(event["GMTTimestamp"], default=UTC)
 
 
 def _location(event: dict) -> str:
-    parts = (event.get("eventCity"), event.get("eventState"), event.get("eventCountry"))
-    return ", ".join(p for p in parts if p)
+    return place(event.get("eventCity"), event.get("eventState"), event.get("eventCountry"))
 
 
 def _edd(data: dict):
@@ -138,7 +145,7 @@ class USPSAdapter(OAuthMixin, Adapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
-        try:
+        with shape_guard(self.code):
             if "error" in data:
                 error = data["error"] or {}
                 raise NotFound(f"usps: {error.get('code')} {error.get('message')}")
@@ -157,10 +164,6 @@ class USPSAdapter(OAuthMixin, Adapter):
             if category:
                 status = CATEGORIES.get(category) or unknown("usps", category, data.get("status"))
             edd = _edd(data)
-        except NotFound:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise ParseFailed(f"usps: unexpected body ({exc!r})") from exc
         return result(
             self.code,
             tracking_number,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 import carriers
 from carriers import NotFound, ParseFailed, Status
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def test_track17_naive_local_time_falls_back_to_utc_field():
@@ -74,8 +77,7 @@ def test_ups_delivery_date_del_makes_the_shipment_delivered():
 
 @pytest.mark.parametrize("code", ["fedex", "aftership", "track17", "ship24"])
 def test_batch_parsers_raise_not_found_for_a_number_not_in_the_body(code):
-    fixtures = sorted((carriers_fixtures() / code).glob("in_transit.json"))
-    body = fixtures[0].read_bytes()
+    body = (FIXTURES / code / "in_transit.json").read_bytes()
     with pytest.raises(NotFound):
         carriers.get(code).parse(body, "NOT-ASKED-FOR")
 
@@ -84,9 +86,3 @@ def test_json_array_body_is_parse_failed():
     for code in ("ups", "fedex", "dhl", "usps", "aftership", "track17", "ship24", "easypost"):
         with pytest.raises(ParseFailed):
             carriers.get(code).parse(b"[]", "X")
-
-
-def carriers_fixtures():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / "fixtures"
