@@ -81,13 +81,27 @@ def fedex_express_check_digit(body: str) -> str:
 
 
 def fedex_valid(number: str) -> bool:
-    """FedEx tracking numbers by length: 12 (Express), 15 (Ground), 20 (Ground/SmartPost,
-    IMpb-like), 22 starting "96" (Ground barcode; the check covers the last 15 digits)."""
+    """FedEx tracking numbers by length:
+
+    - 12 digits: Express (1/3/7 mod 11);
+    - 15 digits: Ground (mod 10, 3/1);
+    - 20 digits: Ground Economy (SmartPost): an IMpb whose "92" prefix is not printed, so the
+      mod 10 check runs over "92" + the number;
+    - 22 digits starting "92": the same SmartPost number in full IMpb form (USPS delivers it, so
+      it validates for ``usps`` too);
+    - 22 digits starting "96": Ground barcode; the check covers the last 15 digits.
+
+    Checked against FedEx's documented mock tracking numbers (tests/carriers/test_intl_numbers).
+    A 20-digit mock starting "02" fits none of these and is not accepted (scheme unknown)."""
     if not number.isdigit():
         return False
     if len(number) == 12:
         return fedex_express_check_digit(number[:-1]) == number[-1]
-    if len(number) in (15, 20):
+    if len(number) == 15:
+        return mod10_31_valid(number)
+    if len(number) == 20:
+        return mod10_31_valid("92" + number)
+    if len(number) == 22 and number.startswith("92"):
         return mod10_31_valid(number)
     if len(number) == 22 and number.startswith("96"):
         return mod10_31_valid(number[7:])
