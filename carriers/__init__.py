@@ -1,7 +1,9 @@
 """Carrier adapters behind one contract. ``carriers.get(code)``, ``carriers.detect(number)``."""
 
+from .aftership import AfterShipAdapter
 from .base import Adapter
 from .dhl import DHLAdapter
+from .easypost import EasyPostAdapter
 from .errors import (
     AuthFailed,
     CarrierError,
@@ -11,6 +13,7 @@ from .errors import (
     Unavailable,
     UnknownCarrier,
 )
+from .fedex import FedExAdapter
 from .fukuyama import FukuyamaAdapter
 from .japanpost import JapanPostAdapter
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
@@ -18,9 +21,12 @@ from .numbers import normalize
 from .registry import REGISTRY, codes, detect, get, register
 from .sagawa import SagawaAdapter
 from .seino import SeinoAdapter
+from .ship24 import Ship24Adapter
 from .simulated import SimulatedAdapter
 from .status import TERMINAL, Status
+from .track17 import Track17Adapter
 from .ups import UPSAdapter
+from .usps import USPSAdapter
 from .yamato import YamatoAdapter
 
 for _adapter_class in (
@@ -31,6 +37,12 @@ for _adapter_class in (
     FukuyamaAdapter,
     UPSAdapter,
     DHLAdapter,
+    FedExAdapter,
+    USPSAdapter,
+    AfterShipAdapter,
+    Track17Adapter,
+    Ship24Adapter,
+    EasyPostAdapter,
     SimulatedAdapter,
 ):
     register(_adapter_class())

@@ -1,17 +1,153 @@
-"""DHL (Shipment Tracking – Unified)."""
+"""DHL Shipment Tracking – Unified (``GET /track/shipments``), static ``DHL-API-Key`` header.
+
+``statusCode`` has only five values, so out-for-delivery, pickup, attempts and returns come from
+description rules. Timestamps normally carry an offset; a timestamp without one is read as UTC
+(choice documented in docs/carriers.md: a wrong hour beats a crash, and it is rare).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC
+
 from .base import Adapter
+from .common import (
+    env,
+    env_url,
+    iso,
+    iso_date,
+    load_json,
+    place,
+    result,
+    shape_guard,
+    unknown,
+    window,
+)
+from .errors import NotFound
+from .http import request
+from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
+from .status import Status
+
+CODES: dict[str, Status] = {
+    "pre-transit": Status.INFO_RECEIVED,
+    "transit": Status.IN_TRANSIT,
+    "delivered": Status.DELIVERED,
+    "failure": Status.EXCEPTION,
+}
+
+# (statusCode the rule refines, lower-case needle, status, sub). Most specific first.
+TEXT_RULES: tuple[tuple[str, str, Status, str], ...] = (
+    ("transit", "out with courier for delivery", Status.OUT_FOR_DELIVERY, ""),
+    ("transit", "out for delivery", Status.OUT_FOR_DELIVERY, ""),
+    ("transit", "ready for pick", Status.AVAILABLE_FOR_PICKUP, ""),
+    ("transit", "available for pick", Status.AVAILABLE_FOR_PICKUP, ""),
+    ("transit", "awaiting collection", Status.AVAILABLE_FOR_PICKUP, ""),
+    ("transit", "returned to shipper", Status.RETURNING_TO_SENDER, ""),
+    ("transit", "being returned", Status.RETURNING_TO_SENDER, ""),
+    ("failure", "returned to shipper", Status.RETURNING_TO_SENDER, ""),
+    ("failure", "being returned", Status.RETURNING_TO_SENDER, ""),
+    ("failure", "delivery attempt", Status.ATTEMPT_FAILED, ""),
+    ("failure", "not at home", Status.ATTEMPT_FAILED, ""),
+    ("failure", "recipient not available", Status.ATTEMPT_FAILED, ""),
+    ("failure", "could not be delivered", Status.ATTEMPT_FAILED, ""),
+)
+
+
+def classify(code: str, description: str) -> tuple[Status, str]:
+    text = description.lower()
+    for rule_code, needle, status, sub in TEXT_RULES:
+        if rule_code == code and needle in text:
+            return status, sub
+    if code in CODES:
+        return CODES[code], ""
+    if not code:
+        # Some Express events carry only a description.
+        for _, needle, status, sub in TEXT_RULES:
+            if needle in text:
+                return status, sub
+        if "delivered" in text:
+            return Status.DELIVERED, ""
+    return unknown("dhl", code or description, description), ""
+
+
+def _location(event: dict) -> str:
+    address = (event.get("location") or {}).get("address") or {}
+    return place(address.get("addressLocality"), address.get("countryCode"))
 
 
 class DHLAdapter(Adapter):
     code = "dhl"
     names = {"en": "DHL", "ja": "DHL"}
+    batch_size = 1  # one trackingNumber per GET
+    credentials = ("DHL_API_KEY",)
 
     def validate(self, number: str) -> bool:
         return dhl_express_valid(number)
 
     def tracking_url(self, number: str) -> str:
         return f"https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}"
+
+    def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
+        key = env("DHL_API_KEY")
+        base = env_url("DHL_BASE_URL", "https://api-eu.dhl.com")
+        out = {}
+        for number in numbers:
+            response = request(
+                "GET",
+                f"{base}/track/shipments",
+                params={"trackingNumber": number, "language": "en"},
+                headers={"DHL-API-Key": key, "Accept": "application/json"},
+                retries=1,
+                not_found_ok=True,  # 404 = "no shipment found", a parseable problem+json body
+            )
+            out[number] = response.content
+        return out
+
+    def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
+        data = load_json(body, self.code)
+        with shape_guard(self.code):
+            if "shipments" not in data and data.get("status") == 404:
+                raise NotFound(f"dhl: {data.get('detail') or data.get('title')}")
+            shipments = data["shipments"]
+            shipment = next(
+                (s for s in shipments if s.get("id") == tracking_number),
+                shipments[0] if len(shipments) == 1 else None,
+            )
+            if shipment is None:
+                raise NotFound(f"dhl: {tracking_number} not in the answer")
+            events = []
+            for event in shipment.get("events") or []:
+                description = event.get("description") or event.get("status") or ""
+                status, sub = classify(event.get("statusCode", ""), description)
+                events.append(
+                    TrackingEvent(
+                        occurred_at=iso(event["timestamp"], default=UTC),
+                        status=status,
+                        sub_status=sub,
+                        description=description,
+                        location=_location(event),
+                        raw_code=event.get("statusCode", ""),
+                    )
+                )
+            current = shipment.get("status") or {}
+            status = None
+            if current.get("statusCode"):
+                status, _ = classify(
+                    current["statusCode"], current.get("description") or current.get("status", "")
+                )
+            frame = shipment.get("estimatedDeliveryTimeFrame") or {}
+            if frame:
+                edd = window(
+                    iso_date(frame.get("estimatedFrom")), iso_date(frame.get("estimatedThrough"))
+                )
+            else:
+                edd = window(iso_date(shipment.get("estimatedTimeOfDelivery")))
+        return result(
+            self.code,
+            tracking_number,
+            events,
+            status=status,
+            raw_status=current.get("description") or current.get("status", ""),
+            edd=edd,
+        )

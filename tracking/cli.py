@@ -11,6 +11,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session
 
+from carriers.cli import carriers_cli
+
 from . import demo, mail, migrate, sync
 from .db import get_engine, get_session
 from .security import order_token
@@ -96,3 +98,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(carriers_cli)
