@@ -80,3 +80,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(__import__("tracking.estimate_cli").estimate_cli.estimate_cli)

@@ -37,6 +37,9 @@ SOURCES = ("customer_slot", "carrier", "learned", "lane_table", "default")
 # unlike a mean), over at most the newest RECENT deliveries of the lane.
 LOW_Q, HIGH_Q = 0.10, 0.85
 RECENT = 400
+# A window wider than two delivery days helps nobody plan: when the percentiles are further
+# apart, the two-day window holding the most deliveries between them is used instead.
+MAX_SPREAD = 1
 # 時間帯指定 codes stored in ``promised_slot``/``edd_slot``.
 SLOTS = ("am", "12-14", "14-16", "16-18", "18-20", "19-21")
 
@@ -117,7 +120,14 @@ class LearnedLanes:
         ):
             values = self.samples.get(key)
             if values and len(values) >= self.min_sample:
-                return quantile(values, LOW_Q), quantile(values, HIGH_Q), len(values)
+                low, high = quantile(values, LOW_Q), quantile(values, HIGH_Q)
+                if high - low > MAX_SPREAD:
+                    low = max(
+                        range(low, high - MAX_SPREAD + 1),
+                        key=lambda a: sum(a <= v <= a + MAX_SPREAD for v in values),
+                    )
+                    high = low + MAX_SPREAD
+                return low, high, len(values)
         return None
 
 
