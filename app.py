@@ -8,7 +8,7 @@ import os
 from flask import Flask
 from htmx_flask import Htmx
 
-from tracking import brands, cli, db, errors, i18n, templating
+from tracking import brands, cli, db, errors, estimate_display, i18n, templating
 from tracking.config import load_config
 from tracking.extensions import csrf, limiter
 from tracking.web import portal, site
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    estimate_display.init_app(app)
     Htmx(app)
     csrf.init_app(app)
     limiter.init_app(app)

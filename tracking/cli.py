@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import demo, mail, migrate
+from . import demo, estimate_cli, mail, migrate
 from .db import get_session
 from .security import order_token
 
@@ -80,4 +80,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
-    app.cli.add_command(__import__("tracking.estimate_cli").estimate_cli.estimate_cli)
+    app.cli.add_command(estimate_cli.estimate_cli)

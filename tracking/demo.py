@@ -16,7 +16,7 @@ import carriers
 from carriers.numbers import mod7_complete, ups_check_digit
 from carriers.simulated import SCENARIO_BY_NAME, scenario_for
 
-from . import normalize
+from . import estimate_demo, normalize
 from .models import Order, OrderItem, Shipment, ShipmentItem
 from .orders import apply_result
 from .timeutil import utcnow
@@ -269,6 +269,7 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
             except carriers.NotFound:
                 shipment.last_checked_at = now  # carrier has no data yet: stays "pending"
         loaded.append(order)
+    estimate_demo.load_demo(session, now)
     session.commit()
     return loaded
 

@@ -16,9 +16,11 @@ flags ``late`` shipments and, once delivered, adds the parcel to the learned lan
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -238,14 +240,26 @@ def _dest(order: Order, cfg: ShippingConfig) -> lanes.Place:
 # --- storing --------------------------------------------------------------------------------
 
 
+@cache
+def _brands_outside_app() -> dict:
+    from .brands import load_brands
+    from .config import ROOT
+
+    return load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
+
+
 def brand_settings(brand_slug: str) -> tuple[ShippingConfig, ZoneInfo]:
-    """The brand's ``[shipping]`` and time zone; defaults outside an app (scripts, some tests)."""
+    """The brand's ``[shipping]`` and time zone (the app's brands; outside an app, such as a
+    script or the demo loader in a test, the brand files on disk)."""
     from flask import current_app, has_app_context
 
     if has_app_context():
-        brand = current_app.extensions.get("todoku_brands", {}).get(brand_slug)
-        if brand is not None:
-            return brand.shipping, brand.tz
+        known = current_app.extensions.get("todoku_brands", {})
+    else:
+        known = _brands_outside_app()
+    brand = known.get(brand_slug)
+    if brand is not None:
+        return brand.shipping, brand.tz
     return ShippingConfig(), ZoneInfo("Asia/Tokyo")
 
 
@@ -275,7 +289,18 @@ def refresh(
     if carrier_window is not None:
         shipment.carrier_edd_start = _as_date(carrier_window.start, tz)
         shipment.carrier_edd_end = _as_date(carrier_window.end, tz)
-    est = compute(session, cfg, tz, order, shipment)
+    delivered = shipment.status == Status.DELIVERED
+    if delivered and shipment.edd_start and shipment.edd_source:
+        # keep what we said before delivery: the history and the report judge that
+        est = Estimate(
+            shipment.edd_start,
+            shipment.edd_end or shipment.edd_start,
+            shipment.edd_source,
+            shipment.edd_confidence,
+            shipment.edd_slot,
+        )
+    else:
+        est = compute(session, cfg, tz, order, shipment)
     shipment.edd_start, shipment.edd_end = est.start, est.end
     shipment.edd_source, shipment.edd_slot, shipment.edd_confidence = (
         est.source,
@@ -285,7 +310,7 @@ def refresh(
     shipment.late = is_late(shipment, est.end, as_utc(now).astimezone(tz).date())
     session.add(shipment)
     _revise(session, shipment, est, now)
-    if shipment.status == Status.DELIVERED and shipment.delivered_at and shipment.shipped_at:
+    if delivered and shipment.delivered_at and shipment.shipped_at:
         observe(session, shipment, order, cfg, tz)
     return est
 

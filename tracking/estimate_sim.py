@@ -66,24 +66,33 @@ def _noise(rng: random.Random) -> int:
     return 0
 
 
-def _postcodes(rng: random.Random) -> list[str]:
+def _postcodes() -> list[str]:
     prefixes = [f"{i:03d}" for i in range(1, 1000)]
     return [p for p in prefixes if lanes.place_for(p + "0001", "JP").region]
 
 
-def simulate(n: int, end: date, seed: int = 7) -> list[LaneObservation]:
-    """``n`` delivered parcels handed over on shipping days up to ``end``, oldest first."""
+def simulate(
+    n: int,
+    end: date,
+    seed: int = 7,
+    *,
+    mix: tuple[tuple[str, str, float], ...] = MIX,
+    origins: tuple[str, ...] = ORIGINS,
+    prefixes: list[str] | None = None,
+) -> list[LaneObservation]:
+    """``n`` delivered parcels handed over on shipping days up to ``end``, oldest first.
+    ``mix``/``origins``/``prefixes`` narrow it to some lanes (the demo uses one)."""
     rng = random.Random(seed)
-    prefixes = _postcodes(rng)
+    prefixes = prefixes or _postcodes()
     ship = calendars.shipping_calendar("JP", frozenset(range(5)), ((12, 29), (1, 3)))
     span = max(60, n // 40)  # about 40 parcels a day
     days = [d for d in (end - timedelta(i) for i in range(span, 0, -1)) if ship.is_open(d)]
-    weights = [m for _c, _s, m in MIX]
+    weights = [m for _c, _s, m in mix]
     rows = []
     for i in range(n):
         handover = days[i * len(days) // n]
-        carrier, service, _ = rng.choices(MIX, weights)[0]
-        origin = lanes.place_for(rng.choice(ORIGINS), "JP")
+        carrier, service, _ = rng.choices(mix, weights)[0]
+        origin = lanes.place_for(rng.choice(origins), "JP")
         postcode = rng.choice(prefixes) + f"{rng.randint(0, 9999):04d}"
         dest = lanes.place_for(postcode, "JP")
         table = lanes.lane_days(carrier, service, origin, dest, handover)
