@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from carriers import Status
+
 from .i18n import _today, format_day
 from .models import Order, Shipment
 
@@ -64,13 +66,20 @@ def window_text(start: date, end: date, slot: str = "", today: date | None = Non
         if label:
             return gettext("Arriving %(day)s, %(slot)s", day=day, slot=label)
         return gettext("Arriving %(day)s", day=day)
-    if start <= today:
+    if start <= today:  # the window has begun: only its end still informs
+        if end == today:
+            return gettext("Arriving today")
         return gettext("Arriving by %(day)s", day=format_day(end))
     return gettext("Arriving %(start)s – %(end)s", start=format_day(start), end=format_day(end))
 
 
 def estimate_hero(shipment: Shipment) -> str:
     """The parcel's estimate as one line; "" when there is nothing to say."""
+    try:
+        if Status(shipment.status).is_terminal:  # delivered, returned, cancelled…
+            return ""
+    except ValueError:
+        pass
     if shipment.late:
         return gettext("Late — we are checking with the carrier")
     if not shipment.edd_start:
