@@ -37,7 +37,7 @@ from .timeutil import as_utc, utcnow
 SOURCES = ("customer_slot", "carrier", "learned", "lane_table", "default")
 # Learned window: these percentiles of the lane's transit days (robust to the odd lost parcel,
 # unlike a mean), over at most the newest RECENT deliveries of the lane.
-LOW_Q, HIGH_Q = 0.10, 0.85
+LOW_Q, HIGH_Q = 0.10, 0.80
 RECENT = 400
 # A window wider than two delivery days helps nobody plan: when the percentiles are further
 # apart, the two-day window holding the most deliveries between them is used instead.
