@@ -151,6 +151,7 @@ def write_brand(tmp_path, shipping: str):
         ('country = "japan"', "shipping.country"),
         ("processing_days = -1", "shipping.processing_days"),
         ("surprise = 1", "shipping.surprise"),
+        ('carrier = "pigeon"', "shipping.carrier"),
     ],
 )
 def test_bad_shipping_config_names_the_key(tmp_path, line, key):

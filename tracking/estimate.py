@@ -204,7 +204,7 @@ def origin_of(cfg: ShippingConfig) -> lanes.Place:
 
 
 def compute(
-    session: Session,
+    session: Session | None,
     cfg: ShippingConfig,
     tz: ZoneInfo,
     order: Order,
@@ -212,7 +212,8 @@ def compute(
     *,
     model: LearnedLanes | None = None,
 ) -> Estimate:
-    """The estimate of ``shipment`` (or, without one, of ``order``'s items not yet shipped)."""
+    """The estimate of ``shipment`` (or, without one, of ``order``'s items not yet shipped).
+    ``model``: a fitted ``LearnedLanes`` to use instead of querying the lane's history."""
     if shipment is not None and shipment.promised_date:
         d = shipment.promised_date
         return Estimate(d, d, "customer_slot", "high", shipment.promised_slot)
@@ -221,10 +222,10 @@ def compute(
         return Estimate(shipment.carrier_edd_start, end, "carrier", "high")
     if shipment is not None and shipment.shipped_at:
         handover = as_utc(shipment.shipped_at).astimezone(tz).date()
-        lane = Lane(shipment.carrier, shipment.service, origin_of(cfg), _dest(order, cfg))
+        lane = Lane(shipment.carrier, shipment.service, origin_of(cfg), dest_of(order))
     else:
         handover = planned_handover(cfg, order.placed_at, tz)
-        lane = Lane(cfg.carrier, cfg.service, origin_of(cfg), _dest(order, cfg))
+        lane = Lane(cfg.carrier, cfg.service, origin_of(cfg), dest_of(order))
     model = model or learned_for(session, lane, cfg.learned_min_sample)
     return (
         from_learned(model, lane, handover)
@@ -233,7 +234,7 @@ def compute(
     )
 
 
-def _dest(order: Order, cfg: ShippingConfig) -> lanes.Place:
+def dest_of(order: Order) -> lanes.Place:
     return lanes.place_for(order.postcode)
 
 
@@ -361,7 +362,7 @@ def observe(
     ).first()
     if seen is not None:
         return seen
-    origin, dest = origin_of(cfg), _dest(order, cfg)
+    origin, dest = origin_of(cfg), dest_of(order)
     lane = Lane(shipment.carrier, shipment.service, origin, dest)
     handover = as_utc(shipment.shipped_at).astimezone(tz).date()
     delivered = as_utc(shipment.delivered_at).astimezone(tz).date()

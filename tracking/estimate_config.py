@@ -46,6 +46,18 @@ class ShippingConfig(Strict):
             raise ValueError(f"use a two-letter country code like JP, got {value!r}")
         return value
 
+    @field_validator("carrier")
+    @classmethod
+    def _carrier(cls, value: str) -> str:
+        import carriers
+
+        from .lanes import table_carriers
+
+        known = set(carriers.REGISTRY) | table_carriers()
+        if value not in known:
+            raise ValueError(f"unknown carrier {value!r}; use one of {', '.join(sorted(known))}")
+        return value
+
     @field_validator("cutoff")
     @classmethod
     def _cutoff(cls, value: str) -> str:

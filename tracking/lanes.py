@@ -105,6 +105,11 @@ def _files() -> list[tuple[str, date, dict]]:
     return sorted(((n, f["valid_from"], f) for n, f in files), key=lambda t: t[1])
 
 
+def table_carriers() -> set[str]:
+    """Every carrier some lane table knows."""
+    return {code for _n, _v, data in _files() for code in data.get("carriers", {})}
+
+
 def _table_for(handover: date, *, country: str = "", international: bool = False):
     chosen = None
     for name, valid_from, data in _files():
