@@ -9,7 +9,7 @@ from flask import Flask
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracking import brands, cli, db, errors, i18n, templating
+from tracking import brands, cli, db, errors, estimate_display, i18n, templating
 from tracking.config import load_config
 from tracking.extensions import csrf, limiter
 from tracking.web import portal, site
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    estimate_display.init_app(app)
     Htmx(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -9,12 +9,13 @@ import time
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from carriers.cli import carriers_cli
 
-from . import demo, mail, migrate, sync
+from . import demo, estimate_cli, mail, migrate, sync
 from .db import get_engine, get_session
+from .models import Order
 from .security import order_token
 
 log = logging.getLogger("todoku.worker")
@@ -52,7 +53,12 @@ def base_url() -> str:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo shops' orders (idempotent) and print one tracking link per order."""
-    orders = demo.load(get_session())
+    session = get_session()
+    demo.load(session)
+    # Every order of the demo shops, including those the feature demos add.
+    orders = session.exec(
+        select(Order).where(Order.brand.in_(demo.BRANDS)).order_by(Order.brand.desc(), Order.number)
+    ).all()
     root = base_url()
     brands = current_app.extensions["todoku_brands"]
     click.echo("Demo orders loaded. Tracking links (signed; what a shipping mail carries):")
@@ -99,3 +105,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(carriers_cli)
+    app.cli.add_command(estimate_cli.estimate_cli)

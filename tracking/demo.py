@@ -16,7 +16,7 @@ import carriers
 from carriers.numbers import mod7_complete, ups_check_digit
 from carriers.simulated import SCENARIO_BY_NAME, scenario_for
 
-from . import normalize, sync
+from . import estimate_demo, normalize, sync
 from .models import Order, OrderItem, Shipment, ShipmentItem
 from .orders import apply_result
 from .timeutil import utcnow
@@ -57,6 +57,8 @@ def _tea(sku, name, price, variant="", tags=("tea",), qty=1):
 
 
 _GEAR = _tea  # same shape, different shop
+
+BRANDS = ("sakura-tea", "northpeak")
 
 ORDERS: list[DemoOrder] = [
     DemoOrder(
@@ -271,6 +273,7 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
             # The worker picks it up from here, like any shop's shipment.
             shipment.next_check_at = sync.next_check(shipment.status, now)
         loaded.append(order)
+    estimate_demo.load_demo(session, now)
     session.commit()
     return loaded
 

@@ -85,6 +85,13 @@ class Shipment(SQLModel, table=True):
     # What the customer chose at checkout (時間帯指定).
     promised_date: date | None = None
     promised_slot: str = Field(default="", max_length=16)
+    # The carrier's own latest date (edd_* above is what we show: it may come from elsewhere).
+    carrier_edd_start: date | None = None
+    carrier_edd_end: date | None = None
+    edd_slot: str = Field(default="", max_length=16)
+    edd_confidence: str = Field(default="", max_length=16)
+    # Past the estimate's end and not delivered (watchlist, page wording, mail trigger).
+    late: bool = Field(default=False, index=True)
     delivered_at: datetime | None = None
     last_checked_at: datetime | None = None
     next_check_at: datetime | None = Field(default=None, index=True)
@@ -142,3 +149,6 @@ class Notification(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+from . import estimate_models  # noqa: E402,F401

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from carriers import Status, TrackingResult
 
-from . import normalize
+from . import estimate, normalize
 from .models import Order, OrderItem, Shipment, ShipmentItem, TrackingEvent
 from .timeutil import as_utc, utcnow
 
@@ -183,6 +183,7 @@ def apply_result(session: Session, shipment: Shipment, result: TrackingResult) -
     shipment.failures = 0
     shipment.updated_at = utcnow()
     session.add(shipment)
+    estimate.refresh(session, shipment, carrier_window=result.estimated_delivery)
     return new
 
 
