@@ -278,3 +278,15 @@ def test_banner_images_are_served_by_id_only(client):
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     assert client.get("/sakura-tea/banner/banner-teaware.svg").status_code == 404
     assert client.get("/sakura-tea/banner/boot-care").status_code == 404
+
+
+def test_brand_file_error_names_the_banner_key(tmp_path):
+    shutil.copytree(ROOT / "brands", tmp_path / "brands")
+    toml = tmp_path / "brands" / "northpeak.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'target = "https://northpeak.example/boot-care"', 'target = "javascript:alert(1)"'
+        )
+    )
+    with pytest.raises(BrandConfigError, match=r"page\.banners\.0\.target: must be an http"):
+        load_brands(tmp_path / "brands")
