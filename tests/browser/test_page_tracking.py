@@ -30,6 +30,8 @@ def _db(live_app) -> Session:
 def assert_accessible(page, name: str) -> None:
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
+        if scheme == "dark":
+            screenshot(page, f"page-{name.replace(' ', '-')}-dark")
         results = AXE.run(page)
         bad = [
             f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
