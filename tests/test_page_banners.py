@@ -290,3 +290,14 @@ def test_brand_file_error_names_the_banner_key(tmp_path):
     )
     with pytest.raises(BrandConfigError, match=r"page\.banners\.0\.target: must be an http"):
         load_brands(tmp_path / "brands")
+
+
+def test_view_token_carries_the_random_public_id_not_the_row_id(client, demo, token_for):
+    import base64
+    import json
+
+    html = client.get(f"/sakura-tea/o/{token_for(demo['ST-1003'])}").get_data(as_text=True)
+    token = re.search(r"/px/([^\"?]+)\.gif", html).group(1)
+    payload = token.split(".")[0]
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert data[:2] == ["sakura-tea", demo["ST-1003"].public_id]

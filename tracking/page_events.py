@@ -1,6 +1,7 @@
 """Page views, banner impressions and banner clicks.
 
-The page itself writes nothing: it embeds a signed *view token* ([brand, order id, view id]).
+The page itself writes nothing: it embeds a signed *view token* ([brand, order public id,
+view id]; the random public id, not the row id, so the token reveals nothing like order volume).
 A 1×1 image on the page (the "pixel") carries the token and the ids of the banners shown, and
 its request records the view and one impression per banner. So a page view stays within its
 query budget, impressions are counted only when the page was actually rendered by a browser,
@@ -17,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from .models import Order
 from .page_config import PageConfig
 from .page_models import PageEvent
 
@@ -32,13 +34,14 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def view_token(brand: str, order_id: int) -> str:
+def view_token(brand: str, public_id: str) -> str:
     """A new view id for one rendered page, signed together with its brand and order."""
-    return _serializer().dumps([brand, order_id, secrets.token_urlsafe(9)])
+    return _serializer().dumps([brand, public_id, secrets.token_urlsafe(9)])
 
 
-def read_view_token(brand: str, token: str | None) -> tuple[int, str] | None:
-    """(order id, view id) from a token of this brand; None when missing, forged or foreign."""
+def read_view(session: Session, brand: str, token: str | None) -> tuple[int, str] | None:
+    """(order id, view id) from a token of this brand; None when missing, forged, foreign or
+    the order is gone."""
     if not token:
         return None
     try:
@@ -47,10 +50,13 @@ def read_view_token(brand: str, token: str | None) -> tuple[int, str] | None:
         return None
     if not (isinstance(data, list) and len(data) == 3 and data[0] == brand):
         return None
-    order_id, view_id = data[1], data[2]
-    if not isinstance(order_id, int) or not isinstance(view_id, str):
+    public_id, view_id = data[1], data[2]
+    if not isinstance(public_id, str) or not isinstance(view_id, str):
         return None
-    return order_id, view_id
+    order_id = session.exec(
+        select(Order.id).where(Order.brand == brand, Order.public_id == public_id)
+    ).first()
+    return (order_id, view_id) if order_id is not None else None
 
 
 def record_view(

@@ -125,7 +125,7 @@ def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
         view=view,
         token=token,
         banners=shown,
-        view_token=page_events.view_token(b.slug, view.order.id),
+        view_token=page_events.view_token(b.slug, view.order.public_id),
         refresh_seconds=_refresh_seconds(b),
         feedback_form=regions.get("feedback_form", {}),
         ask_form=regions.get("ask_form", {}),
@@ -223,8 +223,9 @@ def banner_click(brand: str, banner: str):
     declared = b.page.banner(banner) if b.page.banners_enabled else None
     if declared is None:
         abort(404)
-    view = page_events.read_view_token(b.slug, request.args.get("v"))
-    page_events.record_click(get_session(), b.slug, declared.id, view, str(get_locale()))
+    session = get_session()
+    view = page_events.read_view(session, b.slug, request.args.get("v"))
+    page_events.record_click(session, b.slug, declared.id, view, str(get_locale()))
     response = redirect(banners.click_target(declared), code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the order link stays with us
@@ -235,11 +236,12 @@ def banner_click(brand: str, banner: str):
 def page_pixel(brand: str, view: str):
     """The page-view pixel: records the view and its banner impressions once."""
     b = load_brand(brand)
-    read = page_events.read_view_token(b.slug, view)
+    session = get_session()
+    read = page_events.read_view(session, b.slug, view)
     if read is None:
         abort(404)
     shown = [x for x in request.args.get("b", "")[:400].split(",") if x]
-    page_events.record_view(get_session(), b.slug, b.page, *read, shown, str(get_locale()))
+    page_events.record_view(session, b.slug, b.page, *read, shown, str(get_locale()))
     response = current_app.response_class(page_events.PIXEL_GIF, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store"
     return response
