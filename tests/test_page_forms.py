@@ -152,3 +152,14 @@ def test_forms_need_csrf_when_enabled(app, client, demo, token_for):
     )
     page = client.get(url(demo, token_for, "ST-1001")).get_data(as_text=True)
     assert page.count('name="csrf_token"') == 2
+
+
+def test_staff_can_list_a_brands_feedback(client, session, demo, token_for):
+    from tracking import feedback
+
+    client.post(url(demo, token_for, "ST-1001", "feedback"), data={"rating": "5"})
+    client.post(
+        url(demo, token_for, "NP-2003", "feedback"), data={"rating": "2", "comment": "late"}
+    )
+    listed = feedback.for_brand(session, "northpeak")
+    assert [(f.rating, f.comment, number) for f, number in listed] == [(2, "late", "NP-2003")]

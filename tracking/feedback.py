@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from .models import Order
 from .page_models import Feedback
@@ -37,3 +37,15 @@ def submit(session: Session, order: Order, rating: int, comment: str, locale: st
         session.rollback()
         return False
     return True
+
+
+def for_brand(session: Session, brand: str, limit: int = 50) -> list[tuple[Feedback, str]]:
+    """The brand's latest feedback with each order's number, newest first (for staff pages)."""
+    rows = session.exec(
+        select(Feedback, Order.number)
+        .join(Order, Order.id == Feedback.order_id)
+        .where(Feedback.brand == brand)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(limit)
+    ).all()
+    return [(fb, number) for fb, number in rows]
