@@ -18,7 +18,7 @@ from tracking.models import Notification, Shipment
 from tracking.page_models import Feedback, Inquiry, PageEvent
 from tracking.timeutil import utcnow
 
-from .conftest import CHROMIUM, screenshot
+from .conftest import screenshot
 
 AXE = Axe()
 
@@ -177,6 +177,7 @@ def test_ask_the_shop(page, live_app, order_url, viewport_width):
     confirmation = page.locator("#ask .ok")
     confirmation.wait_for()
     assert "までにメールでご回答します" in confirmation.inner_text()
+    screenshot(page, f"page-asked-ja-{viewport_width}")
     with _db(live_app) as s:
         asked = s.exec(select(Inquiry).where(Inquiry.message == question)).one()
         assert asked.order_id == order.id
@@ -217,7 +218,6 @@ def no_js_page(browser, live_url):
     assert not foreign, foreign
 
 
-@pytest.mark.skipif(not CHROMIUM, reason="no Chromium")
 def test_page_works_without_javascript(no_js_page, live_app, order_url):
     page = no_js_page
     order = live_app.config["DEMO_ORDERS"]["NP-2003"]
@@ -237,3 +237,4 @@ def test_page_works_without_javascript(no_js_page, live_app, order_url):
     assert "will answer by email by" in page.locator("#ask").inner_text()
     page.get_by_role("link", name="Refresh").click()
     assert page.locator("h1").inner_text() == "Order status"
+    screenshot(page, "page-no-js-NP-2003-en-390")
