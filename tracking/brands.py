@@ -204,6 +204,9 @@ def load_brand(path: Path, assets_dir: Path | None = None) -> Brand:
         logo = (assets_dir or path.parent / "assets") / brand.theme.logo
         if not logo.is_file() or logo.suffix.lower() not in {".svg", ".png", ".webp", ".jpg"}:
             raise BrandConfigError(f"{path}: theme.logo: no image file at {logo}")
+    for i, banner in enumerate(brand.page.banners):
+        if not ((assets_dir or path.parent / "assets") / banner.image).is_file():
+            raise BrandConfigError(f"{path}: page.banners.{i}.image: no file {banner.image!r}")
     return brand
 
 

@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as sa_select
+from sqlalchemy import union
 from sqlmodel import Session, select
 
 from carriers import Status
@@ -142,14 +144,18 @@ def learned_for(session: Session, lane: Lane, min_sample: int) -> LearnedLanes:
         LaneObservation.origin_country == o.country,
         LaneObservation.dest_country == d.country,
     )
-    rows: dict[int, LaneObservation] = {}
-    for cond in (
-        (LaneObservation.origin_key == o.key, LaneObservation.dest_key == d.key),
-        (LaneObservation.origin_region == o.region, LaneObservation.dest_region == d.region),
-    ):
-        stmt = base.where(*cond).order_by(LaneObservation.handover_on.desc()).limit(RECENT)
-        rows.update((r.id, r) for r in session.exec(stmt).all())
-    ordered = sorted(rows.values(), key=lambda r: (r.handover_on, r.id))
+    # The newest RECENT rows of the fine lane and of the region lane, in one query (the
+    # tracking page renders an unshipped order's estimate within its query budget).
+    newest = [
+        base.where(*cond).order_by(LaneObservation.handover_on.desc()).limit(RECENT).subquery()
+        for cond in (
+            (LaneObservation.origin_key == o.key, LaneObservation.dest_key == d.key),
+            (LaneObservation.origin_region == o.region, LaneObservation.dest_region == d.region),
+        )
+    ]
+    ids = union(*(sa_select(sub.c.id) for sub in newest))
+    rows = session.exec(select(LaneObservation).where(LaneObservation.id.in_(ids))).all()
+    ordered = sorted(rows, key=lambda r: (r.handover_on, r.id))
     return LearnedLanes(min_sample).fit(ordered)
 
 

@@ -151,4 +151,5 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-from . import estimate_models  # noqa: E402,F401
+# Feature tables live in their own modules; importing them registers them on the metadata.
+from . import estimate_models, page_models  # noqa: E402,F401

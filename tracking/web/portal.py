@@ -1,15 +1,30 @@
-"""Customer pages of one brand: lookup form and tracking page."""
+"""Customer pages of one brand: lookup form, tracking page and what the tracking page posts to
+(feedback, "ask the shop"), banner clicks and the page-view pixel."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from htmx_flask import request
 
-from .. import orders
+from .. import banners, feedback, inquiry, orders, page_events
 from ..db import get_session
 from ..extensions import limiter
 from ..security import order_token, read_order_token
+from ..timeutil import utcnow
 from . import load_brand
 
 bp = Blueprint("portal", __name__)
@@ -21,6 +36,11 @@ def _lookup_limit() -> str:
 
 def _lookup_key() -> str:
     return f"{request.remote_addr}:{(request.view_args or {}).get('brand', '')}"
+
+
+def _order_key() -> str:
+    args = request.view_args or {}
+    return f"{request.remote_addr}:{args.get('brand', '')}:{args.get('token', '')}"
 
 
 @bp.get("/<brand>/")
@@ -63,14 +83,176 @@ def _order_for_token(brand: str, token: str):
     return b, order
 
 
-@bp.get("/<brand>/o/<token>")
-def order_page(brand: str, token: str):
-    b, order = _order_for_token(brand, token)
-    view = orders.order_view(get_session(), order)
-    template = "portal/_status.html" if request.htmx else "portal/order.html"
-    response = current_app.make_response(render_template(template, brand=b, view=view, token=token))
+def _view_for_token(brand: str, token: str):
+    b = load_brand(brand)
+    public_id = read_order_token(b.slug, token)
+    view = orders.page_view(get_session(), b.slug, public_id) if public_id else None
+    if view is None:
+        abort(404)
+    return b, view
+
+
+def _page_response(body: str, status: int = 200) -> Response:
+    response = current_app.make_response((body, status))
     # One URL, two shapes (page or htmx fragment): caches must keep them apart.
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _refresh_seconds(b) -> int:
+    # Tests may shorten the cadence app-wide; brands set their own in [page].
+    return int(current_app.config.get("PAGE_REFRESH_SECONDS") or b.page.refresh_seconds)
+
+
+def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
+    """The whole tracking page. ``regions`` carry form state (feedback, ask) on errors."""
+    locale = str(get_locale())
+    today = utcnow().astimezone(b.tz).date()
+    tags = {t for items in view.item_groups for item, _qty in items for t in item.tags}
+    shown = banners.for_order(
+        b.page,
+        locale=locale,
+        today=today,
+        tags=tags,
+        statuses={p.shipment.status for p in view.parcels},
+    )
+    asked = regions.pop("asked", None)
+    html = render_template(
+        "portal/order.html",
+        brand=b,
+        view=view,
+        token=token,
+        banners=shown,
+        view_token=page_events.view_token(b.slug, view.order.public_id),
+        refresh_seconds=_refresh_seconds(b),
+        feedback_form=regions.get("feedback_form", {}),
+        ask_form=regions.get("ask_form", {}),
+        asked=asked,
+        reply_by=inquiry.reply_by(b, utcnow()),
+    )
+    return _page_response(html, status)
+
+
+@bp.get("/<brand>/o/<token>")
+def order_page(brand: str, token: str):
+    b, view = _view_for_token(brand, token)
+    if request.htmx:
+        html = render_template(
+            "portal/_status.html",
+            brand=b,
+            view=view,
+            token=token,
+            refresh_seconds=_refresh_seconds(b),
+        )
+        return _page_response(html)
+    asked = None
+    if request.args.get("asked"):
+        try:
+            asked = date.fromisoformat(request.args["asked"][:10])
+        except ValueError:
+            asked = None
+    return _render_page(b, view, token, asked=asked)
+
+
+@bp.post("/<brand>/o/<token>/feedback")
+@limiter.limit("20 per hour", key_func=_order_key)
+def give_feedback(brand: str, token: str):
+    b, order = _order_for_token(brand, token)
+    if not b.page.feedback_enabled:
+        abort(404)
+    rating, comment, error = feedback.parse(request.form.get("rating"), request.form.get("comment"))
+    form = {"rating": rating, "comment": comment, "error": error}
+    if error is None:
+        feedback.submit(get_session(), order, rating, comment, str(get_locale()))
+        form = {}
+        if not request.htmx:
+            return redirect(_page_url(b, token, "feedback"), code=303)
+    if request.htmx:
+        html = render_template(
+            "portal/_feedback.html",
+            brand=b,
+            token=token,
+            given=error is None,
+            feedback_form=form,
+        )
+        return _page_response(html, 422 if error else 200)
+    b, view = _view_for_token(brand, token)
+    return _render_page(b, view, token, status=422, feedback_form=form)
+
+
+@bp.post("/<brand>/o/<token>/ask")
+@limiter.limit("10 per hour", key_func=_order_key)
+def ask_shop(brand: str, token: str):
+    b, order = _order_for_token(brand, token)
+    message, error = inquiry.parse(request.form.get("message"))
+    if error is None:
+        asked = inquiry.ask(get_session(), b, order, message, str(get_locale()))
+        if not request.htmx:
+            url = url_for(
+                "portal.order_page", brand=b.slug, token=token, asked=asked.reply_by.isoformat()
+            )
+            return redirect(f"{url}#ask", code=303)
+        html = render_template("portal/_ask.html", brand=b, token=token, asked=asked.reply_by)
+        return _page_response(html)
+    form = {"message": message, "error": error}
+    if request.htmx:
+        html = render_template(
+            "portal/_ask.html",
+            brand=b,
+            token=token,
+            ask_form=form,
+            reply_by=inquiry.reply_by(b, utcnow()),
+        )
+        return _page_response(html, 422)
+    b, view = _view_for_token(brand, token)
+    return _render_page(b, view, token, status=422, ask_form=form)
+
+
+def _page_url(b, token: str, anchor: str) -> str:
+    return url_for("portal.order_page", brand=b.slug, token=token) + f"#{anchor}"
+
+
+@bp.get("/<brand>/go/<banner>")
+@limiter.limit("60 per minute", key_func=_lookup_key)
+def banner_click(brand: str, banner: str):
+    """Record the click, then 302 to the banner's declared target. Nothing from the request
+    decides where the redirect goes: an undeclared or tampered id is a plain 404."""
+    b = load_brand(brand)
+    declared = b.page.banner(banner) if b.page.banners_enabled else None
+    if declared is None:
+        abort(404)
+    session = get_session()
+    view = page_events.read_view(session, b.slug, request.args.get("v"))
+    page_events.record_click(session, b.slug, declared.id, view, str(get_locale()))
+    response = redirect(banners.click_target(declared), code=302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the order link stays with us
+    return response
+
+
+@bp.get("/<brand>/px/<view>.gif")
+def page_pixel(brand: str, view: str):
+    """The page-view pixel: records the view and its banner impressions once."""
+    b = load_brand(brand)
+    session = get_session()
+    read = page_events.read_view(session, b.slug, view)
+    if read is None:
+        abort(404)
+    shown = [x for x in request.args.get("b", "")[:400].split(",") if x]
+    page_events.record_view(session, b.slug, b.page, *read, shown, str(get_locale()))
+    response = current_app.response_class(page_events.PIXEL_GIF, mimetype="image/gif")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<brand>/banner/<banner>")
+def banner_image(brand: str, banner: str):
+    """A banner's image, found by banner id (never by a file name from the URL)."""
+    b = load_brand(brand)
+    declared = b.page.banner(banner)
+    if declared is None:
+        abort(404)
+    assets = Path(current_app.config["BRANDS_DIR"]) / "assets"
+    return send_from_directory(assets, declared.image, max_age=86400)
