@@ -167,3 +167,23 @@ def test_shipping_config_of_the_demo_brands():
     tea = brands["sakura-tea"].shipping
     assert tea.closure_span == ((12, 29), (1, 3)) and tea.cutoff_time.hour == 14
     assert brands["northpeak"].shipping.country == "US"
+
+
+@pytest.mark.parametrize(
+    "status", ["attempt_failed", "available_for_pickup", "returning_to_sender"]
+)
+def test_no_date_while_the_parcel_waits_for_the_customer(status):
+    from datetime import date
+
+    from tracking.estimate_display import estimate_hero
+    from tracking.models import Shipment
+
+    shipment = Shipment(
+        order_id=1,
+        carrier="yamato",
+        tracking_number="1",
+        status=status,
+        edd_start=date(2026, 11, 24),
+        edd_end=date(2026, 11, 24),
+    )
+    assert estimate_hero(shipment) == ""

@@ -73,13 +73,21 @@ def window_text(start: date, end: date, slot: str = "", today: date | None = Non
     return gettext("Arriving %(start)s – %(end)s", start=format_day(start), end=format_day(end))
 
 
+WAITING_FOR_CUSTOMER = frozenset(
+    {Status.ATTEMPT_FAILED, Status.AVAILABLE_FOR_PICKUP, Status.RETURNING_TO_SENDER}
+)
+
+
 def estimate_hero(shipment: Shipment) -> str:
     """The parcel's estimate as one line; "" when there is nothing to say."""
     try:
-        if Status(shipment.status).is_terminal:  # delivered, returned, cancelled…
-            return ""
+        status = Status(shipment.status)
     except ValueError:
-        pass
+        status = Status.UNKNOWN
+    # Delivered, returned, cancelled…; and parcels waiting for the customer (redelivery,
+    # pickup) or going back to the shop, where a date would contradict the status notice.
+    if status.is_terminal or status in WAITING_FOR_CUSTOMER:
+        return ""
     if shipment.late:
         return gettext("Late — we are checking with the carrier")
     if not shipment.edd_start:
