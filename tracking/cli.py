@@ -10,8 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import demo, mail, migrate
+from . import demo, mail, migrate, staff
 from .db import get_session
+from .returns import demo as returns_demo
 from .security import order_token
 
 log = logging.getLogger("todoku.worker")
@@ -59,6 +60,7 @@ def demo_command() -> None:
     click.echo("Lookup forms:")
     for slug in brands:
         click.echo(f"  {root}/{slug}/")
+    click.echo(returns_demo.summary(root))
 
 
 @click.command("worker")
@@ -80,3 +82,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(staff.staff_cli)

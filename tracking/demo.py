@@ -269,6 +269,7 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
             except carriers.NotFound:
                 shipment.last_checked_at = now  # carrier has no data yet: stays "pending"
         loaded.append(order)
+    returns_demo.load_demo(session, now)
     session.commit()
     return loaded
 
@@ -311,3 +312,6 @@ def _create(session: Session, spec: DemoOrder, salt: int, now: datetime) -> Orde
                 )
             )
     return order
+
+
+from .returns import demo as returns_demo  # noqa: E402  (imports this module)

@@ -142,3 +142,6 @@ class Notification(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+from . import returns_models  # noqa: E402,F401
