@@ -336,6 +336,7 @@ def transition(
     if to is None:
         raise TransitionError("illegal", f"cannot {action} a return that is {rr.status}")
     expected = rr.version if expected_version is None else expected_version
+    from_status = rr.status
     values: dict = {"status": to, "version": expected + 1, "updated_at": now}
     if action == "ship":
         number = normalize.clean(tracking_number).replace(" ", "").replace("-", "").upper()
@@ -351,9 +352,11 @@ def transition(
         .where(
             col(ReturnRequest.id) == rr.id,
             col(ReturnRequest.version) == expected,
-            col(ReturnRequest.status) == rr.status,
+            col(ReturnRequest.status) == from_status,
         )
         .values(**values)
+        # The ORM would patch ``rr`` in place; we do that ourselves once the write succeeded.
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.rollback()
@@ -362,7 +365,7 @@ def transition(
         ReturnEvent(
             return_id=rr.id,
             action=action,
-            from_status=rr.status,
+            from_status=from_status,
             to_status=to,
             actor=actor[:254],
             reason=normalize.clean(reason)[:2000],
