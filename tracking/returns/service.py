@@ -237,8 +237,8 @@ def _submit_locked(session, brand, order, sub, encoded, photo_errors, upload_dir
         return existing
     rpolicy = brand.returns
     items = {r.item.id: r.eligibility for r in returnable_items(session, brand, order, now)}
-    errors = dict(photo_errors)
-    errors.update(policy.validate_lines(rpolicy, items, sub.lines))
+    errors = policy.validate_lines(rpolicy, items, sub.lines)
+    errors.update(photo_errors)  # "this file is not a photo" says more than "photo missing"
     bank: dict[str, str] = {}
     if needs_bank_details(brand, order, sub.lines):
         bank, bank_errors = validate_bank(sub.bank)
@@ -332,6 +332,9 @@ def transition(
     allowed = machine.CUSTOMER_ACTIONS if actor_kind == "customer" else machine.STAFF_ACTIONS
     if action not in allowed:
         raise TransitionError("forbidden", f"{action!r} is not allowed for {actor_kind}")
+    if expected_version is not None and expected_version != rr.version:
+        # Said first: what the person saw is out of date, whatever they clicked.
+        raise TransitionError("stale", "someone else changed this return first")
     to = machine.target(rr.status, action)
     if to is None:
         raise TransitionError("illegal", f"cannot {action} a return that is {rr.status}")
