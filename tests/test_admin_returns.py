@@ -189,7 +189,8 @@ def test_detail_shows_items_photos_checks_history(client, session, accounts, rr)
     page = client.get(f"/admin/sakura-tea/returns/{rr.rma}?lang=en").get_data(as_text=True)
     photo = session.exec(select(ReturnPhoto)).one()
     assert f"/admin/sakura-tea/photos/{photo.id}" in page
-    assert "Policy checks" in page and "customer_cap" in page
+    assert "Policy checks" in page and "Photos: 1 of 1 required" in page
+    assert "Earlier requests by this customer in 365 days: 0 (limit 3)" in page
     assert "History" in page and "customer" in page
     r = client.get(f"/admin/sakura-tea/photos/{photo.id}")
     assert r.status_code == 200 and r.mimetype == "image/jpeg"

@@ -121,7 +121,7 @@ def test_htmx_submit_swaps_the_form_or_redirects(client, session, order, token_f
     yun, _ = items_of(session, order)
     data = form_for(client, url) | {f"qty-{yun.id}": "1"}
     r = client.post(url, data=data, headers={"HX-Request": "true"})
-    assert r.status_code == 422 and "<html" not in r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
     assert 'id="return-form"' in r.get_data(as_text=True)
     data |= {f"reason-{yun.id}": "changed_mind", f"resolution-{yun.id}": "refund"}
     r = client.post(url, data=data, headers={"HX-Request": "true"})

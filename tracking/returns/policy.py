@@ -242,7 +242,8 @@ def checks(
     lines: list[LineInput],
     prior_requests: int,
 ) -> list[dict]:
-    """What staff see on the detail page: each rule, passed or not, with the figures."""
+    """What staff see on the detail page: each rule, passed or not, with its figures (plain
+    data, worded in the staff member's language when shown)."""
     out = []
     for line in lines:
         if line.qty <= 0:
@@ -253,8 +254,8 @@ def checks(
                 "check": "window",
                 "item_id": line.item_id,
                 "ok": elig.in_window,
-                "detail": f"window ends {elig.window_ends}"
-                + (f", warranty ends {elig.warranty_ends}" if elig.warranty_ends else ""),
+                "window_ends": elig.window_ends.isoformat() if elig.window_ends else None,
+                "warranty_ends": elig.warranty_ends.isoformat() if elig.warranty_ends else None,
             }
         )
         reason = policy.reason(line.reason)
@@ -264,17 +265,18 @@ def checks(
                 "check": "photos",
                 "item_id": line.item_id,
                 "ok": line.photo_count >= need,
-                "detail": f"{line.photo_count} of {need} required",
+                "count": line.photo_count,
+                "required": need,
             }
         )
-    cap = policy.max_requests_per_customer
     out.append(
         {
             "check": "customer_cap",
             "item_id": None,
             "ok": not over_cap(policy, prior_requests),
-            "detail": f"{prior_requests} earlier requests in {policy.cap_period_days} days"
-            + (f", cap {cap}" if cap else ", no cap"),
+            "prior": prior_requests,
+            "cap": policy.max_requests_per_customer,
+            "days": policy.cap_period_days,
         }
     )
     return out

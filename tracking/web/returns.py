@@ -163,7 +163,8 @@ def submit_return(brand: str, token: str):
         if exc.errors.get("form") == "stale_form":
             form["key"] = secrets.token_urlsafe(24)
         items = service.returnable_items(session, b, order)
-        return _render_form(b, order, token, items, form, exc.errors, 422)
+        # htmx only swaps 2xx answers: the fragment with its errors comes back as 200.
+        return _render_form(b, order, token, items, form, exc.errors, 200 if request.htmx else 422)
     target = url_for("returns.status_page", brand=b.slug, token=return_token(b.slug, rr.public_id))
     if request.htmx:
         response = make_response("", 204)
