@@ -98,6 +98,7 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
     page.locator("button[type=submit]").click()
     page.wait_for_url("**/sakura-tea/r/**")
     rma = page.locator(".rma").inner_text()
+    status_url = page.url
 
     page.goto(f"{live_url}/admin/login?lang=ja")
     page.get_by_label("メールアドレス").fill("staff@sakura-tea.example")
@@ -107,10 +108,18 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
     assert page.get_by_role("link", name=rma).is_visible()
     screenshot(page, f"returns-admin-queue-ja-{viewport_width}")
     page.get_by_role("link", name=rma).click()
+    detail_url = page.url
     for button in ("承認する", "受け取り済みにする", "検品済みにする", "返金"):
         page.get_by_role("button", name=button, exact=True).click()
         page.wait_for_load_state()
         assert page.get_by_role("status").first.is_visible()
+        if button == "承認する":
+            # The customer now sees where and how to send the parcel back.
+            page.goto(status_url)
+            assert "〒150-0001" in page.locator("address").inner_text()
+            assert rma in page.locator(".instructions").inner_text()
+            screenshot(page, f"returns-status-approved-ja-{viewport_width}")
+            page.goto(detail_url)
     assert "返金済み" in page.locator("h1").inner_text()
     screenshot(page, f"returns-admin-detail-ja-{viewport_width}")
     page.goto(f"{live_url}/admin/sakura-tea/mail")
