@@ -246,3 +246,30 @@ def test_random_sequences_keep_the_invariants(session, brand, steps):
         select(ReturnLine).join(ReturnRequest).where(ReturnRequest.order_id == order.id)
     ).all()
     assert all(line.qty >= 1 for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "body"),
+    [
+        ("ja", "返品（{rma}）を承認しました", "返品受付番号：{rma}"),
+        ("en", "Your return {rma} is approved", "Return number: {rma}"),
+    ],
+)
+def test_mail_is_written_in_the_orders_language(session, brand, locale, subject, body):
+    order = make_order(session, locale=locale)
+    item = items_of(session, order)[0]
+    rr = service.submit(
+        session,
+        brand,
+        order,
+        submission(key(), (item.id, 1, "changed_mind", "refund")),
+        upload_dir=None,
+    )
+    act(session, brand, rr, "approve")
+    mail = session.exec(
+        select(Notification).where(Notification.dedupe_key == f"return:{rr.rma}:approved")
+    ).one()
+    assert subject.format(rma=rr.rma) in mail.subject and mail.locale == locale
+    assert (
+        body.format(rma=rr.rma) in mail.body_text and "support@sakura-tea.example" in mail.body_text
+    )
