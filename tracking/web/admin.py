@@ -116,7 +116,7 @@ def _filters() -> dict:
     }
 
 
-def _search(b, f):
+def _search(b, f, limit: int = 200):
     return service.search(
         get_session(),
         b.slug,
@@ -124,6 +124,7 @@ def _search(b, f):
         reason=f["reason"],
         older_than_days=int(f["age"]) if f["age"] else None,
         q=f["q"],
+        limit=limit,
     )
 
 
@@ -139,7 +140,7 @@ def queue(b, user):
 @bp.get("/<brand>/returns.csv")
 @staff_page
 def export_csv(b, user):
-    rows = _search(b, _filters())
+    rows = _search(b, _filters(), limit=50_000)  # the page shows 200; the export all of them
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["rma", "status", "order", "email", "created_at", "fault", "refund_estimate"])
