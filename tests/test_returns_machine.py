@@ -273,3 +273,22 @@ def test_mail_is_written_in_the_orders_language(session, brand, locale, subject,
     assert (
         body.format(rma=rr.rma) in mail.body_text and "support@sakura-tea.example" in mail.body_text
     )
+
+
+def test_over_the_per_customer_cap_goes_to_review_not_refusal(session, brand):
+    assert brand.returns.max_requests_per_customer == 3
+    statuses = []
+    for _ in range(4):
+        order = make_order(session, email="often@example.com")
+        item = items_of(session, order)[0]
+        sub = submission(key(), (item.id, 1, "changed_mind", "refund"))
+        statuses.append(service.submit(session, brand, order, sub, upload_dir=None).status)
+    assert statuses == ["requested", "requested", "requested", "needs_review"]
+    last = session.exec(select(ReturnRequest).where(ReturnRequest.status == "needs_review")).one()
+    cap = next(c for c in last.policy_checks if c["check"] == "customer_cap")
+    assert (cap["ok"], cap["prior"], cap["cap"]) == (False, 3, 3)
+    # Another customer is not affected.
+    order = make_order(session, email="once@example.com")
+    item = items_of(session, order)[0]
+    sub = submission(key(), (item.id, 1, "changed_mind", "refund"))
+    assert service.submit(session, brand, order, sub, upload_dir=None).status == "requested"
