@@ -11,6 +11,19 @@ from sqlmodel import Session, select
 from .conftest import screenshot
 
 
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, bad
+
+
 def _order_url(live_app, live_url, number: str) -> str:
     """Signed link of a demo order (the returns demo adds orders the base demo does not list),
     with any earlier test run's returns on it cancelled so the items are free again."""
@@ -58,6 +71,7 @@ def test_customer_returns_one_item_and_exchanges_another(
     page.get_by_role("link", name=start).click()
     page.wait_for_url("**/return")
     screenshot(page, f"returns-form-{brand}-{lang}-{viewport_width}")
+    assert_accessible(page)
 
     returned = page.locator("fieldset.ritem", has_text=ret[0])
     returned.locator("select[name^=qty]").select_option("1")
@@ -83,6 +97,7 @@ def test_customer_returns_one_item_and_exchanges_another(
     body = page.locator("main").inner_text()
     assert exch[2] in body
     screenshot(page, f"returns-status-{brand}-{lang}-{viewport_width}")
+    assert_accessible(page)
     # No horizontal scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -107,6 +122,7 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
     page.wait_for_url("**/admin/sakura-tea/returns")
     assert page.get_by_role("link", name=rma).is_visible()
     screenshot(page, f"returns-admin-queue-ja-{viewport_width}")
+    assert_accessible(page)
     page.get_by_role("link", name=rma).click()
     detail_url = page.url
     for button in ("承認する", "受け取り済みにする", "検品済みにする", "返金"):
@@ -122,6 +138,7 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
             page.goto(detail_url)
     assert "返金済み" in page.locator("h1").inner_text()
     screenshot(page, f"returns-admin-detail-ja-{viewport_width}")
+    assert_accessible(page)
     page.goto(f"{live_url}/admin/sakura-tea/mail")
     assert f"返品（{rma}）の返金のお知らせ" in page.locator("main").inner_text()
     screenshot(page, f"returns-admin-mail-ja-{viewport_width}")
