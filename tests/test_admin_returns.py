@@ -221,13 +221,22 @@ def test_transitions_through_the_queue_and_the_stale_warning(client, session, ac
         data={"action": "ship", "version": "2", "carrier": "yamato", "tracking_number": "12"},
     )
     assert r.status_code == 409 and "not a valid tracking number" in r.get_data(as_text=True)
-    for action, version in (("receive", 2), ("inspect", 3), ("refund", 4), ("close", 5)):
-        assert (
-            client.post(
-                url, data={"action": action, "version": str(version), "reason": "ok"}
-            ).status_code
-            == 303
-        )
+
+    def step(action, version):
+        data = {"action": action, "version": str(version), "reason": "ok"}
+        assert client.post(url, data=data).status_code == 303
+
+    step("receive", 2)
+    step("inspect", 3)
+    # The customer asked for a refund: that step comes first, the other outcomes less loudly.
+    page = client.get(f"/admin/sakura-tea/returns/{rr.rma}?lang=en").get_data(as_text=True)
+    assert (
+        page.index('value="refund"') < page.index('value="exchange"') < page.index('value="credit"')
+    )
+    assert '<button type="submit" class="secondary">Send exchange</button>' in page
+    assert '<button type="submit">Refund</button>' in page
+    step("refund", 4)
+    step("close", 5)
     session.refresh(rr)
     assert rr.status == "closed"
     actors = {

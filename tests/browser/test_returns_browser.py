@@ -142,3 +142,28 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
     page.goto(f"{live_url}/admin/sakura-tea/mail")
     assert f"返品（{rma}）の返金のお知らせ" in page.locator("main").inner_text()
     screenshot(page, f"returns-admin-mail-ja-{viewport_width}")
+
+
+def test_staff_queue_in_english_filters_and_moves_a_demo_return(page, live_url, viewport_width):
+    page.goto(f"{live_url}/admin/login?lang=en")
+    page.get_by_label("Email address").fill("staff@northpeak.example")
+    page.get_by_label("Password").fill("todoku-demo-staff")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/northpeak/returns")
+    page.get_by_label("Status").select_option("exchanged")  # htmx re-fetches the table
+    page.wait_for_url("**status=exchanged**")
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() == 1 and "NP-2102" in rows.first.inner_text()
+    page.get_by_label("Status").select_option("")
+    page.get_by_label("Return number, order number or email").fill("NP-2103")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**q=NP-2103**")
+    assert rows.count() == 1
+    screenshot(page, f"returns-admin-queue-en-{viewport_width}")
+    rows.first.get_by_role("link").click()
+    before = page.locator("h1 .badge").inner_text()
+    page.locator("section", has_text="Next step").locator("button").first.click()
+    assert page.get_by_role("status").first.inner_text().startswith("Saved:")
+    assert page.locator("h1 .badge").inner_text() != before
+    screenshot(page, f"returns-admin-detail-en-{viewport_width}")
+    assert_accessible(page)

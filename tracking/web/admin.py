@@ -174,14 +174,29 @@ def _return_or_404(b, rma: str) -> ReturnRequest:
     return rr
 
 
+# What the customer asked for, as the step that gives it: offered first, the others less loudly.
+OUTCOME_ACTION = {
+    "refund": "refund",
+    "exchange": "exchange",
+    "store_credit": "credit",
+    "repair": "repair",
+    "recycle": "close",
+}
+
+
 def _render_detail(b, user, rr, status=200, error=None):
     d = service.detail(get_session(), rr)
+    asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
+    actions = machine.actions_from(rr.status, "staff")
+    if rr.status == "inspected":
+        actions.sort(key=lambda a: a not in asked)
     html = render_template(
         "admin/detail.html",
         brand=b,
         user=user,
         d=d,
-        actions=machine.actions_from(rr.status, "staff"),
+        actions=actions,
+        asked=asked if rr.status == "inspected" else set(actions) - {"reject", "review"},
         error=error,
         carrier_codes=sorted(b.carriers) or ["yamato", "sagawa", "japanpost", "ups", "dhl"],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from datetime import date
 
 import segno
 from babel.numbers import format_currency, get_currency_precision
@@ -83,6 +84,7 @@ def _register(state) -> None:
         account_type_labels=ACCOUNT_TYPE_LABELS,
     )
     state.app.jinja_env.filters["money"] = money
+    state.app.jinja_env.filters["isodate"] = lambda v: date.fromisoformat(v) if v else None
 
 
 def _no_store(response):
