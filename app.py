@@ -13,6 +13,7 @@ from tracking import brands, cli, db, errors, estimate_display, i18n, templating
 from tracking.config import load_config
 from tracking.extensions import csrf, limiter
 from tracking.web import portal, site
+from tracking.web import returns as returns_web
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(portal.bp)
+    returns_web.init_app(app)
     cli.init_app(app)
     return app
 

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 
 from carriers.cli import carriers_cli
 
-from . import demo, estimate_cli, mail, migrate, sync
+from . import demo, estimate_cli, mail, migrate, staff, sync
 from .db import get_engine, get_session
 from .models import Order
+from .returns import demo as returns_demo
 from .security import order_token
 
 log = logging.getLogger("todoku.worker")
@@ -68,6 +69,7 @@ def demo_command() -> None:
     click.echo("Lookup forms:")
     for slug in brands:
         click.echo(f"  {root}/{slug}/")
+    click.echo(returns_demo.summary(root))
 
 
 @click.command("worker")
@@ -106,3 +108,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(carriers_cli)
     app.cli.add_command(estimate_cli.estimate_cli)
+    app.cli.add_command(staff.staff_cli)

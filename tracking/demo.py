@@ -274,6 +274,7 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
             shipment.next_check_at = sync.next_check(shipment.status, now)
         loaded.append(order)
     estimate_demo.load_demo(session, now)
+    returns_demo.load_demo(session, now)
     session.commit()
     return loaded
 
@@ -316,3 +317,6 @@ def _create(session: Session, spec: DemoOrder, salt: int, now: datetime) -> Orde
                 )
             )
     return order
+
+
+from .returns import demo as returns_demo  # noqa: E402  (imports this module)

@@ -152,4 +152,4 @@ class Notification(SQLModel, table=True):
 
 
 # Feature tables live in their own modules; importing them registers them on the metadata.
-from . import estimate_models, page_models  # noqa: E402,F401
+from . import estimate_models, page_models, returns_models  # noqa: E402,F401

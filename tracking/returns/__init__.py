@@ -1,0 +1,1 @@
+"""Returns, exchanges and warranty claims: policy (pure), state machine (a table), services."""

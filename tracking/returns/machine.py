@@ -1,0 +1,94 @@
+"""The return state machine as data: (status, action) → new status, and who may act.
+
+Everything else (views, API, bulk approve, the property test) reads this table; no status
+change happens anywhere except through ``service.transition``.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+TABLE: dict[tuple[str, str], str] = {
+    ("requested", "approve"): "approved",
+    ("requested", "reject"): "rejected",
+    ("requested", "review"): "needs_review",
+    ("requested", "cancel"): "cancelled",
+    ("needs_review", "approve"): "approved",
+    ("needs_review", "reject"): "rejected",
+    ("needs_review", "cancel"): "cancelled",
+    ("approved", "ship"): "in_transit",  # return tracking number added
+    ("approved", "receive"): "received",  # handed in at the counter, no tracking number
+    ("approved", "cancel"): "cancelled",  # the customer changed their mind before shipping
+    ("in_transit", "receive"): "received",
+    ("received", "inspect"): "inspected",
+    ("inspected", "refund"): "refunded",
+    ("inspected", "exchange"): "exchanged",
+    ("inspected", "credit"): "credited",
+    ("inspected", "repair"): "repaired",
+    ("inspected", "close"): "closed",  # recycling take-back: nothing to give back
+    ("refunded", "close"): "closed",
+    ("exchanged", "close"): "closed",
+    ("credited", "close"): "closed",
+    ("repaired", "close"): "closed",
+}
+
+STATUSES = (
+    "requested",
+    "needs_review",
+    "approved",
+    "in_transit",
+    "received",
+    "inspected",
+    "refunded",
+    "exchanged",
+    "credited",
+    "repaired",
+    "rejected",
+    "cancelled",
+    "closed",
+)
+TERMINAL = frozenset({"rejected", "cancelled", "closed"})
+# Statuses whose items no longer count as "being returned": they can be returned again.
+RELEASED = frozenset({"rejected", "cancelled"})
+CUSTOMER_ACTIONS = frozenset({"cancel"})
+STAFF_ACTIONS = frozenset(a for _s, a in TABLE) - CUSTOMER_ACTIONS
+ACTIONS = tuple(dict.fromkeys(a for _s, a in TABLE))
+
+STATUS_LABELS = {
+    "requested": _l("Requested"),
+    "needs_review": _l("Needs review"),
+    "approved": _l("Approved"),
+    "in_transit": _l("On its way back"),
+    "received": _l("Received"),
+    "inspected": _l("Inspected"),
+    "refunded": _l("Refunded"),
+    "exchanged": _l("Exchanged"),
+    "credited": _l("Store credit issued"),
+    "repaired": _l("Repaired or replaced"),
+    "rejected": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+    "closed": _l("Closed"),
+}
+ACTION_LABELS = {
+    "approve": _l("Approve"),
+    "reject": _l("Decline"),
+    "review": _l("Mark for review"),
+    "cancel": _l("Cancel return"),
+    "ship": _l("Add return tracking number"),
+    "receive": _l("Mark received"),
+    "inspect": _l("Mark inspected"),
+    "refund": _l("Refund"),
+    "exchange": _l("Send exchange"),
+    "credit": _l("Issue store credit"),
+    "repair": _l("Repaired or replaced"),
+    "close": _l("Close"),
+}
+
+
+def target(status: str, action: str) -> str | None:
+    return TABLE.get((status, action))
+
+
+def actions_from(status: str, actor_kind: str = "staff") -> list[str]:
+    allowed = CUSTOMER_ACTIONS if actor_kind == "customer" else STAFF_ACTIONS
+    return [a for (s, a) in TABLE if s == status and a in allowed]

@@ -1,0 +1,106 @@
+"""The one notification hook every return transition calls: it queues the customer's mail in the
+outbox (``tracking.mail.enqueue``), in the order's language. Staff read it in the mail preview.
+
+Translations are loaded directly (not through Flask-Babel) so the hook also works in the CLI and
+demo loader, outside any request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from functools import cache
+
+from babel.support import Translations
+from sqlmodel import Session
+
+from .. import mail
+from ..brands import Brand
+from ..config import ROOT
+from ..models import Order
+from ..returns_models import ReturnRequest
+
+
+def _l(message: str) -> str:  # marks a string for extraction; translated at send time
+    return message
+
+
+SUBJECTS = {
+    "requested": _l("We received your return request %(rma)s"),
+    "needs_review": _l("We are reviewing your return request %(rma)s"),
+    "approved": _l("Your return %(rma)s is approved"),
+    "rejected": _l("About your return request %(rma)s"),
+    "in_transit": _l("Your return %(rma)s is on its way to us"),
+    "received": _l("We received the parcel for return %(rma)s"),
+    "inspected": _l("We checked the items of return %(rma)s"),
+    "refunded": _l("Your refund for return %(rma)s"),
+    "exchanged": _l("Your exchange for return %(rma)s is on its way"),
+    "credited": _l("Store credit for return %(rma)s"),
+    "repaired": _l("Your repair or replacement for return %(rma)s"),
+    "cancelled": _l("Your return %(rma)s is cancelled"),
+    "closed": _l("Your return %(rma)s is complete"),
+}
+BODIES = {
+    "requested": _l("Thank you. We will check your request and write to you again soon."),
+    "needs_review": _l("A member of our staff is checking your request. We will write again soon."),
+    "approved": _l(
+        "Please pack the items, write the return number on the parcel and send it to the "
+        "address on your return page."
+    ),
+    "rejected": _l("We are sorry, we cannot accept this return. Please contact us with questions."),
+    "in_transit": _l("We will let you know when it arrives."),
+    "received": _l("We will check the items and write to you again."),
+    "inspected": _l("We are now arranging your refund, exchange or repair."),
+    "refunded": _l("Your refund has been issued. It can take a few days to appear."),
+    "exchanged": _l("We have sent your exchange item."),
+    "credited": _l("Your store credit has been issued."),
+    "repaired": _l("We have sent your repaired or replacement item."),
+    "cancelled": _l("Your return request has been cancelled. Nothing more is needed."),
+    "closed": _l("Thank you. Your return is complete."),
+}
+
+
+@cache
+def _translations(locale: str) -> Translations:
+    return Translations.load(str(ROOT / "tracking" / "translations"), [locale])
+
+
+def render(brand: Brand, rr: ReturnRequest, order: Order, status: str) -> tuple[str, str, str]:
+    """(locale, subject, body) for the mail that reports ``status``."""
+    locale = order.locale if order.locale in brand.locales else brand.default_locale
+    tr = _translations(locale)
+    shop = brand.display_name(locale)
+    subject = tr.gettext(SUBJECTS[status]) % {"rma": rr.rma}
+    lines = [
+        tr.gettext("Return number: %(rma)s") % {"rma": rr.rma},
+        tr.gettext("Order number: %(number)s") % {"number": order.number},
+        "",
+        tr.gettext(BODIES[status]),
+    ]
+    base = os.environ.get("TODOKU_BASE_URL")
+    if base and rr.public_id:
+        from .links import return_token
+
+        # Outside an app context (demo loader) there is no key to sign with: no link then.
+        with contextlib.suppress(RuntimeError):
+            lines += ["", f"{base}/{brand.slug}/r/{return_token(brand.slug, rr.public_id)}"]
+    lines += ["", shop, brand.support.email]
+    return locale, f"[{shop}] {subject}", "\n".join(lines)
+
+
+def notify(session: Session, brand: Brand, rr: ReturnRequest, order: Order, status: str) -> None:
+    """Queue the customer's mail for ``rr`` having reached ``status`` (once per RMA + status)."""
+    if status not in SUBJECTS:
+        return
+    locale, subject, body = render(brand, rr, order, status)
+    mail.enqueue(
+        session,
+        brand=brand.slug,
+        kind=f"return_{status}",
+        dedupe_key=f"return:{rr.rma}:{status}",
+        to=order.email,
+        subject=subject,
+        body=body,
+        locale=locale,
+        order_id=order.id,
+    )

@@ -1,0 +1,318 @@
+"""Staff pages: login, the returns queue (filters, detail, transitions, bulk approve, notes,
+CSV export, photos) and the mail preview. Every page checks the brand: another brand's URL,
+RMA or photo is a plain 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from htmx_flask import request
+from sqlmodel import col, select
+
+from .. import staff
+from ..db import get_session
+from ..extensions import limiter
+from ..models import Notification
+from ..returns import machine, service
+from ..returns.photos import path_of, upload_dir
+from ..returns_models import ReturnPhoto, ReturnRequest
+from . import load_brand
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+TRANSITION_MESSAGES = {
+    "illegal": lambda: _("That step is not possible from the current status."),
+    "stale": lambda: _(
+        "Someone else changed this return while you were looking at it. "
+        "Here is the current state; please check it and try again."
+    ),
+    "forbidden": lambda: _("That step is not possible from the current status."),
+    "tracking": lambda: _("That is not a valid tracking number for the chosen carrier."),
+}
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def staff_page(view):
+    """Logged in, and the URL's brand is the staff member's brand (else 404)."""
+
+    @wraps(view)
+    def wrapper(brand: str, *args, **kwargs):
+        user = staff.current_staff()
+        if user is None:
+            return redirect(url_for("admin.login", next=request.path))
+        if user.brand != brand:
+            abort(404)
+        b = load_brand(brand)
+        return _no_store(make_response(view(b, user, *args, **kwargs)))
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/admin/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.get("/login")
+def login_form():
+    return render_template("admin/login.html", brand=None, email="", error=None)
+
+
+@bp.post("/login")
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+def login():
+    email = request.form.get("email", "")[:254]
+    password = request.form.get("password", "")[:200]
+    user = staff.authenticate(get_session(), email, password)
+    if user is None:
+        error = _("Email address or password is not correct.")
+        return render_template("admin/login.html", brand=None, email=email, error=error), 401
+    staff.log_in(get_session(), user)
+    target = _safe_next(request.args.get("next")) or url_for("admin.queue", brand=user.brand)
+    return redirect(target, code=303)
+
+
+@bp.post("/logout")
+def logout():
+    staff.log_out(get_session())
+    return redirect(url_for("admin.login"), code=303)
+
+
+@bp.get("/")
+def home():
+    user = staff.current_staff()
+    if user is None:
+        return redirect(url_for("admin.login"))
+    return redirect(url_for("admin.queue", brand=user.brand))
+
+
+def _filters() -> dict:
+    age = request.args.get("age", "")
+    return {
+        "status": request.args.get("status", "")
+        if request.args.get("status") in machine.STATUSES
+        else "",
+        "reason": request.args.get("reason", "")[:40],
+        "age": age if age in ("2", "7", "14", "30") else "",
+        "q": request.args.get("q", "")[:100],
+    }
+
+
+def _search(b, f, limit: int = 200):
+    return service.search(
+        get_session(),
+        b.slug,
+        status=f["status"],
+        reason=f["reason"],
+        older_than_days=int(f["age"]) if f["age"] else None,
+        q=f["q"],
+        limit=limit,
+    )
+
+
+@bp.get("/<brand>/returns")
+@staff_page
+def queue(b, user):
+    f = _filters()
+    rows = _search(b, f)
+    template = "admin/_queue_table.html" if request.htmx else "admin/queue.html"
+    return render_template(template, brand=b, user=user, rows=rows, f=f, statuses=machine.STATUSES)
+
+
+@bp.get("/<brand>/returns.csv")
+@staff_page
+def export_csv(b, user):
+    rows = _search(b, _filters(), limit=50_000)  # the page shows 200; the export all of them
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rma", "status", "order", "email", "created_at", "fault", "refund_estimate"])
+    for rr, order in rows:
+        writer.writerow(
+            [
+                rr.rma,
+                rr.status,
+                order.number,
+                _csv_safe(rr.email),
+                rr.created_at.isoformat(),
+                rr.fault,
+                rr.refund_estimate,
+            ]
+        )
+    response = make_response("\ufeff" + out.getvalue())  # BOM: Excel in Japan reads UTF-8 then
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{b.slug}-returns.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula in spreadsheets: quote it out.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _return_or_404(b, rma: str) -> ReturnRequest:
+    rr = service.by_rma(get_session(), b.slug, rma)
+    if rr is None:
+        abort(404)
+    return rr
+
+
+# What the customer asked for, as the step that gives it: offered first, the others less loudly.
+OUTCOME_ACTION = {
+    "refund": "refund",
+    "exchange": "exchange",
+    "store_credit": "credit",
+    "repair": "repair",
+    "recycle": "close",
+}
+
+
+def _render_detail(b, user, rr, status=200, error=None):
+    d = service.detail(get_session(), rr)
+    asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
+    actions = machine.actions_from(rr.status, "staff")
+    if rr.status == "inspected":
+        actions.sort(key=lambda a: a not in asked)
+    html = render_template(
+        "admin/detail.html",
+        brand=b,
+        user=user,
+        d=d,
+        actions=actions,
+        asked=asked if rr.status == "inspected" else set(actions) - {"reject", "review"},
+        error=error,
+        carrier_codes=sorted(b.carriers) or ["yamato", "sagawa", "japanpost", "ups", "dhl"],
+    )
+    return make_response(html, status)
+
+
+@bp.get("/<brand>/returns/<rma>")
+@staff_page
+def detail(b, user, rma):
+    return _render_detail(b, user, _return_or_404(b, rma))
+
+
+@bp.post("/<brand>/returns/<rma>/transition")
+@staff_page
+def do_transition(b, user, rma):
+    session = get_session()
+    rr = _return_or_404(b, rma)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        service.transition(
+            session,
+            b,
+            rr,
+            request.form.get("action", ""),
+            actor=f"staff:{user.email}",
+            reason=request.form.get("reason", "")[:2000],
+            expected_version=version,
+            carrier=request.form.get("carrier", "")[:32],
+            tracking_number=request.form.get("tracking_number", "")[:64],
+        )
+    except service.TransitionError as exc:
+        session.refresh(rr)
+        return _render_detail(b, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
+    flash(_("Saved: %(status)s", status=machine.STATUS_LABELS[rr.status]))
+    return redirect(url_for("admin.detail", brand=b.slug, rma=rr.rma), code=303)
+
+
+@bp.post("/<brand>/returns/<rma>/note")
+@staff_page
+def add_note(b, user, rma):
+    rr = _return_or_404(b, rma)
+    text = request.form.get("note", "").strip()
+    if text:
+        service.add_note(get_session(), rr, f"staff:{user.email}", text)
+        flash(_("Note added."))
+    return redirect(url_for("admin.detail", brand=b.slug, rma=rr.rma), code=303)
+
+
+@bp.post("/<brand>/returns/bulk-approve")
+@staff_page
+def bulk_approve(b, user):
+    """Each checked row carries "RMA:version"; rows changed meanwhile are skipped, not forced."""
+    session = get_session()
+    done, skipped = 0, 0
+    for value in request.form.getlist("pick")[:200]:
+        rma, _sep, version = value.partition(":")
+        rr = service.by_rma(session, b.slug, rma)
+        if rr is None or not version.isdigit():
+            skipped += 1
+            continue
+        try:
+            service.transition(
+                session,
+                b,
+                rr,
+                "approve",
+                actor=f"staff:{user.email}",
+                reason=_("Bulk approval"),
+                expected_version=int(version),
+            )
+            done += 1
+        except service.TransitionError:
+            skipped += 1
+    flash(
+        _(
+            "Approved: %(done)s. Skipped (changed or not approvable): %(skipped)s.",
+            done=done,
+            skipped=skipped,
+        )
+    )
+    return redirect(url_for("admin.queue", brand=b.slug), code=303)
+
+
+@bp.get("/<brand>/photos/<int:photo_id>")
+@staff_page
+def photo(b, user, photo_id):
+    session = get_session()
+    pic = session.get(ReturnPhoto, photo_id)
+    rr = session.get(ReturnRequest, pic.return_id) if pic else None
+    if pic is None or rr is None or rr.brand != b.slug:
+        abort(404)
+    try:
+        path = path_of(upload_dir(), pic.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", download_name=f"{rr.rma}-{pic.id}.jpg")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/<brand>/mail")
+@staff_page
+def mail_preview(b, user):
+    notes = (
+        get_session()
+        .exec(
+            select(Notification)
+            .where(Notification.brand == b.slug)
+            .order_by(col(Notification.id).desc())
+            .limit(100)
+        )
+        .all()
+    )
+    return render_template("admin/mail.html", brand=b, user=user, notes=notes)

@@ -1,0 +1,225 @@
+"""Customer return desk: start a return from the tracking page, the return's status page, cancel."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from datetime import date
+
+import segno
+from babel.numbers import format_currency, get_currency_precision
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from htmx_flask import request
+
+from ..db import get_session
+from ..extensions import limiter
+from ..returns import machine, service
+from ..returns.links import read_return_token, return_token
+from ..returns.photos import upload_dir
+from ..returns.policy import BLOCKED_LABELS, LINE_ERRORS, LineInput
+from ..security import order_token
+from . import load_brand
+from .portal import _order_for_token
+
+bp = Blueprint("returns", __name__)
+
+ERRORS = {
+    **LINE_ERRORS,
+    "none": _l("Choose at least one item to return."),
+    "stale_form": _l("This form has expired. Please check your choices and send it again."),
+    "photo_too_large": _l("A photo is larger than 10 MB."),
+    "photo_wrong_type": _l("Photos must be JPEG, PNG or WebP pictures."),
+    "photo_too_many_pixels": _l("A photo is too large to process."),
+    "photo_empty": _l("A photo file is empty."),
+    "required": _l("Please fill in this field."),
+    "account_number": _l("Enter the 7-digit account number."),
+    "account_holder": _l("Enter the account holder's name in katakana."),
+}
+ACCOUNT_TYPE_LABELS = {"ordinary": _l("Ordinary (普通)"), "current": _l("Current (当座)")}
+RESOLUTION_LABELS = {
+    "refund": _l("Refund"),
+    "exchange": _l("Exchange (size or colour)"),
+    "store_credit": _l("Store credit"),
+    "repair": _l("Repair or replacement (warranty)"),
+    "recycle": _l("Free recycling take-back"),
+}
+FAULT_LABELS = {"customer": _l("Customer's reason"), "merchant": _l("Shop's fault")}
+
+
+def money(amount: int, currency: str) -> str:
+    digits = get_currency_precision(currency)
+    return format_currency(amount / 10**digits, currency, locale=str(get_locale()))
+
+
+def _return_links(brand, view) -> dict:
+    """For the tracking page's "start a return" block: can the customer start one, and links
+    to the returns already made."""
+    can_return, requests = service.page_offer(get_session(), brand, view)
+    existing = [
+        (
+            rr,
+            url_for(
+                "returns.status_page",
+                brand=brand.slug,
+                token=return_token(brand.slug, rr.public_id),
+            ),
+        )
+        for rr in requests
+    ]
+    return {"can_return": can_return, "existing": existing}
+
+
+@bp.record_once
+def _register(state) -> None:
+    state.app.jinja_env.globals.update(
+        return_links=_return_links,
+        return_status_label=lambda s: str(machine.STATUS_LABELS.get(s, s)),
+        return_action_label=lambda a: str(machine.ACTION_LABELS.get(a, a)),
+        resolution_label=lambda r: str(RESOLUTION_LABELS.get(r, r)),
+        fault_label=lambda f: str(FAULT_LABELS.get(f, f)),
+        blocked_label=lambda b: str(BLOCKED_LABELS.get(b, b)),
+        error_text=lambda code: str(ERRORS.get(code, code)),
+        account_type_labels=ACCOUNT_TYPE_LABELS,
+    )
+    state.app.jinja_env.filters["money"] = money
+    state.app.jinja_env.filters["isodate"] = lambda v: date.fromisoformat(v) if v else None
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _parse(items) -> service.Submission:
+    form, files = request.form, request.files
+    lines = []
+    for r in items:
+        iid = r.item.id
+        try:
+            qty = int(form.get(f"qty-{iid}", "0") or 0)
+        except ValueError:
+            qty = 0
+        lines.append(
+            LineInput(
+                item_id=iid,
+                qty=max(0, min(qty, 999)),
+                reason=form.get(f"reason-{iid}", "")[:40],
+                resolution=form.get(f"resolution-{iid}", "")[:16],
+                variant=form.get(f"variant-{iid}", "")[:100],
+                note=form.get(f"note-{iid}", "")[:1000],
+            )
+        )
+    photos = {}
+    for line in lines:
+        blobs = [f.read(10 * 1024 * 1024 + 1) for f in files.getlist(f"photos-{line.item_id}")]
+        blobs = [b for b in blobs if b]
+        if blobs and line.qty > 0:
+            photos[line.item_id] = blobs
+    return service.Submission(
+        key=form.get("key", "")[:64],
+        lines=lines,
+        note=form.get("note", "")[:2000],
+        bank={k: form.get(k, "")[:100] for k in service.BANK_FIELDS},
+        photos=photos,
+    )
+
+
+def _render_form(brand, order, token, items, form, errors, status=200):
+    template = "returns/_form.html" if request.htmx else "returns/form.html"
+    needs_bank = brand.returns.cod_bank_details and order.payment_method == "cod"
+    html = render_template(
+        template,
+        brand=brand,
+        order=order,
+        token=token,
+        items=items,
+        form=form,
+        errors=errors,
+        needs_bank=needs_bank,
+        any_ok=any(r.eligibility.ok for r in items),
+    )
+    return _no_store(make_response(html, status))
+
+
+@bp.get("/<brand>/o/<token>/return")
+def return_form(brand: str, token: str):
+    b, order = _order_for_token(brand, token)
+    items = service.returnable_items(get_session(), b, order)
+    return _render_form(b, order, token, items, {"key": secrets.token_urlsafe(24)}, {})
+
+
+@bp.post("/<brand>/o/<token>/return")
+@limiter.limit("20 per minute", methods=["POST"])
+def submit_return(brand: str, token: str):
+    b, order = _order_for_token(brand, token)
+    session = get_session()
+    items = service.returnable_items(session, b, order)
+    sub = _parse(items)
+    try:
+        rr = service.submit(session, b, order, sub, upload_dir=upload_dir())
+    except service.SubmissionError as exc:
+        form = request.form.to_dict()
+        if exc.errors.get("form") == "stale_form":
+            form["key"] = secrets.token_urlsafe(24)
+        items = service.returnable_items(session, b, order)
+        # htmx only swaps 2xx answers: the fragment with its errors comes back as 200.
+        return _render_form(b, order, token, items, form, exc.errors, 200 if request.htmx else 422)
+    target = url_for("returns.status_page", brand=b.slug, token=return_token(b.slug, rr.public_id))
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+def _return_for_token(brand: str, token: str):
+    b = load_brand(brand)
+    public_id = read_return_token(b.slug, token)
+    rr = service.by_public_id(get_session(), b.slug, public_id) if public_id else None
+    if rr is None:
+        abort(404)
+    return b, rr
+
+
+@bp.get("/<brand>/r/<token>")
+def status_page(brand: str, token: str):
+    b, rr = _return_for_token(brand, token)
+    detail = service.detail(get_session(), rr)
+    qr = segno.make(rr.rma, error="m").svg_data_uri(scale=4, border=2)
+    order_link = url_for(
+        "portal.order_page",
+        brand=b.slug,
+        token=order_token(b.slug, detail.order.public_id),
+    )
+    html = render_template(
+        "returns/status.html",
+        brand=b,
+        d=detail,
+        token=token,
+        qr=qr,
+        order_link=order_link,
+        can_cancel="cancel" in machine.actions_from(rr.status, "customer"),
+        steps=("requested", "approved", "in_transit", "received", "inspected", "closed"),
+    )
+    return _no_store(make_response(html))
+
+
+@bp.post("/<brand>/r/<token>/cancel")
+def cancel(brand: str, token: str):
+    b, rr = _return_for_token(brand, token)
+    # Already moved on (e.g. shipped)? The status page shows where it is.
+    with contextlib.suppress(service.TransitionError):
+        service.transition(get_session(), b, rr, "cancel", actor="customer", actor_kind="customer")
+    return redirect(url_for("returns.status_page", brand=b.slug, token=token), code=303)
+
+
+def init_app(app) -> None:
+    """Register the customer desk, the staff pages and the API (one line in app.py)."""
+    from . import admin, api
+
+    app.register_blueprint(bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
