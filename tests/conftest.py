@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TODOKU_TEST_DATABASE_URL")
@@ -76,11 +76,29 @@ def _truncate_pg(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
+    """The migrated template with the demo loaded once: tests that use ``demo`` copy it
+    instead of running the loader (about a second) each time."""
+    from app import create_app
+    from tracking import demo as demo_module
+    from tracking.db import get_engine
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "t"})
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as s:
+        demo_module.load(s)
+    get_engine(app).dispose()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         path = tmp_path / "todoku.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        template = "sqlite_demo_template" if "demo" in request.fixturenames else "sqlite_template"
+        shutil.copy(request.getfixturevalue(template), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_migrated")
     _truncate_pg(url)
@@ -123,11 +141,17 @@ def session(app):
 
 
 @pytest.fixture
-def demo(app, session):
-    """The demo orders, loaded through the real loader."""
+def demo(app, session, database_url):
+    """The demo orders, loaded through the real loader (on SQLite: once, into the template)."""
     from tracking import demo as demo_module
+    from tracking.models import Order
 
-    return {o.number: o for o in demo_module.load(session)}
+    if not database_url.startswith("sqlite"):
+        return {o.number: o for o in demo_module.load(session)}
+    numbers = [spec.number for spec in demo_module.ORDERS]
+    orders = session.exec(select(Order).where(Order.number.in_(numbers))).all()
+    assert len(orders) == len(numbers), "the demo template lost orders"
+    return {o.number: o for o in orders}
 
 
 @pytest.fixture
