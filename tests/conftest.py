@@ -65,15 +65,50 @@ def pg_migrated():
     return PG_URL
 
 
-def _truncate_pg(url: str) -> None:
+def _truncate_pg(url: str, restore_demo: bool = False) -> None:
+    """Empty every table; with ``restore_demo`` refill them from the ``demo_snapshot`` schema."""
     import tracking.models  # noqa: F401
     from tracking.db import make_engine
 
     engine = make_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    names = ", ".join(f'"{t}"' for t in tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if restore_demo:
+            for t in tables:  # parents before children
+                conn.execute(text(f'INSERT INTO "{t}" SELECT * FROM demo_snapshot."{t}"'))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), "
+                        f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{t}"'
+                    )
+                )
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_snapshot(pg_migrated):
+    """Load the demo once into PostgreSQL and keep a copy of every table in a side schema;
+    tests that use ``demo`` get it back with TRUNCATE + INSERT … SELECT (fast)."""
+    import tracking.models  # noqa: F401
+    from app import create_app
+    from tracking import demo as demo_module
+    from tracking.db import get_engine, make_engine
+
+    _truncate_pg(pg_migrated)
+    app = create_app({"TESTING": True, "DATABASE_URL": pg_migrated, "SECRET_KEY": "t"})
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as s:
+        demo_module.load(s)
+    get_engine(app).dispose()
+    engine = make_engine(pg_migrated)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS demo_snapshot CASCADE"))
+        conn.execute(text("CREATE SCHEMA demo_snapshot"))
+        for t in SQLModel.metadata.sorted_tables:
+            conn.execute(text(f'CREATE TABLE demo_snapshot."{t.name}" AS TABLE "{t.name}"'))
+    engine.dispose()
+    return pg_migrated
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +135,12 @@ def database_url(request, tmp_path) -> str:
         template = "sqlite_demo_template" if "demo" in request.fixturenames else "sqlite_template"
         shutil.copy(request.getfixturevalue(template), path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("pg_migrated")
-    _truncate_pg(url)
+    if "demo" in request.fixturenames:
+        url = request.getfixturevalue("pg_demo_snapshot")
+        _truncate_pg(url, restore_demo=True)
+    else:
+        url = request.getfixturevalue("pg_migrated")
+        _truncate_pg(url)
     return url
 
 
@@ -142,12 +181,11 @@ def session(app):
 
 @pytest.fixture
 def demo(app, session, database_url):
-    """The demo orders, loaded through the real loader (on SQLite: once, into the template)."""
+    """The demo orders, loaded once per session through the real loader and copied back for
+    each test (SQLite: a template file; PostgreSQL: a snapshot schema)."""
     from tracking import demo as demo_module
     from tracking.models import Order
 
-    if not database_url.startswith("sqlite"):
-        return {o.number: o for o in demo_module.load(session)}
     numbers = [spec.number for spec in demo_module.ORDERS]
     orders = session.exec(select(Order).where(Order.number.in_(numbers))).all()
     assert len(orders) == len(numbers), "the demo template lost orders"
