@@ -38,6 +38,8 @@ run: demo
 	@echo "Todoku is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	@echo "  Japanese tea shop:   http://127.0.0.1:$(PORT)/sakura-tea/   (ST-1001 + hanako@example.com or 150-0001)"
 	@echo "  Outdoor-gear shop:   http://127.0.0.1:$(PORT)/northpeak/    (NP-2001 + alex@example.com or 97205)"
+	@echo "  Staff (returns queue, mail preview): http://127.0.0.1:$(PORT)/admin/login"
+	@echo "                       staff@sakura-tea.example / todoku-demo-staff"
 	@echo "  Health check:        http://127.0.0.1:$(PORT)/healthz"
 	@echo "  The worker polls the (simulated) carriers every minute; its log: instance/worker.log"
 	@echo
