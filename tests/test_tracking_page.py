@@ -95,3 +95,11 @@ def test_healthz_reports_a_dead_database(app_config, tmp_path):
     app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db"})
     r = app.test_client().get("/healthz")
     assert r.status_code == 503 and r.get_json()["database"] == "unreachable"
+
+
+def test_a_return_link_is_not_an_order_link(app, client, demo):
+    from tracking.returns.links import return_token
+
+    with app.app_context():
+        token = return_token("sakura-tea", demo["ST-1001"].public_id)
+    assert client.get(f"/sakura-tea/o/{token}").status_code == 404
