@@ -441,8 +441,8 @@ def _track_return_parcel(
             Shipment.tracking_number == number,
         )
     ).first()
-    if parcel is not None and parcel.return_id != rr.id:
-        # The order's own parcel number (or another return's): not this return's parcel.
+    if parcel is not None and parcel.direction != "return":
+        # The order's own parcel number: the shop's parcel, not the customer's return.
         raise TransitionError("tracking", "that tracking number is already in use")
     if parcel is None:
         parcel = Shipment(
@@ -450,7 +450,7 @@ def _track_return_parcel(
             carrier=carrier,
             tracking_number=number,
             direction="return",
-            return_id=rr.id,
+            return_id=rr.id,  # the first return it carries; two returns may share one box
             shipped_at=now,
             next_check_at=now,
         )
@@ -461,13 +461,20 @@ def _track_return_parcel(
 def return_parcel(
     session: Session, rr: ReturnRequest
 ) -> tuple[Shipment | None, TrackingEvent | None]:
-    """The return's tracked parcel and its newest carrier event, in one query."""
+    """The return's tracked parcel and its newest carrier event, in one query. Found by its
+    number, so returns of one order sent back in one box share the parcel."""
+    if not rr.return_tracking_number:
+        return None, None
     row = session.exec(
         select(Shipment, TrackingEvent)
         .join(TrackingEvent, TrackingEvent.shipment_id == Shipment.id, isouter=True)
-        .where(Shipment.return_id == rr.id, Shipment.direction == "return")
+        .where(
+            Shipment.order_id == rr.order_id,
+            Shipment.direction == "return",
+            Shipment.carrier == rr.return_carrier,
+            Shipment.tracking_number == rr.return_tracking_number,
+        )
         .order_by(
-            col(Shipment.id).desc(),
             col(TrackingEvent.occurred_at).desc(),
             col(TrackingEvent.id).desc(),
         )
