@@ -157,7 +157,7 @@ def test_staff_and_customer_pages_show_the_carrier_status(app, client, session, 
     page = client.get(status_url + "?lang=en").get_data(as_text=True)
     assert "Carrier status: Delivered" in page and "Last checked:" in page
     page = client.get(status_url + "?lang=ja").get_data(as_text=True)
-    assert "配送状況: 配達完了" in page and "最終確認:" in page
+    assert "配送状況：配達完了" in page and "最終確認:" in page
     # The order's own tracking page does not list the return parcel.
     with app.app_context():
         from tracking.security import order_token
