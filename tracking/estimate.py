@@ -317,7 +317,13 @@ def refresh(
     shipment.late = is_late(shipment, est.end, as_utc(now).astimezone(tz).date())
     session.add(shipment)
     _revise(session, shipment, est, now)
-    if delivered and shipment.delivered_at and shipment.shipped_at:
+    # A return parcel runs customer → shop: not a delivery lane we learn from.
+    if (
+        delivered
+        and shipment.delivered_at
+        and shipment.shipped_at
+        and shipment.direction != "return"
+    ):
         observe(session, shipment, order, cfg, tz)
     return est
 
@@ -414,7 +420,7 @@ def late_shipments(session: Session, brand: str) -> list[Shipment]:
         session.exec(
             select(Shipment)
             .join(Order, Order.id == Shipment.order_id)
-            .where(Order.brand == brand, Shipment.late.is_(True))
+            .where(Order.brand == brand, Shipment.late.is_(True), Shipment.direction == "outbound")
             .order_by(Shipment.edd_end)
         ).all()
     )

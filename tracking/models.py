@@ -74,6 +74,10 @@ class Shipment(SQLModel, table=True):
     carrier: str = Field(max_length=32)
     tracking_number: str = Field(max_length=64, index=True)
     service: str = Field(default="", max_length=64)
+    # "outbound": shop → customer, shown on the tracking page. "return": a customer's return
+    # parcel, polled by the same worker but shown only with its return request.
+    direction: str = Field(default="outbound", max_length=16, index=True)
+    return_id: int | None = Field(default=None, foreign_key="return_requests.id", index=True)
     shipped_at: datetime | None = None
     status: str = Field(default="pending", max_length=32, index=True)
     sub_status: str = Field(default="", max_length=64)

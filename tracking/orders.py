@@ -217,7 +217,8 @@ def _parcel_rows(session: Session, order_id: int):
     return session.exec(
         select(Shipment, TrackingEvent)
         .join(TrackingEvent, TrackingEvent.shipment_id == Shipment.id, isouter=True)
-        .where(Shipment.order_id == order_id)
+        # A customer's return parcel belongs to its return request, not to the order's parcels.
+        .where(Shipment.order_id == order_id, Shipment.direction == "outbound")
         .order_by(Shipment.id, TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
     ).all()
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 import carriers
 
 from .. import demo as base_demo
+from .. import sync
 from ..brands import Brand, load_brands
 from ..config import ROOT
 from ..models import Order, OrderItem, Shipment
@@ -210,14 +211,18 @@ def _demo_photo() -> bytes:
 
 
 def _journey(session: Session, order: Order, now: datetime) -> None:
-    sim = carriers.get("simulated")
     for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)).all():
-        body = sim.fetch(
-            [shipment.tracking_number],
-            shipped_at={shipment.tracking_number: shipment.shipped_at},
-            now=now,
-        )[shipment.tracking_number]
-        apply_result(session, shipment, sim.parse(body, shipment.tracking_number))
+        _simulate(shipment, session, now)
+
+
+def _simulate(shipment: Shipment, session: Session, now: datetime) -> None:
+    sim = carriers.get("simulated")
+    body = sim.fetch(
+        [shipment.tracking_number],
+        shipped_at={shipment.tracking_number: shipment.shipped_at},
+        now=now,
+    )[shipment.tracking_number]
+    apply_result(session, shipment, sim.parse(body, shipment.tracking_number))
 
 
 def load_demo(session: Session, now: datetime) -> None:
@@ -287,6 +292,13 @@ def load_demo(session: Session, now: datetime) -> None:
                 now=at + timedelta(hours=6 * step),
                 **extra,
             )
+        parcel, _event = service.return_parcel(session, rr)
+        if parcel is not None:
+            # The return parcel's journey so far; the worker polls it from here (the brand
+            # routes its carrier through the simulated one).
+            _simulate(parcel, session, now)
+            parcel.next_check_at = sync.next_check(parcel.status, now)
+            session.commit()
 
 
 def summary(root: str) -> str:

@@ -22,7 +22,7 @@ import carriers
 
 from .. import normalize
 from ..brands import Brand
-from ..models import Order, OrderItem, Shipment, ShipmentItem
+from ..models import Order, OrderItem, Shipment, ShipmentItem, TrackingEvent
 from ..returns_models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
 from ..timeutil import as_utc, utcnow
 from . import machine, photos, policy
@@ -88,7 +88,7 @@ def returnable_items(
     for link, shipment in session.exec(
         select(ShipmentItem, Shipment)
         .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
-        .where(Shipment.order_id == order.id)
+        .where(Shipment.order_id == order.id, Shipment.direction == "outbound")
     ).all():
         shipped.setdefault(link.order_item_id, []).append((link.qty, shipment))
     return eligibility(
@@ -394,6 +394,8 @@ def transition(
         if not valid:
             raise TransitionError("tracking", "not a valid tracking number for that carrier")
         values |= {"return_carrier": carrier, "return_tracking_number": number}
+        # Added before the conditional UPDATE: a stale write rolls the parcel back with it.
+        _track_return_parcel(session, rr, carrier, number, now)
     result = session.exec(
         update(ReturnRequest)
         .where(
@@ -425,6 +427,60 @@ def transition(
     notify(session, brand, rr, order, to)
     session.commit()
     return rr
+
+
+def _track_return_parcel(
+    session: Session, rr: ReturnRequest, carrier: str, number: str, now: datetime
+) -> Shipment:
+    """The return parcel as a shipment: the sync worker polls it like any other (same carrier
+    routing, cadence, backoff and event dedupe). Due at once, so the next round looks at it."""
+    parcel = session.exec(
+        select(Shipment).where(
+            Shipment.order_id == rr.order_id,
+            Shipment.carrier == carrier,
+            Shipment.tracking_number == number,
+        )
+    ).first()
+    if parcel is not None and parcel.direction != "return":
+        # The order's own parcel number: the shop's parcel, not the customer's return.
+        raise TransitionError("tracking", "that tracking number is already in use")
+    if parcel is None:
+        parcel = Shipment(
+            order_id=rr.order_id,
+            carrier=carrier,
+            tracking_number=number,
+            direction="return",
+            return_id=rr.id,  # the first return it carries; two returns may share one box
+            shipped_at=now,
+            next_check_at=now,
+        )
+        session.add(parcel)
+    return parcel
+
+
+def return_parcel(
+    session: Session, rr: ReturnRequest
+) -> tuple[Shipment | None, TrackingEvent | None]:
+    """The return's tracked parcel and its newest carrier event, in one query. Found by its
+    number, so returns of one order sent back in one box share the parcel."""
+    if not rr.return_tracking_number:
+        return None, None
+    row = session.exec(
+        select(Shipment, TrackingEvent)
+        .join(TrackingEvent, TrackingEvent.shipment_id == Shipment.id, isouter=True)
+        .where(
+            Shipment.order_id == rr.order_id,
+            Shipment.direction == "return",
+            Shipment.carrier == rr.return_carrier,
+            Shipment.tracking_number == rr.return_tracking_number,
+        )
+        .order_by(
+            col(TrackingEvent.occurred_at).desc(),
+            col(TrackingEvent.id).desc(),
+        )
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def add_note(session: Session, rr: ReturnRequest, actor: str, text: str) -> ReturnEvent:
@@ -469,6 +525,17 @@ class Detail:
     lines: list[tuple[ReturnLine, OrderItem]]
     photos: dict[int, list[ReturnPhoto]]
     events: list[ReturnEvent]
+    parcel: Shipment | None = None  # the tracked return parcel, once shipped
+    parcel_event: TrackingEvent | None = None  # its newest carrier event
+
+    @property
+    def parcel_arrived(self) -> bool:
+        """The carrier says it is delivered but staff have not marked it received yet."""
+        return (
+            self.rr.status == "in_transit"
+            and self.parcel is not None
+            and self.parcel.status == "delivered"
+        )
 
 
 def detail(session: Session, rr: ReturnRequest) -> Detail:
@@ -489,7 +556,8 @@ def detail(session: Session, rr: ReturnRequest) -> Detail:
         .where(ReturnEvent.return_id == rr.id)
         .order_by(ReturnEvent.created_at, ReturnEvent.id)
     ).all()
-    return Detail(rr, order, list(lines), pics, list(events))
+    parcel, parcel_event = return_parcel(session, rr)
+    return Detail(rr, order, list(lines), pics, list(events), parcel, parcel_event)
 
 
 def search(
