@@ -41,7 +41,7 @@ run: demo
 	@echo "  Staff (returns queue, mail preview): http://127.0.0.1:$(PORT)/admin/login"
 	@echo "                       staff@sakura-tea.example / todoku-demo-staff"
 	@echo "  Health check:        http://127.0.0.1:$(PORT)/healthz"
-	@echo "  The worker polls the (simulated) carriers every minute; its log: instance/worker.log"
+	@echo "  The worker asks the (simulated) carriers about due parcels; its log: instance/worker.log"
 	@echo
 	@$(FLASK) worker --interval 60 >instance/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
