@@ -304,3 +304,11 @@ def test_mail_preview_shows_the_outbox_of_this_brand(client, session, accounts, 
     assert rr.rma in page and "hanako@example.com" in page
     login(client, "b@northpeak.example")
     assert rr.rma not in client.get("/admin/northpeak/mail").get_data(as_text=True)
+
+
+def test_staff_pages_do_not_show_the_customer_contact_footer(client, accounts, rr):
+    login(client)
+    for url in ("/admin/sakura-tea/returns", "/admin/sakura-tea/mail"):
+        r = client.get(url)
+        assert r.status_code == 200
+        assert 'class="support"' not in r.get_data(as_text=True)
