@@ -103,3 +103,13 @@ def test_a_return_link_is_not_an_order_link(app, client, demo):
     with app.app_context():
         token = return_token("sakura-tea", demo["ST-1001"].public_id)
     assert client.get(f"/sakura-tea/o/{token}").status_code == 404
+
+
+def test_refresh_announces_one_short_line_not_the_whole_region(client, demo, token_for):
+    url = f"/sakura-tea/o/{token_for(demo['ST-1003'])}?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('id="status-announce"') == 1
+    assert 'aria-live="polite" aria-atomic="true"></p>' in page  # empty until a refresh
+    assert '<div id="status" aria-live' not in page
+    part = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<p id="status-announce" hx-swap-oob="innerHTML">Status updated: On its way</p>' in part

@@ -65,6 +65,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
 
 

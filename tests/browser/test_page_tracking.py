@@ -163,6 +163,11 @@ def test_status_region_refreshes_until_terminal(page, live_app, order_url, viewp
         page.locator("#parcel-1", has_text=label).wait_for(timeout=10_000)
         assert page.evaluate("window.stillHere") is True
         assert "Last checked" in page.locator("#status").inner_text()
+        # The live region outside the swapped part now says what changed, in one line.
+        announce = page.locator("#status-announce")
+        assert announce.get_attribute("aria-live") == "polite"
+        assert announce.inner_text().startswith("Status updated:")
+        assert label in announce.inner_text()
         screenshot(page, f"page-refreshed-{viewport_width}")
     finally:
         live_app.config.pop("PAGE_REFRESH_SECONDS", None)
