@@ -123,13 +123,9 @@ def test_customer_slot_on_the_demo_page_in_english(client, session, demo, token_
     assert source == "customer_slot" and text.startswith("Arriving tomorrow") and "2–4 pm" in text
 
 
-def test_estimate_partial_for_an_unshipped_order(app, session, demo):
+def test_estimate_partial_for_an_unshipped_order(client, demo, token_for):
     order = demo["ST-1005"]
-    with app.test_request_context("/sakura-tea/?lang=en"):
-        g.brand = app.extensions["todoku_brands"]["sakura-tea"]
-        html = app.jinja_env.get_template("portal/_estimate.html").render(
-            parcel=None, view={"order": order}, brand=g.brand
-        )
+    html = client.get(f"/sakura-tea/o/{token_for(order)}?lang=en").get_data(as_text=True)
     assert 'data-source="order"' in html and "Arriving" in html
 
 

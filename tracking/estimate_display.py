@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from carriers import Status
 
 from .i18n import _today, format_day
-from .models import Order, Shipment
+from .models import Shipment
 
 SOURCE_NOTES = {
     "customer_slot": _l("The delivery date and time you chose."),
@@ -102,19 +102,9 @@ def estimate_note(source: str) -> str:
     return str(note) if note else ""
 
 
-def order_estimate(order: Order) -> str:
-    """The estimate line for an order's items not yet shipped."""
-    from .db import get_session
-    from .estimate import estimate_order
-
-    est = estimate_order(get_session(), order)
-    return window_text(est.start, est.end)
-
-
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         estimate_hero=estimate_hero,
         estimate_note=estimate_note,
-        order_estimate=order_estimate,
     )
     app.jinja_env.filters["slot"] = slot_label

@@ -20,9 +20,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from htmx_flask import request
 
-from .. import banners, feedback, inquiry, orders, page_events
+from .. import banners, estimate, feedback, inquiry, orders, page_events
 from ..db import get_session
+from ..estimate_display import window_text
 from ..extensions import limiter
+from ..returns.links import return_offer
 from ..security import order_token, read_order_token
 from ..timeutil import utcnow
 from . import load_brand
@@ -101,6 +103,16 @@ def _page_response(body: str, status: int = 200) -> Response:
     return response
 
 
+def _status_context(b, view) -> dict:
+    """What the status part needs beyond the view model; computed here so that templates
+    never query the database."""
+    est = estimate.estimate_order(get_session(), view.order) if view.unshipped else None
+    return {
+        "refresh_seconds": _refresh_seconds(b),
+        "unshipped_estimate": window_text(est.start, est.end) if est else "",
+    }
+
+
 def _refresh_seconds(b) -> int:
     # Tests may shorten the cadence app-wide; brands set their own in [page].
     return int(current_app.config.get("PAGE_REFRESH_SECONDS") or b.page.refresh_seconds)
@@ -126,7 +138,8 @@ def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
         token=token,
         banners=shown,
         view_token=page_events.view_token(b.slug, view.order.public_id),
-        refresh_seconds=_refresh_seconds(b),
+        return_offer=return_offer(b, view),
+        **_status_context(b, view),
         feedback_form=regions.get("feedback_form", {}),
         ask_form=regions.get("ask_form", {}),
         asked=asked,
@@ -144,7 +157,7 @@ def order_page(brand: str, token: str):
             brand=b,
             view=view,
             token=token,
-            refresh_seconds=_refresh_seconds(b),
+            **_status_context(b, view),
         )
         return _page_response(html)
     asked = None

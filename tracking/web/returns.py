@@ -53,28 +53,9 @@ def money(amount: int, currency: str) -> str:
     return format_currency(amount / 10**digits, currency, locale=str(get_locale()))
 
 
-def _return_links(brand, view) -> dict:
-    """For the tracking page's "start a return" block: can the customer start one, and links
-    to the returns already made."""
-    can_return, requests = service.page_offer(get_session(), brand, view)
-    existing = [
-        (
-            rr,
-            url_for(
-                "returns.status_page",
-                brand=brand.slug,
-                token=return_token(brand.slug, rr.public_id),
-            ),
-        )
-        for rr in requests
-    ]
-    return {"can_return": can_return, "existing": existing}
-
-
 @bp.record_once
 def _register(state) -> None:
     state.app.jinja_env.globals.update(
-        return_links=_return_links,
         return_status_label=lambda s: str(machine.STATUS_LABELS.get(s, s)),
         return_action_label=lambda a: str(machine.ACTION_LABELS.get(a, a)),
         resolution_label=lambda r: str(RESOLUTION_LABELS.get(r, r)),
