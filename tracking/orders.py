@@ -178,17 +178,6 @@ class OrderView:
         return max(times) if times else None
 
 
-def order_view(session: Session, order: Order) -> OrderView:
-    """Everything the tracking page shows, in two queries after the order itself."""
-    item_rows = session.exec(
-        select(OrderItem, ShipmentItem)
-        .join(ShipmentItem, ShipmentItem.order_item_id == OrderItem.id, isouter=True)
-        .where(OrderItem.order_id == order.id)
-        .order_by(OrderItem.id)
-    ).all()
-    return _assemble(order, item_rows, _parcel_rows(session, order.id))
-
-
 def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     """The tracking page's view in two queries: the order with its items and feedback rating,
     then its parcels with their events. None when the brand has no such order.
@@ -293,9 +282,3 @@ def apply_result(session: Session, shipment: Shipment, result: TrackingResult) -
     session.add(shipment)
     estimate.refresh(session, shipment, carrier_window=result.estimated_delivery)
     return new
-
-
-def edd_window(shipment: Shipment) -> tuple[date, date] | None:
-    if shipment.edd_start and shipment.edd_end:
-        return shipment.edd_start, shipment.edd_end
-    return None

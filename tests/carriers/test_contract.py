@@ -10,6 +10,7 @@ Each ``tests/fixtures/<code>/cases.toml`` lists cases:
     first = "2026-11-20T09:00:00+09:00"   # oldest event time (optional)
     last = "2026-11-21T15:00:00+09:00"    # newest event time (optional)
     edd = ["2026-11-22", "2026-11-23"]    # estimated_delivery start/end dates, or omit for None
+    no_edd = true                     # assert estimated_delivery is None
     raises = "NotFound"               # instead of the above: the error parse must raise
 
 Every adapter must also turn broken bodies into ParseFailed (or NotFound), never a bare error.
@@ -67,7 +68,7 @@ def test_recorded_payload(code, case):
         assert (_as_date(window.start), _as_date(window.end)) == tuple(
             date.fromisoformat(d) for d in case["edd"]
         )
-    elif "edd" not in case and case.get("no_edd"):
+    elif case.get("no_edd"):
         assert result.estimated_delivery is None
     if result.status is Status.DELIVERED:
         assert result.delivered_at is not None
