@@ -111,3 +111,21 @@ def test_csrf_is_enforced(app_config, demo):
         data={"number": "ST-1001", "contact": "150-0001", "csrf_token": token},
     )
     assert r.status_code == 303
+
+
+def test_orders_are_stored_normalized_at_ingest(client, session):
+    from tracking.orders import create_order
+
+    order = create_order(
+        session,
+        brand="northpeak",
+        number=" np-3001 ",
+        email=" Kit@Example.COM",
+        postcode="〒１５０ー０００１",
+        name="Kit",
+    )
+    session.commit()
+    assert (order.number, order.email, order.postcode) == ("NP-3001", "kit@example.com", "1500001")
+    assert (
+        lookup(client, brand="northpeak", number="NP-3001", contact="150-0001").status_code == 303
+    )

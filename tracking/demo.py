@@ -16,9 +16,9 @@ import carriers
 from carriers.numbers import mod7_complete, ups_check_digit
 from carriers.simulated import SCENARIO_BY_NAME, scenario_for
 
-from . import estimate_demo, normalize, sync
+from . import estimate_demo, sync
 from .models import Order, OrderItem, Shipment, ShipmentItem
-from .orders import apply_result
+from .orders import apply_result, create_order
 from .timeutil import utcnow
 
 
@@ -280,11 +280,12 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
 
 
 def _create(session: Session, spec: DemoOrder, salt: int, now: datetime) -> Order:
-    order = Order(
+    order = create_order(
+        session,
         brand=spec.brand,
         number=spec.number,
-        email=normalize.email(spec.email),
-        postcode=normalize.postcode(spec.postcode),
+        email=spec.email,
+        postcode=spec.postcode,
         name=spec.name,
         locale=spec.locale,
         currency="JPY" if spec.brand == "sakura-tea" else "USD",
@@ -292,8 +293,6 @@ def _create(session: Session, spec: DemoOrder, salt: int, now: datetime) -> Orde
         payment_method=spec.payment_method,
         placed_at=now - timedelta(days=spec.days_ago),
     )
-    session.add(order)
-    session.flush()
     items = []
     for raw in spec.items:
         item = OrderItem(order_id=order.id, **raw)

@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 
 from carriers.numbers import mod7_complete
 
-from . import estimate, normalize
+from . import estimate
 from .estimate_models import LaneObservation
 from .estimate_sim import simulate
 from .models import Order, OrderItem, Shipment, ShipmentItem, TrackingEvent
+from .orders import create_order
 from .timeutil import as_utc
 
 
@@ -109,11 +110,12 @@ def _ensure(session: Session, spec: _Extra, now: datetime) -> None:
     if _order(session, spec.brand, spec.number) is not None:
         return
     sku, name, price = spec.item
-    order = Order(
+    order = create_order(
+        session,
         brand=spec.brand,
         number=spec.number,
-        email=normalize.email(spec.email),
-        postcode=normalize.postcode(spec.postcode),
+        email=spec.email,
+        postcode=spec.postcode,
         name=spec.name,
         locale="ja" if spec.brand == "sakura-tea" else "en",
         currency="JPY" if spec.brand == "sakura-tea" else "USD",
@@ -121,8 +123,6 @@ def _ensure(session: Session, spec: _Extra, now: datetime) -> None:
         payment_method="card",
         placed_at=now - timedelta(hours=spec.hours_ago + 20),
     )
-    session.add(order)
-    session.flush()
     item = OrderItem(order_id=order.id, sku=sku, name=name, price=price)
     shipped_at = now - timedelta(hours=spec.hours_ago)
     shipment = Shipment(

@@ -59,6 +59,18 @@ def find_order(session: Session, brand: str, number: str, contact: str) -> Order
     return None
 
 
+def create_order(session: Session, *, brand: str, number: str, email: str, **fields) -> Order:
+    """Add an order, storing number, email and postcode in the normalized form lookups
+    compare against. Does not commit."""
+    fields["postcode"] = normalize.postcode(fields.get("postcode", ""))
+    order = Order(
+        brand=brand, number=normalize.order_number(number), email=normalize.email(email), **fields
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
 def order_by_public_id(session: Session, brand: str, public_id: str) -> Order | None:
     return session.exec(
         select(Order).where(Order.brand == brand, Order.public_id == public_id)
