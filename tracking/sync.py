@@ -104,8 +104,8 @@ def run_round(
             chunk = shipments[start : start + size]
             if consecutive >= BREAKER_THRESHOLD:
                 report.skipped += len(chunk)
-                for s in chunk:
-                    s.next_check_at = now + CADENCE[Status.UNKNOWN] / 6
+                for s in chunk:  # not tried: look again in an hour, no failure counted
+                    s.next_check_at = now + timedelta(hours=1)
                     session.add(s)
                 continue
             ok = _sync_chunk(session, adapter, chunk, now, report)

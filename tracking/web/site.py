@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from ..db import get_session
 from . import brands, load_brand
+from .portal import lookup_form
 
 bp = Blueprint("site", __name__)
 
@@ -36,9 +37,7 @@ def index():
     host = request.host.lower()
     for brand in brands().values():
         if host in brand.hostnames:
-            from .portal import lookup_form  # a brand's own hostname serves its lookup page
-
-            return lookup_form(brand.slug)
+            return lookup_form(brand.slug)  # a brand's own hostname serves its lookup page
     listed = [] if current_app.config["TODOKU_ENV"] == "production" else list(brands().values())
     return render_template("site/index.html", brands=listed)
 
