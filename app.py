@@ -1,4 +1,8 @@
-"""Todoku's application factory; ``app`` is what gunicorn and ``flask --app app`` load."""
+"""Todoku's application factory; ``app`` is what gunicorn and ``flask --app app`` load.
+
+``create_app`` is the table of contents: every extension, Jinja helper set, blueprint and CLI
+group is registered here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,18 @@ from flask import Flask
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracking import brands, cli, db, errors, estimate_display, i18n, templating
+from carriers.cli import carriers_cli
+from tracking import db, errors, i18n, migrate, templating
+from tracking.brands.brand import load_brands
 from tracking.config import load_config
+from tracking.demo.cli import demo_command
+from tracking.estimates import display as estimates_display
+from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
-from tracking.web import portal, site
+from tracking.returns import display as returns_display
+from tracking.staff.cli import staff_cli
+from tracking.sync.cli import worker_command
+from tracking.web import admin, api, portal, site
 from tracking.web import returns as returns_web
 
 
@@ -31,22 +43,38 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     # A bad brand file stops start-up here, naming the file and key.
-    app.extensions["todoku_brands"] = brands.load_brands(app.config["BRANDS_DIR"])
+    app.extensions["todoku_brands"] = load_brands(app.config["BRANDS_DIR"])
 
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Extensions.
     db.init_app(app)
     i18n.init_app(app)
-    templating.init_app(app)
-    estimate_display.init_app(app)
     Htmx(app)
     csrf.init_app(app)
     limiter.init_app(app)
     errors.init_app(app)
+
+    # Jinja helpers and response headers.
+    templating.init_app(app)
+    estimates_display.init_app(app)
+    returns_display.init_app(app)
+
+    # Blueprints.
     app.register_blueprint(site.bp)
     app.register_blueprint(portal.bp)
-    returns_web.init_app(app)
-    cli.init_app(app)
+    app.register_blueprint(returns_web.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+
+    # CLI groups (``flask --app app --help``).
+    for command in (
+        migrate.db_cli,
+        demo_command,
+        worker_command,
+        carriers_cli,
+        estimate_cli,
+        staff_cli,
+    ):
+        app.cli.add_command(command)
     return app
 
 

@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from .base import Adapter
 from .errors import NotFound, ParseFailed
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
+from .numbers import mod7_complete, ups_check_digit
+from .registry import get
 from .status import Status
 
 # raw code -> (status, sub_status). Read at a glance; the contract test checks every code.
@@ -95,6 +97,26 @@ def scenario_for(number: str) -> Scenario:
 
 def is_japanese(number: str) -> bool:
     return (number.isdigit() and len(number) in (11, 12)) or number.endswith("JP")
+
+
+def example_number(carrier: str, scenario: str, salt: int = 0) -> str:
+    """A number that is valid for ``carrier`` and whose simulated journey is ``scenario`` (for demo
+    data: the number looks real and the offline carrier plays the wanted story). ``salt`` picks
+    another number for the same pair."""
+    adapter = get(carrier)
+    wanted = SCENARIO_BY_NAME[scenario]
+    for i in range(salt * 9973, salt * 9973 + 10_000):
+        if carrier == "ups":
+            body = f"{'A1B2C3'}{i:09d}"[-15:]
+            number = "1Z" + body + ups_check_digit(body)
+        elif carrier == "dhl":
+            number = mod7_complete(f"{(i % 10**9):09d}")
+            number = number if len(number) == 10 else number[-10:]
+        else:  # the 12-digit mod-7 family
+            number = mod7_complete(f"{(30_000_000_000 + i):011d}")
+        if adapter.validate(number) and scenario_for(number) is wanted:
+            return number
+    raise ValueError(f"no {carrier} number found for scenario {scenario!r}")
 
 
 class SimulatedAdapter(Adapter):

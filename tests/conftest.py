@@ -184,7 +184,7 @@ def demo(app, session, database_url):
     """The demo orders, loaded once per session through the real loader and copied back for
     each test (SQLite: a template file; PostgreSQL: a snapshot schema)."""
     from tracking import demo as demo_module
-    from tracking.models import Order
+    from tracking.orders.models import Order
 
     numbers = [spec.number for spec in demo_module.ORDERS]
     orders = session.exec(select(Order).where(Order.number.in_(numbers))).all()

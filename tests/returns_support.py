@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from PIL import Image
 from sqlmodel import Session
 
-from tracking.models import Order, OrderItem, Shipment, ShipmentItem
+from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.returns import service
 from tracking.returns.policy import LineInput
 from tracking.timeutil import utcnow

@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import select
 
 from tests.returns_support import items_of, jpeg, make_order, submission
-from tracking import staff
 from tracking.returns import service
-from tracking.returns_models import ReturnEvent, ReturnPhoto, StaffUser
+from tracking.returns.models import ReturnEvent, ReturnPhoto
+from tracking.staff import auth as staff
+from tracking.staff.models import StaffUser
 
 PASSWORD = "correct horse battery"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.returns_support import items_of, make_order, submission
-from tracking import staff
 from tracking.returns import service
+from tracking.staff import api_keys as staff
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_transitions_with_version_check(client, keys, rr, session):
     assert r.status_code == 200 and r.json["return"]["return_tracking_number"] == "300000000016"
     from sqlmodel import select
 
-    from tracking.returns_models import ReturnEvent
+    from tracking.returns.models import ReturnEvent
 
     assert (
         session.exec(select(ReturnEvent.actor).where(ReturnEvent.action == "ship")).one()

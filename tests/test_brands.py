@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tracking.brands import BrandConfigError, contrast, load_brands
+from tracking.brands.brand import BrandConfigError, contrast, load_brands
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tracking import calendars, lanes
-from tracking.estimate import Lane, LearnedLanes, compute, planned_handover
-from tracking.estimate_config import ShippingConfig
-from tracking.models import Order, Shipment
+from tracking import calendars
+from tracking.estimates import lanes
+from tracking.estimates.config import ShippingConfig
+from tracking.estimates.service import Lane, LearnedLanes, compute, planned_handover
+from tracking.orders.models import Order, Shipment
 from tracking.timeutil import utcnow
 
 TOKYO = ZoneInfo("Asia/Tokyo")

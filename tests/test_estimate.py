@@ -10,11 +10,11 @@ import time_machine
 from sqlmodel import select
 
 from carriers import DeliveryWindow, Status, TrackingResult
-from tracking import estimate
-from tracking.estimate import LearnedLanes, quantile
-from tracking.estimate_models import EstimateRevision, LaneObservation
-from tracking.models import Order, Shipment
-from tracking.orders import apply_result
+from tracking.estimates import service as estimate
+from tracking.estimates.models import EstimateRevision, LaneObservation
+from tracking.estimates.service import LearnedLanes, quantile
+from tracking.orders.models import Order, Shipment
+from tracking.sync.apply import apply_result
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Tuesday 10:00 in Tokyo; sakura-tea ships from 静岡 (420-0851) with Yamato.
@@ -266,8 +266,8 @@ def test_delivery_adds_the_parcel_to_the_learned_lanes_once(app, session):
 
 @pytest.mark.parametrize("n", [3000])
 def test_learned_beats_the_lane_table_on_held_out_parcels(n):
-    from tracking.estimate_config import ShippingConfig
-    from tracking.estimate_sim import evaluate, simulate
+    from tracking.estimates.config import ShippingConfig
+    from tracking.estimates.sim import evaluate, simulate
 
     rows = simulate(n, date(2026, 11, 20), seed=3)
     report = evaluate(rows, ShippingConfig(learned_min_sample=20))
@@ -279,8 +279,8 @@ def test_learned_beats_the_lane_table_on_held_out_parcels(n):
 
 
 def test_report_fits_only_on_older_parcels():
-    from tracking.estimate_config import ShippingConfig
-    from tracking.estimate_sim import evaluate, simulate
+    from tracking.estimates.config import ShippingConfig
+    from tracking.estimates.sim import evaluate, simulate
 
     rows = simulate(200, date(2026, 11, 20))
     # every lane seen only in the held-out part: nothing may be learned from it

@@ -10,9 +10,9 @@ import time_machine
 from flask import g
 from sqlmodel import select
 
-from tracking.brands import BrandConfigError, load_brands
-from tracking.estimate_display import estimate_hero, slot_label, window_text
-from tracking.models import Order, Shipment
+from tracking.brands.brand import BrandConfigError, load_brands
+from tracking.estimates.display import estimate_hero, slot_label, window_text
+from tracking.orders.models import Order, Shipment
 
 # Monday 23 Nov 2026, 10:00 in Tokyo
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -171,8 +171,8 @@ def test_shipping_config_of_the_demo_brands():
 def test_no_date_while_the_parcel_waits_for_the_customer(status):
     from datetime import date
 
-    from tracking.estimate_display import estimate_hero
-    from tracking.models import Shipment
+    from tracking.estimates.display import estimate_hero
+    from tracking.orders.models import Shipment
 
     shipment = Shipment(
         order_id=1,

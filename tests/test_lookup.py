@@ -114,7 +114,7 @@ def test_csrf_is_enforced(app_config, demo):
 
 
 def test_orders_are_stored_normalized_at_ingest(client, session):
-    from tracking.orders import create_order
+    from tracking.orders.intake import create_order
 
     order = create_order(
         session,

@@ -9,8 +9,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from sqlmodel import select
 
-from tracking import mail
-from tracking.models import Notification
+from tracking.mail import outbox as mail
+from tracking.mail.models import Notification
 
 
 def _queue(session, key="inquiry:1", to="shop@example.com"):

@@ -12,10 +12,10 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
-from tracking import banners
-from tracking.brands import BrandConfigError, load_brands
-from tracking.page_config import PageConfig
-from tracking.page_models import PageEvent
+from tracking.brands.brand import BrandConfigError, load_brands
+from tracking.page import banners
+from tracking.page.config import PageConfig
+from tracking.page.models import PageEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)

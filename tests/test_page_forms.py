@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from tracking import inquiry
-from tracking.brands import load_brands
-from tracking.models import Notification
-from tracking.page_models import Feedback, Inquiry
+from tracking.brands.brand import load_brands
+from tracking.mail.models import Notification
+from tracking.page import inquiry
+from tracking.page.models import Feedback, Inquiry
 
 HX = {"HX-Request": "true"}
 
@@ -157,7 +157,7 @@ def test_forms_need_csrf_when_enabled(app, client, demo, token_for):
 
 
 def test_staff_can_list_a_brands_feedback(client, session, demo, token_for):
-    from tracking import feedback
+    from tracking.page import feedback
 
     client.post(url(demo, token_for, "ST-1001", "feedback"), data={"rating": "5"})
     client.post(

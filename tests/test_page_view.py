@@ -7,8 +7,8 @@ import re
 import pytest
 
 from carriers import Status
-from tracking.models import Shipment
-from tracking.orders import ParcelView, mask_email
+from tracking.orders.models import Shipment
+from tracking.page.view import ParcelView, mask_email
 
 
 def progress(status: str) -> list[tuple[str, str]]:

@@ -9,14 +9,15 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from carriers.simulated import example_number as demo_number
 from tests.returns_support import items_of, make_order, submission
-from tracking import staff, sync
-from tracking.demo import demo_number
-from tracking.estimate_models import LaneObservation
-from tracking.models import Shipment, TrackingEvent
-from tracking.orders import page_view
+from tracking.estimates.models import LaneObservation
+from tracking.orders.models import Shipment, ShipmentEvent
+from tracking.page.view import page_view
 from tracking.returns import service
 from tracking.returns.links import return_token
+from tracking.staff import auth as staff
+from tracking.sync import rounds as sync
 
 PASSWORD = "correct horse battery"
 # A valid yamato number whose simulated journey ends delivered (30 h after pickup).
@@ -82,7 +83,7 @@ def test_a_worker_round_updates_the_return_parcel(app, session, shipped):
     session.refresh(parcel)
     assert parcel.status == "delivered" and parcel.last_checked_at is not None
     assert parcel.next_check_at is None  # terminal: never polled again
-    events = session.exec(select(TrackingEvent).where(TrackingEvent.shipment_id == parcel.id))
+    events = session.exec(select(ShipmentEvent).where(ShipmentEvent.shipment_id == parcel.id))
     assert len(events.all()) >= 5
     # A return runs customer → shop: it never feeds the learned delivery lanes.
     seen = session.exec(select(LaneObservation).where(LaneObservation.shipment_id == parcel.id))

@@ -10,9 +10,10 @@ from sqlmodel import Session, func, select
 
 from tests.returns_support import items_of, make_order, submission
 from tracking.db import get_engine
-from tracking.models import Notification, Order
+from tracking.mail.models import Notification
+from tracking.orders.models import Order
 from tracking.returns import service
-from tracking.returns_models import ReturnEvent, ReturnLine, ReturnRequest
+from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
 
 N = 50
 

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from tests.returns_support import items_of, make_order, submission
-from tracking.models import Notification
+from tracking.mail.models import Notification
 from tracking.returns import machine, service
-from tracking.returns_models import ReturnEvent, ReturnLine, ReturnRequest
+from tracking.returns.display import RETURN_ACTION_LABELS, RETURN_STATUS_LABELS
+from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
 
 _keys = count()
 
@@ -74,9 +75,9 @@ def events(session, rr):
 def test_every_status_is_reachable_and_labelled():
     for status in machine.STATUSES:
         path_to(status)
-        assert status in machine.STATUS_LABELS
+        assert status in RETURN_STATUS_LABELS
     for action in machine.ACTIONS:
-        assert action in machine.ACTION_LABELS
+        assert action in RETURN_ACTION_LABELS
 
 
 @pytest.mark.parametrize(("start", "action"), sorted(machine.TABLE))

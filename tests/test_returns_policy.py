@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracking.brand_base import Localized
-from tracking.brands import Brand
+from tracking.brands.base import Localized
+from tracking.brands.brand import Brand
 from tracking.returns import policy as P
-from tracking.returns_config import FaultRule, Reason, ReturnPolicy, TagRule
+from tracking.returns.config import FaultRule, Reason, ReturnPolicy, TagRule
 
 JST = ZoneInfo("Asia/Tokyo")
 LA = ZoneInfo("America/Los_Angeles")

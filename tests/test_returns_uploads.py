@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from tests.returns_support import items_of, jpeg, make_order, png
 from tracking.returns import photos
-from tracking.returns_models import ReturnPhoto
+from tracking.returns.models import ReturnPhoto
 
 
 def _png_bomb(width=30000, height=30000) -> bytes:

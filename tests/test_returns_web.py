@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from tests.returns_support import items_of, make_order
-from tracking.models import Notification
-from tracking.returns_models import ReturnRequest
+from tracking.mail.models import Notification
+from tracking.returns.models import ReturnRequest
 
 
 @pytest.fixture

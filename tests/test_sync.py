@@ -9,8 +9,8 @@ from sqlmodel import select
 
 import carriers
 from carriers import RateLimited, Status, Unavailable
-from tracking import sync
-from tracking.models import Order, Shipment, TrackingEvent
+from tracking.orders.models import Order, Shipment, ShipmentEvent
+from tracking.sync import rounds as sync
 from tracking.timeutil import as_utc, utcnow
 
 
@@ -68,7 +68,7 @@ def test_round_polls_due_shipments_through_the_brand_route(app, demo, session):
     assert shipment.next_check_at is None
     assert as_utc(shipment.last_checked_at) == later
     events = session.exec(
-        select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)
+        select(ShipmentEvent).where(ShipmentEvent.shipment_id == shipment.id)
     ).all()
     assert len(events) == len({(e.occurred_at, e.raw_code) for e in events})  # no duplicates
 

@@ -1,4 +1,7 @@
-"""Configuration: defaults → environment → the test mapping (later wins)."""
+"""Configuration: defaults → environment → the test mapping (later wins).
+
+Every setting the app reads is declared here (``docs/operations.md`` lists them); code reads
+``current_app.config``, never the environment."""
 
 from __future__ import annotations
 
@@ -32,9 +35,23 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "SMTP_URL": env.get("SMTP_URL") or None,
         "TRUST_PROXY_HOPS": int(env.get("TRUST_PROXY_HOPS", "0")),
         "MAIL_FROM": env.get("MAIL_FROM", "Todoku <no-reply@localhost>"),
+        # The public address of the site, for links made outside a request (CLI, mail).
+        "BASE_URL": (
+            env.get("TODOKU_BASE_URL") or f"http://127.0.0.1:{env.get('PORT', '8000')}"
+        ).rstrip("/"),
+        # Staff sessions end after this long without activity, and this long after login.
+        "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES", "120")),
+        "STAFF_MAX_HOURS": int(env.get("STAFF_MAX_HOURS", "12")),
+        # Return photos; default: ``uploads/`` in the instance folder.
+        "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
+        # Overrides every brand's ``[page] refresh_seconds`` when set (tests shorten it).
+        "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
+        "RATELIMIT_HEADERS_ENABLED": True,
     }
     if test_config:
         cfg.update(test_config)
+    # Rate limits shared by every worker process when Redis is there.
+    cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     if not cfg["SECRET_KEY"]:

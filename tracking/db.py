@@ -3,10 +3,26 @@ pattern). Engines are created lazily so gunicorn workers never share a pool acro
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
+
+# Named constraints: Alembic's SQLite batch mode can only drop what has a name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_public_id(nbytes: int = 12) -> str:
+    """A random id for links (signed into tokens, never shown alone)."""
+    return secrets.token_urlsafe(nbytes)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

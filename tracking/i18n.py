@@ -14,8 +14,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
 from carriers import Status
-
-from .timeutil import as_utc
+from tracking.timeutil import as_utc
 
 LANG_COOKIE = "todoku_lang"
 
@@ -76,7 +75,7 @@ def _local(value: datetime) -> datetime:
 
 
 def _today() -> date:
-    from .timeutil import utcnow
+    from tracking.timeutil import utcnow
 
     return _local(utcnow()).date()
 

@@ -1,159 +1,21 @@
-"""Database rows (SQLModel). Statuses are plain strings validated by the app, not DB enums,
-so adding a state never needs an enum migration."""
+"""The table registry: importing this module registers every feature's tables on
+``SQLModel.metadata``. Alembic (``migrations/env.py``) and the tests import it; application code
+imports the models from their feature packages."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime
+from tracking.estimates import models as estimates_models
+from tracking.mail import models as mail_models
+from tracking.orders import models as orders_models
+from tracking.page import models as page_models
+from tracking.returns import models as returns_models
+from tracking.staff import models as staff_models
 
-from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
-
-from .timeutil import utcnow
-
-# Named constraints: Alembic's SQLite batch mode can only drop what has a name.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _public_id() -> str:
-    return secrets.token_urlsafe(12)
-
-
-class Order(SQLModel, table=True):
-    __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("brand", "number", name="uq_order_brand_number"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    # Random, never shown alone: signed into tracking links; rotate it to revoke old links.
-    public_id: str = Field(default_factory=_public_id, unique=True, max_length=32)
-    brand: str = Field(index=True, max_length=64)
-    number: str = Field(max_length=64)
-    email: str = Field(index=True, max_length=254)  # stored lower-case
-    postcode: str = Field(default="", max_length=16)  # stored normalized (digits and letters)
-    phone: str = Field(default="", max_length=32)
-    name: str = Field(default="", max_length=200)
-    locale: str = Field(default="", max_length=8)
-    currency: str = Field(default="JPY", max_length=3)
-    total: int = 0  # minor units (yen, cents)
-    payment_method: str = Field(default="", max_length=32)  # e.g. "cod" (代金引換)
-    placed_at: datetime = Field(default_factory=utcnow)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class OrderItem(SQLModel, table=True):
-    __tablename__ = "order_items"
-
-    id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="orders.id", index=True)
-    sku: str = Field(max_length=64)
-    name: str = Field(max_length=200)
-    variant: str = Field(default="", max_length=100)
-    options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    qty: int = 1
-    price: int = 0  # minor units, per unit
-    image: str = Field(default="", max_length=500)
-    tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    returnable: bool = True
-
-
-class Shipment(SQLModel, table=True):
-    __tablename__ = "shipments"
-    __table_args__ = (
-        UniqueConstraint("order_id", "carrier", "tracking_number", name="uq_shipment_number"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="orders.id", index=True)
-    carrier: str = Field(max_length=32)
-    tracking_number: str = Field(max_length=64, index=True)
-    service: str = Field(default="", max_length=64)
-    # "outbound": shop → customer, shown on the tracking page. "return": a customer's return
-    # parcel, polled by the same worker but shown only with its return request.
-    direction: str = Field(default="outbound", max_length=16, index=True)
-    return_id: int | None = Field(default=None, foreign_key="return_requests.id", index=True)
-    shipped_at: datetime | None = None
-    status: str = Field(default="pending", max_length=32, index=True)
-    sub_status: str = Field(default="", max_length=64)
-    raw_status: str = Field(default="", max_length=500)
-    # Estimated delivery window (dates, shop-local) and where it came from.
-    edd_start: date | None = None
-    edd_end: date | None = None
-    edd_source: str = Field(default="", max_length=32)
-    # What the customer chose at checkout (時間帯指定).
-    promised_date: date | None = None
-    promised_slot: str = Field(default="", max_length=16)
-    # The carrier's own latest date (edd_* above is what we show: it may come from elsewhere).
-    carrier_edd_start: date | None = None
-    carrier_edd_end: date | None = None
-    edd_slot: str = Field(default="", max_length=16)
-    edd_confidence: str = Field(default="", max_length=16)
-    # Past the estimate's end and not delivered (watchlist, page wording, mail trigger).
-    late: bool = Field(default=False, index=True)
-    delivered_at: datetime | None = None
-    last_checked_at: datetime | None = None
-    next_check_at: datetime | None = Field(default=None, index=True)
-    failures: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class ShipmentItem(SQLModel, table=True):
-    __tablename__ = "shipment_items"
-
-    id: int | None = Field(default=None, primary_key=True)
-    shipment_id: int = Field(foreign_key="shipments.id", index=True)
-    order_item_id: int = Field(foreign_key="order_items.id", index=True)
-    qty: int = 1
-
-
-class TrackingEvent(SQLModel, table=True):
-    __tablename__ = "tracking_events"
-    __table_args__ = (
-        UniqueConstraint(
-            "shipment_id", "occurred_at", "raw_code", "description", name="uq_event_dedupe"
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    shipment_id: int = Field(foreign_key="shipments.id", index=True)
-    occurred_at: datetime
-    status: str = Field(max_length=32)
-    sub_status: str = Field(default="", max_length=64)
-    description: str = Field(default="", max_length=500)
-    location: str = Field(default="", max_length=200)
-    raw_code: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Notification(SQLModel, table=True):
-    """The mail outbox. A row is written in the same transaction as the change it reports, so
-    nothing is mailed for a change that rolled back and nothing is lost if SMTP is down."""
-
-    __tablename__ = "notifications"
-
-    id: int | None = Field(default=None, primary_key=True)
-    brand: str = Field(index=True, max_length=64)
-    kind: str = Field(max_length=64)  # e.g. "inquiry", "return_approved"
-    # One mail per event, however often the event is reported: e.g. "return:RMA-1:approved".
-    dedupe_key: str = Field(unique=True, max_length=200)
-    to_address: str = Field(max_length=254)
-    locale: str = Field(default="ja", max_length=8)
-    subject: str = Field(max_length=300)
-    body_text: str
-    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
-    status: str = Field(default="queued", max_length=16, index=True)  # queued, sent, failed
-    attempts: int = 0
-    last_error: str = Field(default="", max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
-
-
-# Feature tables live in their own modules; importing them registers them on the metadata.
-from . import estimate_models, page_models, returns_models  # noqa: E402,F401
+FEATURE_MODELS = (
+    orders_models,
+    mail_models,
+    staff_models,
+    estimates_models,
+    page_models,
+    returns_models,
+)

@@ -14,8 +14,9 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlmodel import Session, delete, select
 
 from tracking.db import get_engine
-from tracking.models import Notification, Shipment
-from tracking.page_models import Feedback, Inquiry, PageEvent
+from tracking.mail.models import Notification
+from tracking.orders.models import Shipment
+from tracking.page.models import Feedback, Inquiry, PageEvent
 from tracking.timeutil import utcnow
 
 from .conftest import screenshot

@@ -28,7 +28,7 @@ def _order_url(live_app, live_url, number: str) -> str:
     """Signed link of a demo order (the returns demo adds orders the base demo does not list),
     with any earlier test run's returns on it cancelled so the items are free again."""
     from tracking.db import get_engine
-    from tracking.models import Order
+    from tracking.orders.models import Order
     from tracking.returns import machine, service
     from tracking.security import order_token
 

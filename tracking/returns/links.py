@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import url_for
 
-from ..db import get_session
-from ..security import RETURN_LINK, read_link, sign_link
-from .service import page_offer
+from tracking.db import get_session
+from tracking.returns.service import page_offer
+from tracking.security import RETURN_LINK, read_link, sign_link
 
 
 def return_token(brand: str, public_id: str) -> str:

@@ -6,8 +6,6 @@ change happens anywhere except through ``service.transition``.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 TABLE: dict[tuple[str, str], str] = {
     ("requested", "approve"): "approved",
     ("requested", "reject"): "rejected",
@@ -53,36 +51,6 @@ RELEASED = frozenset({"rejected", "cancelled"})
 CUSTOMER_ACTIONS = frozenset({"cancel"})
 STAFF_ACTIONS = frozenset(a for _s, a in TABLE) - CUSTOMER_ACTIONS
 ACTIONS = tuple(dict.fromkeys(a for _s, a in TABLE))
-
-STATUS_LABELS = {
-    "requested": _l("Requested"),
-    "needs_review": _l("Needs review"),
-    "approved": _l("Approved"),
-    "in_transit": _l("On its way back"),
-    "received": _l("Received"),
-    "inspected": _l("Inspected"),
-    "refunded": _l("Refunded"),
-    "exchanged": _l("Exchanged"),
-    "credited": _l("Store credit issued"),
-    "repaired": _l("Repaired or replaced"),
-    "rejected": _l("Declined"),
-    "cancelled": _l("Cancelled"),
-    "closed": _l("Closed"),
-}
-ACTION_LABELS = {
-    "approve": _l("Approve"),
-    "reject": _l("Decline"),
-    "review": _l("Mark for review"),
-    "cancel": _l("Cancel return"),
-    "ship": _l("Add return tracking number"),
-    "receive": _l("Mark received"),
-    "inspect": _l("Mark inspected"),
-    "refund": _l("Refund"),
-    "exchange": _l("Send exchange"),
-    "credit": _l("Issue store credit"),
-    "repair": _l("Repaired or replaced"),
-    "close": _l("Close"),
-}
 
 
 def target(status: str, action: str) -> str | None:

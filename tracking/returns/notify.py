@@ -14,11 +14,11 @@ from functools import cache
 from babel.support import Translations
 from sqlmodel import Session
 
-from .. import mail
-from ..brands import Brand
-from ..config import ROOT
-from ..models import Order
-from ..returns_models import ReturnRequest
+from tracking.brands.brand import Brand
+from tracking.config import ROOT
+from tracking.mail import outbox as mail
+from tracking.orders.models import Order
+from tracking.returns.models import ReturnRequest
 
 
 def _l(message: str) -> str:  # marks a string for extraction; translated at send time
@@ -79,7 +79,7 @@ def render(brand: Brand, rr: ReturnRequest, order: Order, status: str) -> tuple[
     ]
     base = os.environ.get("TODOKU_BASE_URL")
     if base and rr.public_id:
-        from .links import return_token
+        from tracking.returns.links import return_token
 
         # Outside an app context (demo loader) there is no key to sign with: no link then.
         with contextlib.suppress(RuntimeError):

@@ -4,7 +4,6 @@ stored under random names outside ``static/``. Only staff of the brand can fetch
 from __future__ import annotations
 
 import io
-import os
 import secrets
 import warnings
 from pathlib import Path
@@ -55,8 +54,7 @@ def reencode(data: bytes) -> tuple[bytes, int, int]:
 
 
 def upload_dir() -> Path:
-    configured = current_app.config.get("UPLOAD_DIR") or os.environ.get("UPLOAD_DIR")
-    path = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 

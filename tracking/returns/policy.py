@@ -11,21 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
-
-from ..returns_config import Reason, ReturnPolicy
+from tracking.returns.config import Reason, ReturnPolicy
 
 MAX_PHOTOS = 5
-
-BLOCKED_LABELS = {
-    "not_shipped": _l("Not shipped yet"),
-    "not_delivered": _l("Can be returned once it is delivered"),
-    "final_sale": _l("Final sale: this item cannot be returned"),
-    "not_returnable": _l("This item cannot be returned"),
-    "window_closed": _l("The return period has ended"),
-    "all_returned": _l("Already being returned"),
-    "disabled": _l("This shop does not take returns online"),
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +36,7 @@ class ItemFacts:
 class ItemEligibility:
     facts: ItemFacts
     available_qty: int = 0
-    blocked: str = ""  # a BLOCKED_LABELS key, or "" when the item can be returned
+    blocked: str = ""  # a ``display.BLOCKED_LABELS`` key, or "" when the item can be returned
     window_ends: date | None = None
     warranty_ends: date | None = None
     in_window: bool = False
@@ -161,17 +149,6 @@ def item_eligibility(
         exchange_variants=variants if "exchange" in resolutions else (),
         **dates,
     )
-
-
-LINE_ERRORS = {
-    "qty": _l("Choose how many to return."),
-    "reason": _l("Choose a reason."),
-    "resolution": _l("Choose what you would like instead."),
-    "variant": _l("Choose the size or colour you would like."),
-    "photos": _l("Please add the photos this reason needs."),
-    "too_many_photos": _l("Up to 5 photos per item."),
-    "blocked": _l("This item cannot be returned."),
-}
 
 
 def validate_lines(

@@ -19,15 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import carriers
-
-from .. import normalize
-from ..brands import Brand
-from ..models import Order, OrderItem, Shipment, ShipmentItem, TrackingEvent
-from ..returns_models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
-from ..timeutil import as_utc, utcnow
-from . import machine, photos, policy
-from .notify import notify
-from .policy import ItemEligibility, ItemFacts, LineInput
+from tracking import normalize
+from tracking.brands.brand import Brand
+from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
+from tracking.returns import machine, photos, policy
+from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
+from tracking.returns.notify import notify
+from tracking.returns.policy import ItemEligibility, ItemFacts, LineInput
+from tracking.timeutil import as_utc, utcnow
 
 RMA_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and hand-written
 BANK_FIELDS = ("bank_name", "branch_name", "account_type", "account_number", "account_holder")
@@ -460,14 +459,14 @@ def _track_return_parcel(
 
 def return_parcel(
     session: Session, rr: ReturnRequest
-) -> tuple[Shipment | None, TrackingEvent | None]:
+) -> tuple[Shipment | None, ShipmentEvent | None]:
     """The return's tracked parcel and its newest carrier event, in one query. Found by its
     number, so returns of one order sent back in one box share the parcel."""
     if not rr.return_tracking_number:
         return None, None
     row = session.exec(
-        select(Shipment, TrackingEvent)
-        .join(TrackingEvent, TrackingEvent.shipment_id == Shipment.id, isouter=True)
+        select(Shipment, ShipmentEvent)
+        .join(ShipmentEvent, ShipmentEvent.shipment_id == Shipment.id, isouter=True)
         .where(
             Shipment.order_id == rr.order_id,
             Shipment.direction == "return",
@@ -475,8 +474,8 @@ def return_parcel(
             Shipment.tracking_number == rr.return_tracking_number,
         )
         .order_by(
-            col(TrackingEvent.occurred_at).desc(),
-            col(TrackingEvent.id).desc(),
+            col(ShipmentEvent.occurred_at).desc(),
+            col(ShipmentEvent.id).desc(),
         )
         .limit(1)
     ).first()
@@ -526,7 +525,7 @@ class Detail:
     photos: dict[int, list[ReturnPhoto]]
     events: list[ReturnEvent]
     parcel: Shipment | None = None  # the tracked return parcel, once shipped
-    parcel_event: TrackingEvent | None = None  # its newest carrier event
+    parcel_event: ShipmentEvent | None = None  # its newest carrier event
 
     @property
     def parcel_arrived(self) -> bool:

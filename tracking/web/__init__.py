@@ -2,14 +2,14 @@
 
 from flask import abort, current_app, g
 
-from ..brands import Brand
+from tracking.brands.brand import Brand
 
 
 def brands() -> dict[str, Brand]:
     return current_app.extensions["todoku_brands"]
 
 
-def load_brand(slug: str) -> Brand:
+def brand_or_404(slug: str) -> Brand:
     """Put the brand on ``g`` (locale, timezone and theme read it) or 404."""
     brand = brands().get(slug)
     if brand is None:

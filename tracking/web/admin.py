@@ -22,14 +22,15 @@ from flask_babel import gettext as _
 from htmx_flask import request
 from sqlmodel import col, select
 
-from .. import staff
-from ..db import get_session
-from ..extensions import limiter
-from ..models import Notification
-from ..returns import machine, service
-from ..returns.photos import path_of, upload_dir
-from ..returns_models import ReturnPhoto, ReturnRequest
-from . import load_brand
+from tracking.db import get_session
+from tracking.extensions import limiter
+from tracking.mail.models import Notification
+from tracking.returns import machine, service
+from tracking.returns.display import RETURN_STATUS_LABELS
+from tracking.returns.models import ReturnPhoto, ReturnRequest
+from tracking.returns.photos import path_of, upload_dir
+from tracking.staff import auth as staff
+from tracking.web import brand_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -59,7 +60,7 @@ def staff_page(view):
             return redirect(url_for("admin.login", next=request.path))
         if user.brand != brand:
             abort(404)
-        b = load_brand(brand)
+        b = brand_or_404(brand)
         return _no_store(make_response(view(b, user, *args, **kwargs)))
 
     return wrapper
@@ -233,7 +234,7 @@ def do_transition(b, user, rma):
     except service.TransitionError as exc:
         session.refresh(rr)
         return _render_detail(b, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
-    flash(_("Saved: %(status)s", status=machine.STATUS_LABELS[rr.status]))
+    flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
     return redirect(url_for("admin.detail", brand=b.slug, rma=rr.rma), code=303)
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from ..db import get_session
-from ..extensions import csrf
-from ..returns import machine, service
-from ..staff import api_key_brand
-from . import brands
+from tracking.db import get_session
+from tracking.extensions import csrf
+from tracking.returns import machine, service
+from tracking.staff.api_keys import api_key_brand
+from tracking.web import brands
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: the bearer key is the credential

@@ -20,14 +20,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from htmx_flask import request
 
-from .. import banners, estimate, feedback, inquiry, orders, page_events
-from ..db import get_session
-from ..estimate_display import window_text
-from ..extensions import limiter
-from ..returns.links import return_offer
-from ..security import order_token, read_order_token
-from ..timeutil import utcnow
-from . import load_brand
+from tracking.db import get_session
+from tracking.estimates import service as estimates
+from tracking.estimates.display import window_text
+from tracking.extensions import limiter
+from tracking.orders.lookup import find_order, order_by_public_id
+from tracking.page import banners, feedback, inquiry
+from tracking.page import events as page_events
+from tracking.page.view import page_view
+from tracking.returns.links import return_offer
+from tracking.security import order_token, read_order_token
+from tracking.timeutil import utcnow
+from tracking.web import brand_or_404
 
 bp = Blueprint("portal", __name__)
 
@@ -47,14 +51,14 @@ def _order_key() -> str:
 
 @bp.get("/<brand>/")
 def lookup_form(brand: str):
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     return render_template("portal/lookup.html", brand=b, form={}, error=None)
 
 
 @bp.post("/<brand>/lookup")
 @limiter.limit(_lookup_limit, key_func=_lookup_key, methods=["POST"])
 def lookup(brand: str):
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     form = {
         "number": request.form.get("number", "")[:100],
         "contact": request.form.get("contact", "")[:254],
@@ -62,7 +66,7 @@ def lookup(brand: str):
     if not form["number"].strip() or not form["contact"].strip():
         error = _("Please enter your order number and the email address or postcode of the order.")
         return render_template("portal/lookup.html", brand=b, form=form, error=error), 422
-    order = orders.find_order(get_session(), b.slug, form["number"], form["contact"])
+    order = find_order(get_session(), b.slug, form["number"], form["contact"])
     if order is None:
         # One answer for "no such order" and "wrong email/postcode": no enumeration.
         error = _(
@@ -74,21 +78,21 @@ def lookup(brand: str):
     return redirect(target, code=303)
 
 
-def _order_for_token(brand: str, token: str):
-    b = load_brand(brand)
+def order_for_token(brand: str, token: str):
+    b = brand_or_404(brand)
     public_id = read_order_token(b.slug, token)
     if public_id is None:
         abort(404)
-    order = orders.order_by_public_id(get_session(), b.slug, public_id)
+    order = order_by_public_id(get_session(), b.slug, public_id)
     if order is None:
         abort(404)
     return b, order
 
 
 def _view_for_token(brand: str, token: str):
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     public_id = read_order_token(b.slug, token)
-    view = orders.page_view(get_session(), b.slug, public_id) if public_id else None
+    view = page_view(get_session(), b.slug, public_id) if public_id else None
     if view is None:
         abort(404)
     return b, view
@@ -106,7 +110,7 @@ def _page_response(body: str, status: int = 200) -> Response:
 def _status_context(b, view) -> dict:
     """What the status part needs beyond the view model; computed here so that templates
     never query the database."""
-    est = estimate.estimate_order(get_session(), view.order) if view.unshipped else None
+    est = estimates.estimate_order(get_session(), view.order) if view.unshipped else None
     return {
         "refresh_seconds": _refresh_seconds(b),
         "unshipped_estimate": window_text(est.start, est.end) if est else "",
@@ -115,7 +119,7 @@ def _status_context(b, view) -> dict:
 
 def _refresh_seconds(b) -> int:
     # Tests may shorten the cadence app-wide; brands set their own in [page].
-    return int(current_app.config.get("PAGE_REFRESH_SECONDS") or b.page.refresh_seconds)
+    return int(current_app.config["PAGE_REFRESH_SECONDS"] or b.page.refresh_seconds)
 
 
 def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
@@ -172,7 +176,7 @@ def order_page(brand: str, token: str):
 @bp.post("/<brand>/o/<token>/feedback")
 @limiter.limit("20 per hour", key_func=_order_key)
 def give_feedback(brand: str, token: str):
-    b, order = _order_for_token(brand, token)
+    b, order = order_for_token(brand, token)
     if not b.page.feedback_enabled:
         abort(404)
     rating, comment, error = feedback.parse(request.form.get("rating"), request.form.get("comment"))
@@ -198,7 +202,7 @@ def give_feedback(brand: str, token: str):
 @bp.post("/<brand>/o/<token>/ask")
 @limiter.limit("10 per hour", key_func=_order_key)
 def ask_shop(brand: str, token: str):
-    b, order = _order_for_token(brand, token)
+    b, order = order_for_token(brand, token)
     message, error = inquiry.parse(request.form.get("message"))
     if error is None:
         asked = inquiry.ask(get_session(), b, order, message, str(get_locale()))
@@ -232,7 +236,7 @@ def _page_url(b, token: str, anchor: str) -> str:
 def banner_click(brand: str, banner: str):
     """Record the click, then 302 to the banner's declared target. Nothing from the request
     decides where the redirect goes: an undeclared or tampered id is a plain 404."""
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     declared = b.page.banner(banner) if b.page.banners_enabled else None
     if declared is None:
         abort(404)
@@ -248,7 +252,7 @@ def banner_click(brand: str, banner: str):
 @bp.get("/<brand>/px/<view>.gif")
 def page_pixel(brand: str, view: str):
     """The page-view pixel: records the view and its banner impressions once."""
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     session = get_session()
     read = page_events.read_view(session, b.slug, view)
     if read is None:
@@ -263,7 +267,7 @@ def page_pixel(brand: str, view: str):
 @bp.get("/<brand>/banner/<banner>")
 def banner_image(brand: str, banner: str):
     """A banner's image, found by banner id (never by a file name from the URL)."""
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     declared = b.page.banner(banner)
     if declared is None:
         abort(404)

@@ -4,68 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import date
 
 import segno
-from babel.numbers import format_currency, get_currency_precision
 from flask import Blueprint, abort, make_response, redirect, render_template, url_for
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from htmx_flask import request
 
-from ..db import get_session
-from ..extensions import limiter
-from ..returns import machine, service
-from ..returns.links import read_return_token, return_token
-from ..returns.photos import upload_dir
-from ..returns.policy import BLOCKED_LABELS, LINE_ERRORS, LineInput
-from ..security import order_token
-from . import load_brand
-from .portal import _order_for_token
+from tracking.db import get_session
+from tracking.extensions import limiter
+from tracking.returns import machine, service
+from tracking.returns.links import read_return_token, return_token
+from tracking.returns.photos import upload_dir
+from tracking.returns.policy import LineInput
+from tracking.security import order_token
+from tracking.web import brand_or_404
+from tracking.web.portal import order_for_token
 
 bp = Blueprint("returns", __name__)
-
-ERRORS = {
-    **LINE_ERRORS,
-    "none": _l("Choose at least one item to return."),
-    "stale_form": _l("This form has expired. Please check your choices and send it again."),
-    "photo_too_large": _l("A photo is larger than 10 MB."),
-    "photo_wrong_type": _l("Photos must be JPEG, PNG or WebP pictures."),
-    "photo_too_many_pixels": _l("A photo is too large to process."),
-    "photo_empty": _l("A photo file is empty."),
-    "required": _l("Please fill in this field."),
-    "account_number": _l("Enter the 7-digit account number."),
-    "account_holder": _l("Enter the account holder's name in katakana."),
-}
-ACCOUNT_TYPE_LABELS = {"ordinary": _l("Ordinary (普通)"), "current": _l("Current (当座)")}
-RESOLUTION_LABELS = {
-    "refund": _l("Refund"),
-    "exchange": _l("Exchange (size or colour)"),
-    "store_credit": _l("Store credit"),
-    "repair": _l("Repair or replacement (warranty)"),
-    "recycle": _l("Free recycling take-back"),
-}
-FAULT_LABELS = {"customer": _l("Customer's reason"), "merchant": _l("Shop's fault")}
-
-
-def money(amount: int, currency: str) -> str:
-    digits = get_currency_precision(currency)
-    return format_currency(amount / 10**digits, currency, locale=str(get_locale()))
-
-
-@bp.record_once
-def _register(state) -> None:
-    state.app.jinja_env.globals.update(
-        return_status_label=lambda s: str(machine.STATUS_LABELS.get(s, s)),
-        return_action_label=lambda a: str(machine.ACTION_LABELS.get(a, a)),
-        resolution_label=lambda r: str(RESOLUTION_LABELS.get(r, r)),
-        fault_label=lambda f: str(FAULT_LABELS.get(f, f)),
-        blocked_label=lambda b: str(BLOCKED_LABELS.get(b, b)),
-        error_text=lambda code: str(ERRORS.get(code, code)),
-        account_type_labels=ACCOUNT_TYPE_LABELS,
-    )
-    state.app.jinja_env.filters["money"] = money
-    state.app.jinja_env.filters["isodate"] = lambda v: date.fromisoformat(v) if v else None
 
 
 def _no_store(response):
@@ -127,7 +81,7 @@ def _render_form(brand, order, token, items, form, errors, status=200):
 
 @bp.get("/<brand>/o/<token>/return")
 def return_form(brand: str, token: str):
-    b, order = _order_for_token(brand, token)
+    b, order = order_for_token(brand, token)
     items = service.returnable_items(get_session(), b, order)
     return _render_form(b, order, token, items, {"key": secrets.token_urlsafe(24)}, {})
 
@@ -135,7 +89,7 @@ def return_form(brand: str, token: str):
 @bp.post("/<brand>/o/<token>/return")
 @limiter.limit("20 per minute", methods=["POST"])
 def submit_return(brand: str, token: str):
-    b, order = _order_for_token(brand, token)
+    b, order = order_for_token(brand, token)
     session = get_session()
     items = service.returnable_items(session, b, order)
     sub = _parse(items)
@@ -157,7 +111,7 @@ def submit_return(brand: str, token: str):
 
 
 def _return_for_token(brand: str, token: str):
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     public_id = read_return_token(b.slug, token)
     rr = service.by_public_id(get_session(), b.slug, public_id) if public_id else None
     if rr is None:
@@ -195,12 +149,3 @@ def cancel(brand: str, token: str):
     with contextlib.suppress(service.TransitionError):
         service.transition(get_session(), b, rr, "cancel", actor="customer", actor_kind="customer")
     return redirect(url_for("returns.status_page", brand=b.slug, token=token), code=303)
-
-
-def init_app(app) -> None:
-    """Register the customer desk, the staff pages and the API (one line in app.py)."""
-    from . import admin, api
-
-    app.register_blueprint(bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(api.bp)

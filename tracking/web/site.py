@@ -15,9 +15,9 @@ from flask import (
 )
 from sqlalchemy import text
 
-from ..db import get_session
-from . import brands, load_brand
-from .portal import lookup_form
+from tracking.db import get_session
+from tracking.web import brand_or_404, brands
+from tracking.web.portal import lookup_form
 
 bp = Blueprint("site", __name__)
 
@@ -44,7 +44,7 @@ def index():
 
 @bp.get("/<brand>/logo")
 def logo(brand: str):
-    b = load_brand(brand)
+    b = brand_or_404(brand)
     if not b.theme.logo:
         abort(404)
     assets = Path(current_app.config["BRANDS_DIR"]) / "assets"

@@ -1,0 +1,231 @@
+"""Brand configuration: one TOML file per merchant brand, validated at start-up.
+
+A bad file stops start-up with the file, the key and what is wrong, so no half-branded page is
+ever served. Every key is documented in docs/brand-config.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+import carriers
+from tracking.brands.base import Localized, Strict
+
+# The feature sections of a brand file; each feature owns its own (they import only brands.base).
+from tracking.estimates.config import ShippingConfig
+from tracking.page.config import PageConfig
+from tracking.returns.config import ReturnPolicy
+
+SUPPORTED_LOCALES = ("ja", "en")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+# Paths our own blueprints use at the top level; a brand slug must not shadow them.
+RESERVED_SLUGS = {"admin", "api", "hooks", "healthz", "static", "brand-assets"}
+
+
+class BrandConfigError(Exception):
+    """Raised with a message naming the file, the key and the problem."""
+
+
+def _hex_colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError(f"must be a colour like #1a2b3c, got {value!r}")
+    return value.lower()
+
+
+Colour = Annotated[str, AfterValidator(_hex_colour)]
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+class Theme(Strict):
+    primary: Colour = "#1f5f8b"
+    on_primary: Colour = "#ffffff"
+    accent: Colour = "#b3541e"
+    background: Colour = "#ffffff"
+    text: Colour = "#1d1d1f"
+    radius: str = Field(default="10px", pattern=r"^\d{1,2}(px|rem)$")
+    logo: str | None = None  # file under brands/assets/
+
+    @model_validator(mode="after")
+    def _readable(self) -> Theme:
+        # WCAG AA: 4.5:1 for normal text. Checked here so a brand cannot ship unreadable pages.
+        for fg, bg, what in (
+            (self.on_primary, self.primary, "on_primary on primary"),
+            (self.text, self.background, "text on background"),
+            (self.accent, self.background, "accent on background"),
+        ):
+            ratio = contrast(fg, bg)
+            if ratio < 4.5:
+                raise ValueError(f"{what} has contrast {ratio:.1f}:1; WCAG AA needs 4.5:1")
+        return self
+
+
+class Support(Strict):
+    email: EmailStr
+    phone: str | None = Field(default=None, pattern=r"^[0-9+()\- ]{6,20}$")
+    hours: Localized | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class CarrierRoute(Strict):
+    via: str | None = None  # route this carrier through another adapter (aggregator, simulated)
+
+    @field_validator("via")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is not None and value not in carriers.REGISTRY:
+            raise ValueError(f"unknown carrier {value!r}; known: {', '.join(carriers.codes())}")
+        return value
+
+
+class Brand(Strict):
+    slug: str
+    name: Localized
+    default_locale: str = "ja"
+    locales: list[str] = Field(default_factory=lambda: list(SUPPORTED_LOCALES), min_length=1)
+    timezone: str = "Asia/Tokyo"
+    theme: Theme = Theme()
+    support: Support
+    hostnames: list[str] = Field(default_factory=list)
+    carriers: dict[str, CarrierRoute] = Field(default_factory=dict)
+    # Feature sections: each is defined in its own module (see brand_sections.py).
+    page: PageConfig = PageConfig()
+    shipping: ShippingConfig = ShippingConfig()
+    returns: ReturnPolicy = ReturnPolicy()
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("use 1-40 lower-case letters, digits and hyphens")
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"{value!r} is reserved for the site's own pages")
+        return value
+
+    @field_validator("locales")
+    @classmethod
+    def _locales(cls, value: list[str]) -> list[str]:
+        for loc in value:
+            if loc not in SUPPORTED_LOCALES:
+                raise ValueError(f"unsupported locale {loc!r}; use {SUPPORTED_LOCALES}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("carriers")
+    @classmethod
+    def _carrier_codes(cls, value: dict[str, CarrierRoute]) -> dict[str, CarrierRoute]:
+        for code in value:
+            if code not in carriers.REGISTRY:
+                raise ValueError(f"unknown carrier {code!r}")
+        return value
+
+    @field_validator("hostnames")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?", host):
+                raise ValueError(f"not a host name: {host!r}")
+        return [h.lower() for h in value]
+
+    @model_validator(mode="after")
+    def _default_offered(self) -> Brand:
+        if self.default_locale not in self.locales:
+            raise ValueError(f"default_locale {self.default_locale!r} is not in locales")
+        if not self.name.get(self.default_locale, "en"):
+            raise ValueError(f"name has no text for the default locale {self.default_locale!r}")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def display_name(self, locale: str) -> str:
+        return self.name.get(locale, self.default_locale)
+
+    def route_for(self, carrier: str) -> str:
+        """The adapter code that actually tracks this brand's parcels of ``carrier``."""
+        route = self.carriers.get(carrier)
+        return route.via if route and route.via else carrier
+
+
+def _format_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid brand config"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(file)"
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_brand_file(path: Path, assets_dir: Path | None = None) -> Brand:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise BrandConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise BrandConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        brand = Brand.model_validate(data)
+    except ValidationError as exc:
+        raise BrandConfigError(_format_error(path, exc)) from None
+    if brand.slug != path.stem:
+        raise BrandConfigError(f"{path}: slug: {brand.slug!r} must match the file name")
+    if brand.theme.logo:
+        logo = (assets_dir or path.parent / "assets") / brand.theme.logo
+        if not logo.is_file() or logo.suffix.lower() not in {".svg", ".png", ".webp", ".jpg"}:
+            raise BrandConfigError(f"{path}: theme.logo: no image file at {logo}")
+    for i, banner in enumerate(brand.page.banners):
+        if not ((assets_dir or path.parent / "assets") / banner.image).is_file():
+            raise BrandConfigError(f"{path}: page.banners.{i}.image: no file {banner.image!r}")
+    return brand
+
+
+def load_brands(directory: str | Path) -> dict[str, Brand]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise BrandConfigError(f"{directory}: brand directory not found")
+    brands: dict[str, Brand] = {}
+    hosts: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")):
+        brand = load_brand_file(path, directory / "assets")
+        for host in brand.hostnames:
+            if host in hosts:
+                raise BrandConfigError(
+                    f"{path}: hostnames: {host!r} is already used by brand {hosts[host]!r}"
+                )
+            hosts[host] = brand.slug
+        brands[brand.slug] = brand
+    return brands

@@ -1,0 +1,109 @@
+"""How an estimate reads, in both locales: 「明日 11月24日(火) 14〜16時のお届け予定」 /
+"Arriving tomorrow, Tue 24 Nov, 2–4 pm". Registered as Jinja globals by ``init_app``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+from carriers import Status
+from tracking.i18n import _today, format_day
+from tracking.orders.models import Shipment
+
+SOURCE_NOTES = {
+    "customer_slot": _l("The delivery date and time you chose."),
+    "carrier": _l("Estimate from the carrier."),
+    "learned": _l("Based on our recent deliveries to your area."),
+    "lane_table": _l("Based on the carrier's usual delivery times."),
+    "default": _l("A rough estimate; it gets more precise as your parcel travels."),
+}
+
+
+def slot_label(slot: str, locale: str | None = None) -> str:
+    """``am`` → 午前中 / morning; ``14-16`` → 14〜16時 / 2–4 pm."""
+    locale = locale or str(get_locale())
+    if not slot:
+        return ""
+    if slot == "am":
+        return "午前中" if locale == "ja" else gettext("morning")
+    try:
+        start, end = (int(h) for h in slot.split("-"))
+    except ValueError:
+        return slot
+    if locale == "ja":
+        return f"{start}〜{end}時"
+
+    def hour(h: int) -> str:
+        return str(h % 12 or 12)
+
+    def half(h: int) -> str:
+        return "am" if h < 12 else "pm"
+
+    if half(start) == half(end % 24):
+        return f"{hour(start)}–{hour(end)} {half(end)}"
+    return f"{hour(start)} {half(start)}–{hour(end)} {half(end)}"
+
+
+def window_text(start: date, end: date, slot: str = "", today: date | None = None) -> str:
+    """The hero line for a window (a single day, optionally with a slot, or a range)."""
+    today = today or _today()
+    label = slot_label(slot)
+    if start == end:
+        day = format_day(start)
+        if start == today:
+            return (
+                gettext("Arriving today, %(slot)s", slot=label)
+                if label
+                else gettext("Arriving today")
+            )
+        if start == today + timedelta(days=1):
+            if label:
+                return gettext("Arriving tomorrow, %(day)s, %(slot)s", day=day, slot=label)
+            return gettext("Arriving tomorrow, %(day)s", day=day)
+        if label:
+            return gettext("Arriving %(day)s, %(slot)s", day=day, slot=label)
+        return gettext("Arriving %(day)s", day=day)
+    if start <= today:  # the window has begun: only its end still informs
+        if end == today:
+            return gettext("Arriving today")
+        return gettext("Arriving by %(day)s", day=format_day(end))
+    return gettext("Arriving %(start)s – %(end)s", start=format_day(start), end=format_day(end))
+
+
+WAITING_FOR_CUSTOMER = frozenset(
+    {Status.ATTEMPT_FAILED, Status.AVAILABLE_FOR_PICKUP, Status.RETURNING_TO_SENDER}
+)
+
+
+def estimate_hero(shipment: Shipment) -> str:
+    """The parcel's estimate as one line; "" when there is nothing to say."""
+    try:
+        status = Status(shipment.status)
+    except ValueError:
+        status = Status.UNKNOWN
+    # Delivered, returned, cancelled…; and parcels waiting for the customer (redelivery,
+    # pickup) or going back to the shop, where a date would contradict the status notice.
+    if status.is_terminal or status in WAITING_FOR_CUSTOMER:
+        return ""
+    if shipment.late:
+        return gettext("Late — we are checking with the carrier")
+    if not shipment.edd_start:
+        return ""
+    return window_text(
+        shipment.edd_start, shipment.edd_end or shipment.edd_start, shipment.edd_slot
+    )
+
+
+def estimate_note(source: str) -> str:
+    note = SOURCE_NOTES.get(source)
+    return str(note) if note else ""
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(
+        estimate_hero=estimate_hero,
+        estimate_note=estimate_note,
+    )
+    app.jinja_env.filters["slot"] = slot_label

@@ -1,0 +1,1 @@
+"""Mail: the outbox (queued in the transaction of the change it reports) and SMTP delivery."""

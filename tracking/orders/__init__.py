@@ -1,0 +1,1 @@
+"""Orders: the rows, finding an order (lookup) and getting orders in (intake)."""

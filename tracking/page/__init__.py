@@ -1,0 +1,1 @@
+"""The tracking page: its view model, banners, page events, delivery feedback and questions."""

@@ -1,0 +1,201 @@
+"""The tracking page's view model: an order with its parcels, their journeys and items, loaded in
+two queries (``tests/test_page_budget.py`` guards the budget)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from itertools import groupby
+
+from sqlmodel import Session, select
+
+import carriers
+from carriers import Status
+from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
+from tracking.page.models import Feedback
+from tracking.timeutil import as_utc
+
+# Milestones of the progress bar, in order.
+PROGRESS = (
+    Status.INFO_RECEIVED,
+    Status.IN_TRANSIT,
+    Status.OUT_FOR_DELIVERY,
+    Status.DELIVERED,
+)
+
+
+def mask_email(email: str) -> str:
+    """``hanako@example.com`` → ``ha***@example.com``: enough to recognise, not to harvest."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return "***"
+    return f"{local[: 2 if len(local) > 3 else 1]}***@{domain}"
+
+
+@dataclass
+class ParcelView:
+    shipment: Shipment
+    events: list[ShipmentEvent] = field(default_factory=list)  # newest first
+    items: list[tuple[OrderItem, int]] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        try:
+            return Status(self.shipment.status)
+        except ValueError:
+            return Status.UNKNOWN
+
+    @property
+    def progress_step(self) -> int:
+        """Index into PROGRESS reached so far (-1: nothing yet)."""
+        status = self.status
+        if status in PROGRESS:
+            return PROGRESS.index(status)
+        if status in (Status.ATTEMPT_FAILED, Status.AVAILABLE_FOR_PICKUP):
+            return PROGRESS.index(Status.OUT_FOR_DELIVERY)
+        if status in (Status.DELAYED, Status.EXCEPTION, Status.RETURNING_TO_SENDER):
+            return PROGRESS.index(Status.IN_TRANSIT)
+        return -1
+
+    @property
+    def progress(self) -> list[tuple[str, str]]:
+        """The progress bar as ``(step, state)`` pairs; state is done, current, todo or alert.
+
+        The happy path is ordered → shipped → in transit → out for delivery → delivered; a
+        failed attempt, a pickup, a delay, a problem or a return replaces the step where it
+        happened, so the bar tells the same story as the status line.
+        """
+        steps = ["ordered", "shipped", "in_transit", "out_for_delivery", "delivered"]
+        status = self.status
+        replaced = {
+            Status.ATTEMPT_FAILED: (3, "attempt_failed", "alert"),
+            Status.AVAILABLE_FOR_PICKUP: (3, "available_for_pickup", "current"),
+            Status.DELAYED: (2, "delayed", "alert"),
+            Status.EXCEPTION: (2, "exception", "alert"),
+            Status.RETURNING_TO_SENDER: (3, "returning_to_sender", "alert"),
+            Status.RETURNED_TO_SENDER: (3, "returning_to_sender", "done"),
+        }
+        if status in (Status.RETURNING_TO_SENDER, Status.RETURNED_TO_SENDER):
+            steps[4] = "returned_to_sender"
+        if status in replaced:
+            at, name, state = replaced[status]
+            steps[at] = name
+        elif status is Status.DELIVERED:
+            at, state = 4, "done"
+        else:  # the step reached so far; "ordered" while the parcel is not yet with the carrier
+            at, state = self.progress_step + 1, "current"
+        if status is Status.RETURNED_TO_SENDER:
+            at, state = 4, "done"
+        return [
+            (step, "done" if i < at else state if i == at else "todo")
+            for i, step in enumerate(steps)
+        ]
+
+    @property
+    def redelivery_url(self) -> str | None:
+        """The carrier's redelivery (再配達) page after a failed attempt, when it has one."""
+        if self.status is not Status.ATTEMPT_FAILED:
+            return None
+        try:
+            return carriers.get(self.shipment.carrier).redelivery_url(self.shipment.tracking_number)
+        except carriers.UnknownCarrier:
+            return None
+
+    def days(self, tz: tzinfo) -> list[tuple[date, list[ShipmentEvent]]]:
+        """The journey grouped by shop-local day, newest day and event first."""
+        return [
+            (day, list(events))
+            for day, events in groupby(
+                self.events, key=lambda e: as_utc(e.occurred_at).astimezone(tz).date()
+            )
+        ]
+
+
+@dataclass
+class OrderView:
+    order: Order
+    parcels: list[ParcelView]
+    unshipped: list[tuple[OrderItem, int]]
+    feedback_rating: int | None = None
+
+    @property
+    def item_groups(self) -> list[list[tuple[OrderItem, int]]]:
+        return [p.items for p in self.parcels] + [self.unshipped]
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.order.email)
+
+    @property
+    def any_delivered(self) -> bool:
+        return any(p.status is Status.DELIVERED for p in self.parcels)
+
+    @property
+    def is_terminal(self) -> bool:
+        return (
+            bool(self.parcels)
+            and not self.unshipped
+            and all(p.status.is_terminal for p in self.parcels)
+        )
+
+    @property
+    def last_checked_at(self) -> datetime | None:
+        times = [as_utc(p.shipment.last_checked_at) for p in self.parcels]
+        times = [t for t in times if t]
+        return max(times) if times else None
+
+
+def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
+    """The tracking page's view in two queries: the order with its items and feedback rating,
+    then its parcels with their events. None when the brand has no such order.
+
+    Two, not three, so the page view stays within its budget of three queries even when a
+    feature included in the page (e.g. the return call-to-action) needs one more.
+    """
+    rating = select(Feedback.rating).where(Feedback.order_id == Order.id).scalar_subquery()
+    rows = session.exec(
+        select(Order, rating.label("feedback_rating"), OrderItem, ShipmentItem)
+        .join(OrderItem, OrderItem.order_id == Order.id, isouter=True)
+        .join(ShipmentItem, ShipmentItem.order_item_id == OrderItem.id, isouter=True)
+        .where(Order.brand == brand, Order.public_id == public_id)
+        .order_by(OrderItem.id, ShipmentItem.id)
+    ).all()
+    if not rows:
+        return None
+    order, feedback_rating = rows[0][0], rows[0][1]
+    item_rows = [(item, link) for _o, _r, item, link in rows if item is not None]
+    view = _assemble(order, item_rows, _parcel_rows(session, order.id))
+    view.feedback_rating = feedback_rating
+    return view
+
+
+def _parcel_rows(session: Session, order_id: int):
+    return session.exec(
+        select(Shipment, ShipmentEvent)
+        .join(ShipmentEvent, ShipmentEvent.shipment_id == Shipment.id, isouter=True)
+        # A customer's return parcel belongs to its return request, not to the order's parcels.
+        .where(Shipment.order_id == order_id, Shipment.direction == "outbound")
+        .order_by(Shipment.id, ShipmentEvent.occurred_at.desc(), ShipmentEvent.id.desc())
+    ).all()
+
+
+def _assemble(order: Order, item_rows, parcel_rows) -> OrderView:
+    parcels: dict[int, ParcelView] = {}
+    for shipment, event in parcel_rows:
+        view = parcels.setdefault(shipment.id, ParcelView(shipment))
+        if event is not None:
+            view.events.append(event)
+
+    shipped_qty: dict[int, int] = {}
+    items: dict[int, OrderItem] = {}
+    for item, link in item_rows:
+        items[item.id] = item
+        if link is not None and link.shipment_id in parcels:
+            parcels[link.shipment_id].items.append((item, link.qty))
+            shipped_qty[item.id] = shipped_qty.get(item.id, 0) + link.qty
+    unshipped = [
+        (item, item.qty - shipped_qty.get(item.id, 0))
+        for item in items.values()
+        if item.qty - shipped_qty.get(item.id, 0) > 0
+    ]
+    return OrderView(order=order, parcels=list(parcels.values()), unshipped=unshipped)

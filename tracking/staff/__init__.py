@@ -1,0 +1,1 @@
+"""Staff of a brand: accounts, login sessions, API keys."""

@@ -1,0 +1,46 @@
+"""``flask --app app staff …``: staff accounts and API keys."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from tracking.db import get_session
+from tracking.staff.api_keys import create_api_key
+from tracking.staff.auth import MIN_PASSWORD, StaffError, create_staff
+
+staff_cli = AppGroup("staff", help="Staff accounts and API keys.")
+
+
+def _check_brand(slug: str) -> str:
+    if slug not in current_app.extensions["todoku_brands"]:
+        raise click.BadParameter(f"no brand {slug!r}", param_hint="--brand")
+    return slug
+
+
+@staff_cli.command("create")
+@click.option("--brand", required=True)
+@click.option("--email", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {MIN_PASSWORD} characters; asked for when not given.",
+)
+def create_command(brand: str, email: str, password: str) -> None:
+    """Create a staff account for BRAND."""
+    try:
+        user = create_staff(get_session(), _check_brand(brand), email, password)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"staff account {user.email} created for {brand}")
+
+
+@staff_cli.command("api-key")
+@click.option("--brand", required=True)
+@click.option("--name", required=True, help="What uses the key, e.g. 'warehouse'.")
+def api_key_command(brand: str, name: str) -> None:
+    """Create an API key for BRAND (printed once)."""
+    click.echo(create_api_key(get_session(), _check_brand(brand), name))

@@ -1,0 +1,27 @@
+"""One demo staff account per demo shop (demo only: the password is printed by ``flask demo``)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from tracking.staff.auth import create_staff
+from tracking.staff.models import StaffUser
+
+STAFF_PASSWORD = "todoku-demo-staff"
+STAFF = {"sakura-tea": "staff@sakura-tea.example", "northpeak": "staff@northpeak.example"}
+
+
+def load_demo(session: Session, brands: dict) -> None:
+    for slug, email in STAFF.items():
+        if (
+            slug in brands
+            and not session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+        ):
+            create_staff(session, slug, email, STAFF_PASSWORD)
+
+
+def summary(root: str) -> str:
+    lines = ["Staff (demo only):"]
+    for slug, email in STAFF.items():
+        lines.append(f"  {slug:<11} {email} / {STAFF_PASSWORD}   {root}/admin/login")
+    return "\n".join(lines)

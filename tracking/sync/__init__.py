@@ -1,0 +1,1 @@
+"""Carrier sync: worker rounds, storing results and the hooks that follow an update."""
