@@ -6,10 +6,18 @@ always restricted to the locales the brand offers.
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 
+import click
 from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import current_app, g, request
+from flask.cli import AppGroup
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -17,6 +25,10 @@ from carriers import Status
 from tracking.timeutil import as_utc
 
 LANG_COOKIE = "todoku_lang"
+SOURCE_LOCALE = "en"  # msgids are English: this locale needs no catalogue
+DOMAIN = "messages"
+
+log = logging.getLogger("todoku.i18n")
 
 
 def offered_locales() -> list[str]:
@@ -58,7 +70,102 @@ def remember_locale(response):
 babel = Babel()
 
 
+class CatalogueError(RuntimeError):
+    """A locale some brand offers has no translation catalogue."""
+
+
+def _compile(po: Path, mo: Path, locale: str) -> None:
+    """Write ``mo`` from ``po`` atomically (gunicorn workers may compile at the same time)."""
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale, domain=DOMAIN)
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=mo.parent, prefix=f".{mo.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write_mo(f, catalog)
+        os.replace(tmp, mo)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _stale(po: Path, mo: Path) -> bool:
+    return not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime
+
+
+def compile_catalogues(app) -> dict[str, tuple[Path, bool]]:
+    """Compile every ``.po`` whose ``.mo`` is missing or older; return locale → (mo, compiled).
+
+    The ``.mo`` goes beside its ``.po``; where that folder is read-only, under the instance
+    path (``instance/translations``), which is then added to BABEL_TRANSLATION_DIRECTORIES
+    right after the read-only folder (Flask-Babel lets later folders win). Runs before
+    Flask-Babel reads the setting.
+    """
+    catalogues: dict[str, tuple[Path, bool]] = {}
+    directories: list[str] = []
+    for index, name in enumerate(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")):
+        source = Path(app.root_path, name.strip())
+        fallback = Path(app.instance_path, "translations" + (f"-{index}" if index else ""))
+        directories.append(str(source))
+        for po in sorted(source.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            locale = po.parent.parent.name
+            mo = po.with_suffix(".mo")
+            compiled = False
+            if _stale(po, mo):
+                try:
+                    _compile(po, mo, locale)
+                    compiled = True
+                except OSError as exc:  # a read-only install: compile into the instance path
+                    mo = fallback / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+                    log.info("cannot write beside %s (%s); compiling into %s", po, exc, mo)
+                    if _stale(po, mo):
+                        _compile(po, mo, locale)
+                        compiled = True
+                    if str(fallback) not in directories:
+                        directories.append(str(fallback))
+            if compiled:
+                log.info("compiled the %s catalogue into %s", locale, mo)
+            catalogues.setdefault(locale, (mo, compiled))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+    return catalogues
+
+
+def check_catalogues(app, catalogues: dict[str, tuple[Path, bool]]) -> None:
+    """Stop start-up when a brand offers a locale with no catalogue (pages would be English)."""
+    brands = app.extensions.get("todoku_brands", {})
+    offered: dict[str, list[str]] = {}
+    for slug, brand in brands.items():
+        for locale in brand.locales:
+            offered.setdefault(locale, []).append(slug)
+    for locale, slugs in sorted(offered.items()):
+        if locale == SOURCE_LOCALE or locale in catalogues:
+            continue
+        looked = [
+            str(Path(d, locale, "LC_MESSAGES", f"{DOMAIN}.po"))
+            for d in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+        ]
+        raise CatalogueError(
+            f"locale {locale!r} is offered by {', '.join(slugs)} but has no translation "
+            f"catalogue: looked for {' and '.join(looked)}"
+        )
+
+
+translate_cli = AppGroup("translate", help="Translation catalogues.")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile stale catalogues and show the one each locale uses (start-up compiles too)."""
+    # Loading the app has just compiled them (init_app): report what it did.
+    for locale, (mo, compiled) in sorted(current_app.extensions["todoku_catalogues"].items()):
+        click.echo(f"{locale}: {'compiled' if compiled else 'up to date'} {mo}")
+
+
 def init_app(app) -> None:
+    catalogues = compile_catalogues(app)
+    check_catalogues(app, catalogues)
+    app.extensions["todoku_catalogues"] = catalogues
+    app.cli.add_command(translate_cli)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.after_request(remember_locale)
     app.jinja_env.filters["day"] = format_day
