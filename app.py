@@ -68,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # CLI groups (``flask --app app --help``).
     for command in (
         migrate.db_cli,
+        i18n.translate_cli,
         demo_command,
         worker_command,
         carriers_cli,

@@ -40,7 +40,8 @@ def rr(app, session, tmp_path):
         (yun.id, 1, "damaged", "refund"),
         photos={yun.id: [jpeg()]},
     )
-    return service.submit(session, brand, order, sub, upload_dir=tmp_path)
+    with app.app_context():
+        return service.submit(session, brand, order, sub, upload_dir=tmp_path)
 
 
 def test_password_is_hashed_and_checked(session, accounts):
@@ -159,14 +160,16 @@ def test_queue_filters_and_search(client, session, accounts, rr, app):
     brand = app.extensions["todoku_brands"]["sakura-tea"]
     other_order = make_order(session, email="taro@example.com")
     item = items_of(session, other_order)[1]
-    other = service.submit(
-        session,
-        brand,
-        other_order,
-        submission("admin-test-key-0002", (item.id, 1, "changed_mind", "refund")),
-        upload_dir=None,
-    )
-    service.transition(session, brand, other, "approve", actor="staff:x")
+    with app.app_context():
+        other = service.submit(
+            session,
+            brand,
+            other_order,
+            submission("admin-test-key-0002", (item.id, 1, "changed_mind", "refund")),
+            upload_dir=None,
+        )
+    with app.app_context():
+        service.transition(session, brand, other, "approve", actor="staff:x")
     login(client)
 
     def rmas(query):
@@ -261,17 +264,19 @@ def test_bulk_approve_skips_what_changed(client, session, accounts, rr, app):
     brand = app.extensions["todoku_brands"]["sakura-tea"]
     order = make_order(session)
     item = items_of(session, order)[1]
-    second = service.submit(
-        session,
-        brand,
-        order,
-        submission("admin-test-key-0003", (item.id, 1, "changed_mind", "refund")),
-        upload_dir=None,
-    )
+    with app.app_context():
+        second = service.submit(
+            session,
+            brand,
+            order,
+            submission("admin-test-key-0003", (item.id, 1, "changed_mind", "refund")),
+            upload_dir=None,
+        )
     login(client)
     page = client.get("/admin/sakura-tea/returns").get_data(as_text=True)
     assert f'value="{rr.rma}:1"' in page and f'value="{second.rma}:1"' in page
-    service.transition(session, brand, second, "reject", actor="staff:other")  # meanwhile
+    with app.app_context():
+        service.transition(session, brand, second, "reject", actor="staff:other")  # meanwhile
     r = client.post(
         "/admin/sakura-tea/returns/bulk-approve?lang=en",
         data={"pick": [f"{rr.rma}:1", f"{second.rma}:1", "XX-NOPE:1"]},

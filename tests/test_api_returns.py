@@ -20,7 +20,8 @@ def rr(app, session):
     order = make_order(session)
     item = items_of(session, order)[1]
     sub = submission("api-test-key-00001", (item.id, 1, "changed_mind", "refund"))
-    return service.submit(session, brand, order, sub, upload_dir=None)
+    with app.app_context():
+        return service.submit(session, brand, order, sub, upload_dir=None)
 
 
 def auth(key):

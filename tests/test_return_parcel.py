@@ -35,13 +35,15 @@ def shipped(app, session, brand):
     order = make_order(session, email="hanako@example.com")
     yun, _ = items_of(session, order)
     sub = submission("parcel-test-key-01", (yun.id, 1, "changed_mind", "refund"))
-    rr = service.submit(session, brand, order, sub, upload_dir=None)
+    with app.app_context():
+        rr = service.submit(session, brand, order, sub, upload_dir=None)
     before = _returnable(session, brand, order)
     for action, extra in (
         ("approve", {}),
         ("ship", {"carrier": "yamato", "tracking_number": NUMBER}),
     ):
-        service.transition(session, brand, rr, action, actor="staff:t@x", **extra)
+        with app.app_context():
+            service.transition(session, brand, rr, action, actor="staff:t@x", **extra)
     return order, rr, before
 
 
@@ -106,14 +108,16 @@ def test_return_parcel_is_not_an_order_parcel_nor_a_shipped_quantity(app, sessio
     assert _returnable(session, brand, order) == before
 
 
-def test_the_orders_own_tracking_number_is_refused(session, brand):
+def test_the_orders_own_tracking_number_is_refused(app, session, brand):
     order = make_order(session)
     yun, _ = items_of(session, order)
     own = session.exec(select(Shipment).where(Shipment.order_id == order.id)).one()
     sub = submission("parcel-test-key-02", (yun.id, 1, "changed_mind", "refund"))
-    rr = service.submit(session, brand, order, sub, upload_dir=None)
-    service.transition(session, brand, rr, "approve", actor="staff:t@x")
-    with pytest.raises(service.TransitionError) as info:
+    with app.app_context():
+        rr = service.submit(session, brand, order, sub, upload_dir=None)
+    with app.app_context():
+        service.transition(session, brand, rr, "approve", actor="staff:t@x")
+    with pytest.raises(service.TransitionError) as info, app.app_context():
         service.transition(
             session,
             brand,
@@ -129,15 +133,24 @@ def test_the_orders_own_tracking_number_is_refused(session, brand):
     assert session.exec(select(Shipment).where(Shipment.direction == "return")).first() is None
 
 
-def test_two_returns_in_one_box_share_the_parcel(session, brand, shipped):
+def test_two_returns_in_one_box_share_the_parcel(app, session, brand, shipped):
     order, rr, _ = shipped
     _yun, sen = items_of(session, order)
     sub = submission("parcel-test-key-03", (sen.id, 1, "changed_mind", "refund"))
-    second = service.submit(session, brand, order, sub, upload_dir=None)
-    service.transition(session, brand, second, "approve", actor="staff:t@x")
-    service.transition(
-        session, brand, second, "ship", actor="staff:t@x", carrier="yamato", tracking_number=NUMBER
-    )
+    with app.app_context():
+        second = service.submit(session, brand, order, sub, upload_dir=None)
+    with app.app_context():
+        service.transition(session, brand, second, "approve", actor="staff:t@x")
+    with app.app_context():
+        service.transition(
+            session,
+            brand,
+            second,
+            "ship",
+            actor="staff:t@x",
+            carrier="yamato",
+            tracking_number=NUMBER,
+        )
     parcel = _parcel(session, rr)  # still exactly one
     assert service.detail(session, second).parcel.id == parcel.id
 

@@ -28,7 +28,7 @@ def run_all(app, brand, order_id, make_sub):
 
     def worker(i: int) -> None:
         barrier.wait(60)  # all at once, before any of them touches the pool
-        with Session(engine, expire_on_commit=False) as s:
+        with app.app_context(), Session(engine, expire_on_commit=False) as s:
             try:
                 results[i] = service.submit(s, brand, order, make_sub(i), upload_dir=None).rma
             except service.SubmissionError as exc:
@@ -47,6 +47,14 @@ def run_all(app, brand, order_id, make_sub):
 
 def count(session, model, *where):
     return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """Return services mail the customer (signed link, catalogues): they run inside an app, as
+    in a request, the worker or the CLI. These tests use no test client, so one context fits."""
+    with app.app_context():
+        yield
 
 
 @pytest.fixture

@@ -24,6 +24,14 @@ def key() -> str:
     return f"test-key-{next(_keys):08d}"
 
 
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """Return services mail the customer (signed link, catalogues): they run inside an app, as
+    in a request, the worker or the CLI. These tests use no test client, so one context fits."""
+    with app.app_context():
+        yield
+
+
 @pytest.fixture
 def brand(app):
     return app.extensions["todoku_brands"]["sakura-tea"]

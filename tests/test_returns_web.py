@@ -44,7 +44,9 @@ def test_form_lists_items_with_their_choices(client, session, order, token_for):
     assert "Return by" in page
 
 
-def test_submit_then_status_page_with_rma_qr_and_instructions(client, session, order, token_for):
+def test_submit_then_status_page_with_rma_qr_and_instructions(
+    app, client, session, order, token_for
+):
     url = f"/sakura-tea/o/{token_for(order)}/return"
     yun, sen = items_of(session, order)
     data = form_for(client, url) | {
@@ -81,7 +83,8 @@ def test_submit_then_status_page_with_rma_qr_and_instructions(client, session, o
     from tracking.returns import service
 
     brand = client.application.extensions["todoku_brands"]["sakura-tea"]
-    service.transition(session, brand, rr, "approve", actor="staff:t")
+    with app.app_context():
+        service.transition(session, brand, rr, "approve", actor="staff:t")
     page = client.get(status_url + "?lang=ja").get_data(as_text=True)
     assert "〒150-0001" in page and "さくら茶舗 返品係" in page and rr.rma in page
 

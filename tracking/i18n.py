@@ -22,7 +22,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
 from carriers import Status
-from tracking.timeutil import as_utc
+from tracking.timeutil import as_utc, utcnow
 
 LANG_COOKIE = "todoku_lang"
 SOURCE_LOCALE = "en"  # msgids are English: this locale needs no catalogue
@@ -165,7 +165,6 @@ def init_app(app) -> None:
     catalogues = compile_catalogues(app)
     check_catalogues(app, catalogues)
     app.extensions["todoku_catalogues"] = catalogues
-    app.cli.add_command(translate_cli)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.after_request(remember_locale)
     app.jinja_env.filters["day"] = format_day
@@ -181,9 +180,8 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(brand.tz) if brand else value
 
 
-def _today() -> date:
-    from tracking.timeutil import utcnow
-
+def local_today() -> date:
+    """Today in the current brand's time zone (UTC outside a brand's page)."""
     return _local(utcnow()).date()
 
 
@@ -194,7 +192,7 @@ def format_day(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = _local(value).date()
     locale = str(get_locale())
-    same_year = value.year == _today().year
+    same_year = value.year == local_today().year
     if locale == "ja":
         pattern = "M月d日(E)" if same_year else "y年M月d日(E)"
     else:

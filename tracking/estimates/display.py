@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from carriers import Status
-from tracking.i18n import _today, format_day
+from tracking.i18n import format_day, local_today
 from tracking.orders.models import Shipment
 
 SOURCE_NOTES = {
@@ -48,7 +48,7 @@ def slot_label(slot: str, locale: str | None = None) -> str:
 
 def window_text(start: date, end: date, slot: str = "", today: date | None = None) -> str:
     """The hero line for a window (a single day, optionally with a slot, or a range)."""
-    today = today or _today()
+    today = today or local_today()
     label = slot_label(slot)
     if start == end:
         day = format_day(start)

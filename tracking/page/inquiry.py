@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-import jpholiday
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from tracking.brands.brand import Brand
+from tracking.calendars import Calendar
 from tracking.mail import outbox as mail
 from tracking.orders.models import Order
 from tracking.page.models import Inquiry
@@ -33,14 +33,17 @@ def parse(message: str | None) -> tuple[str, str | None]:
 def reply_by(brand: Brand, now: datetime) -> date:
     """The day the shop promises an answer: ``inquiry_reply_days`` business days after today
     (shop-local), skipping weekends and, for shops in Japan, public holidays."""
-    day = as_utc(now).astimezone(brand.tz).date()
-    left = brand.page.inquiry_reply_days
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() >= 5 or (brand.timezone == "Asia/Tokyo" and jpholiday.is_holiday(day)):
-            continue
-        left -= 1
-    return day
+    today = as_utc(now).astimezone(brand.tz).date()
+    days = brand.page.inquiry_reply_days
+    if days <= 0:
+        return today
+    replies = Calendar(
+        "shop_replies",
+        weekdays=frozenset(range(5)),
+        country="JP",
+        skip_holidays=brand.timezone == "Asia/Tokyo",
+    )
+    return replies.add(today, days)
 
 
 def ask(

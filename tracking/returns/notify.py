@@ -1,23 +1,19 @@
 """The one notification hook every return transition calls: it queues the customer's mail in the
-outbox (``tracking.mail.enqueue``), in the order's language. Staff read it in the mail preview.
-
-Translations are loaded directly (not through Flask-Babel) so the hook also works in the CLI and
-demo loader, outside any request.
+outbox (``tracking.mail.outbox.enqueue``), in the order's language, rendered with Flask-Babel's
+``force_locale`` like every other mail. Staff read it in the mail preview. Runs inside an app (a
+request, the worker or the CLI): it needs the catalogues and the key that signs the link.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-from functools import cache
-
-from babel.support import Translations
+from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlmodel import Session
 
 from tracking.brands.brand import Brand
-from tracking.config import ROOT
 from tracking.mail import outbox as mail
 from tracking.orders.models import Order
+from tracking.returns.links import return_token
 from tracking.returns.models import ReturnRequest
 
 
@@ -60,30 +56,21 @@ BODIES = {
 }
 
 
-@cache
-def _translations(locale: str) -> Translations:
-    return Translations.load(str(ROOT / "tracking" / "translations"), [locale])
-
-
 def render(brand: Brand, rr: ReturnRequest, order: Order, status: str) -> tuple[str, str, str]:
     """(locale, subject, body) for the mail that reports ``status``."""
     locale = order.locale if order.locale in brand.locales else brand.default_locale
-    tr = _translations(locale)
     shop = brand.display_name(locale)
-    subject = tr.gettext(SUBJECTS[status]) % {"rma": rr.rma}
-    lines = [
-        tr.gettext("Return number: %(rma)s") % {"rma": rr.rma},
-        tr.gettext("Order number: %(number)s") % {"number": order.number},
-        "",
-        tr.gettext(BODIES[status]),
-    ]
-    base = os.environ.get("TODOKU_BASE_URL")
-    if base and rr.public_id:
-        from tracking.returns.links import return_token
-
-        # Outside an app context (demo loader) there is no key to sign with: no link then.
-        with contextlib.suppress(RuntimeError):
-            lines += ["", f"{base}/{brand.slug}/r/{return_token(brand.slug, rr.public_id)}"]
+    with force_locale(locale):
+        subject = gettext(SUBJECTS[status], rma=rr.rma)
+        lines = [
+            gettext("Return number: %(rma)s", rma=rr.rma),
+            gettext("Order number: %(number)s", number=order.number),
+            "",
+            gettext(BODIES[status]),
+        ]
+    if rr.public_id:
+        base = current_app.config["BASE_URL"]
+        lines += ["", f"{base}/{brand.slug}/r/{return_token(brand.slug, rr.public_id)}"]
     lines += ["", shop, brand.support.email]
     return locale, f"[{shop}] {subject}", "\n".join(lines)
 

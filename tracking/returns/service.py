@@ -162,10 +162,6 @@ def page_offer(
     return any(r.eligibility.ok for r in offer), list(existing.values())
 
 
-def any_returnable(session: Session, brand: Brand, order: Order) -> bool:
-    return any(r.eligibility.ok for r in returnable_items(session, brand, order))
-
-
 def prior_requests(session: Session, brand: Brand, email: str, now: datetime) -> int:
     since = now - timedelta(days=brand.returns.cap_period_days)
     return session.exec(

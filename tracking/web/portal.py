@@ -28,7 +28,8 @@ from tracking.orders.lookup import find_order, order_by_public_id
 from tracking.page import banners, feedback, inquiry
 from tracking.page import events as page_events
 from tracking.page.view import page_view
-from tracking.returns.links import return_offer
+from tracking.returns.links import return_token
+from tracking.returns.service import page_offer
 from tracking.security import order_token, read_order_token
 from tracking.timeutil import utcnow
 from tracking.web import brand_or_404
@@ -98,6 +99,24 @@ def _view_for_token(brand: str, token: str):
     return b, view
 
 
+def _return_offer(brand, view) -> dict:
+    """For the tracking page's "start a return" block (``view``: ``orders.OrderView``): can
+    the customer start one, and links to the returns already made."""
+    can_return, requests = page_offer(get_session(), brand, view)
+    existing = [
+        (
+            rr,
+            url_for(
+                "returns.status_page",
+                brand=brand.slug,
+                token=return_token(brand.slug, rr.public_id),
+            ),
+        )
+        for rr in requests
+    ]
+    return {"can_return": can_return, "existing": existing}
+
+
 def _page_response(body: str, status: int = 200) -> Response:
     response = current_app.make_response((body, status))
     # One URL, two shapes (page or htmx fragment): caches must keep them apart.
@@ -142,7 +161,7 @@ def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
         token=token,
         banners=shown,
         view_token=page_events.view_token(b.slug, view.order.public_id),
-        return_offer=return_offer(b, view),
+        return_offer=_return_offer(b, view),
         **_status_context(b, view),
         feedback_form=regions.get("feedback_form", {}),
         ask_form=regions.get("ask_form", {}),
