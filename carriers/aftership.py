@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from .aggregator import AggregatorAdapter
-from .common import (
+from .errors import NotFound
+from .http import request
+from .json_api import (
     chunks,
     env,
     env_url,
@@ -26,8 +28,6 @@ from .common import (
     unknown,
     window,
 )
-from .errors import NotFound
-from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
 

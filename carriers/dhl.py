@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from .base import Adapter
-from .common import (
+from .errors import NotFound
+from .http import request
+from .json_api import (
     env,
     env_url,
     iso,
@@ -23,8 +25,6 @@ from .common import (
     unknown,
     window,
 )
-from .errors import NotFound
-from .http import request
 from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
 from .status import Status

@@ -10,7 +10,9 @@ import json
 from collections.abc import Iterable
 
 from .aggregator import AggregatorAdapter
-from .common import (
+from .errors import NotFound, ParseFailed
+from .http import request
+from .json_api import (
     env,
     env_url,
     iso,
@@ -22,8 +24,6 @@ from .common import (
     unknown,
     window,
 )
-from .errors import NotFound, ParseFailed
-from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
 

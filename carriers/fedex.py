@@ -10,7 +10,8 @@ import json
 from collections.abc import Iterable
 
 from .base import Adapter
-from .common import (
+from .errors import NotFound, ParseFailed
+from .json_api import (
     chunks,
     env_url,
     iso,
@@ -22,7 +23,6 @@ from .common import (
     unknown,
     window,
 )
-from .errors import NotFound, ParseFailed
 from .model import TrackingEvent, TrackingResult
 from .numbers import fedex_valid
 from .oauth import OAuthMixin

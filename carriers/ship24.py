@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from .aggregator import AggregatorAdapter
-from .common import (
+from .errors import NotFound
+from .http import request
+from .json_api import (
     env,
     env_url,
     iso,
@@ -24,8 +26,6 @@ from .common import (
     utc_offset,
     window,
 )
-from .errors import NotFound
-from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
 

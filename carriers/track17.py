@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .aggregator import AggregatorAdapter
-from .common import (
+from .errors import NotFound
+from .http import request
+from .json_api import (
     chunks,
     env,
     env_url,
@@ -23,8 +25,6 @@ from .common import (
     unknown,
     window,
 )
-from .errors import NotFound
-from .http import request
 from .model import TrackingEvent, TrackingResult
 from .status import Status
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .base import Adapter
-from .common import (
+from .errors import NotFound
+from .json_api import (
     env_url,
     iso,
     iso_date,
@@ -24,7 +25,6 @@ from .common import (
     utc_offset,
     window,
 )
-from .errors import NotFound
 from .model import TrackingEvent, TrackingResult
 from .numbers import s10_valid, usps_impb_valid
 from .oauth import OAuthMixin

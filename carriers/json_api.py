@@ -1,4 +1,4 @@
-"""Helpers the API adapters share: credentials from the environment, JSON decoding that fails
+"""Helpers for the JSON-API adapters: credentials from the environment, JSON decoding that fails
 typed, unknown-code logging, and assembling a ``TrackingResult`` from parsed events."""
 
 from __future__ import annotations
