@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import re
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..status import Status
+from .base import JapaneseAdapter
+from .html import Node, cells, column_index, nfkc, rows
+from .rules import (
     NOT_FOUND_MARKERS,
     delivery_window,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
 )
-from .jp_common import build_result as _build
-from .jp_html import Node, cells, column_index, nfkc, rows
-from .model import TrackingEvent, TrackingResult
-from .status import Status
+from .rules import build_result as _build
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
@@ -41,7 +41,7 @@ _NOT_FOUND = (*NOT_FOUND_MARKERS, "入力されたお問合せ番号が見当り
 class SeinoAdapter(JapaneseAdapter):
     code = "seino"
     names = {"ja": "西濃運輸", "en": "Seino Transportation"}
-    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
+    encoding = "cp932"  # Shift_JIS as browsers read it (see html._ALIASES)
     rules = RULES
 
     def validate(self, number: str) -> bool:

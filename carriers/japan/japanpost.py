@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import re
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..numbers import mod7_valid, s10_valid
+from ..status import Status
+from .base import JapaneseAdapter
+from .html import Node, cells, column_index, labelled_value, nfkc, rows
+from .rules import (
     NOT_FOUND_MARKERS,
     delivery_window,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
 )
-from .jp_common import build_result as _build
-from .jp_html import Node, cells, column_index, labelled_value, nfkc, rows
-from .model import TrackingEvent, TrackingResult
-from .numbers import mod7_valid, s10_valid
-from .status import Status
+from .rules import build_result as _build
 
 # Japan Post-only rows; most specific first, then the shared JP table.
 RULES = (

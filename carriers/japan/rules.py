@@ -1,7 +1,7 @@
 """Helpers shared by the Japanese scrapers: status tables, year inference, result building.
 
 Everything here is pure (standard library only) so every JP ``parse`` stays pure too. Page
-decoding and the tiny DOM live in ``jp_html``.
+decoding and the tiny DOM live in ``carriers.japan.html``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .errors import NotFound, ParseFailed
-from .jp_html import nfkc
-from .model import DeliveryWindow, TrackingEvent, TrackingResult
-from .status import Status
+from ..errors import NotFound, ParseFailed
+from ..model import DeliveryWindow, TrackingEvent, TrackingResult
+from ..status import Status
+from .html import nfkc
 
 JST = ZoneInfo("Asia/Tokyo")
 log = logging.getLogger("carriers.jp")

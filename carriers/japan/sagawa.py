@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..numbers import mod7_valid
+from ..status import Status
+from .base import JapaneseAdapter
+from .html import Node, cells, labelled_value, rows
+from .rules import (
     JST,
     NOT_FOUND_MARKERS,
     delivery_window,
@@ -19,11 +23,7 @@ from .jp_common import (
     parse_jp_datetime,
     raise_not_found,
 )
-from .jp_common import build_result as _build
-from .jp_html import Node, cells, labelled_value, rows
-from .model import TrackingEvent, TrackingResult
-from .numbers import mod7_valid
-from .status import Status
+from .rules import build_result as _build
 
 # Sagawa-only rows; most specific first, then the shared JP table.
 RULES = (

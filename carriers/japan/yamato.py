@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import re
 
-from . import http
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
+from .. import http
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..numbers import mod7_valid
+from ..status import Status
+from .base import JapaneseAdapter
+from .html import Node, labelled_value, nfkc
+from .rules import (
     NOT_FOUND_MARKERS,
     delivery_window,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
 )
-from .jp_common import build_result as _build
-from .jp_html import Node, labelled_value, nfkc
-from .model import TrackingEvent, TrackingResult
-from .numbers import mod7_valid
-from .status import Status
+from .rules import build_result as _build
 
 TRACKING_CGI = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"
 

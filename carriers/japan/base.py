@@ -10,13 +10,13 @@ import threading
 import time
 from collections.abc import Iterable
 
-from . import http
-from .base import Adapter
-from .errors import NotFound, ParseFailed
-from .jp_common import COMMON_RULES, Rule, classify
-from .jp_html import Node, decode, parse_html
-from .model import TrackingResult
-from .status import Status
+from .. import http
+from ..base import Adapter
+from ..errors import NotFound, ParseFailed
+from ..model import TrackingResult
+from ..status import Status
+from .html import Node, decode, parse_html
+from .rules import COMMON_RULES, Rule, classify
 
 _last_request: dict[str, float] = {}
 #: Indirection so tests can observe the politeness pauses without sleeping.

@@ -7,19 +7,19 @@ Errors show in ``.errormessage`` / ``.errmsg``. Layout per reference §1.4, docu
 
 from __future__ import annotations
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..status import Status
+from .base import JapaneseAdapter
+from .html import Node, cells
+from .rules import (
     NOT_FOUND_MARKERS,
     delivery_window,
     not_registered,
     parse_jp_datetime,
     raise_not_found,
 )
-from .jp_common import build_result as _build
-from .jp_html import Node, cells
-from .model import TrackingEvent, TrackingResult
-from .status import Status
+from .rules import build_result as _build
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
@@ -34,7 +34,7 @@ _SHIPPED, _UPDATED, _STATUS, _NOTE = 1, 2, 3, 4
 class FukuyamaAdapter(JapaneseAdapter):
     code = "fukuyama"
     names = {"ja": "福山通運", "en": "Fukuyama Transporting"}
-    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
+    encoding = "cp932"  # Shift_JIS as browsers read it (see html._ALIASES)
     rules = RULES
 
     def validate(self, number: str) -> bool:
