@@ -11,14 +11,9 @@ from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..status import Status
 from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells
-from .rules import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 from .rules import build_result as _build
 
 RULES = (

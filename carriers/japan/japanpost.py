@@ -14,14 +14,9 @@ from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid, s10_valid
 from ..status import Status
 from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells, column_index, labelled_value, nfkc, rows
-from .rules import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 from .rules import build_result as _build
 
 # Japan Post-only rows; most specific first, then the shared JP table.

@@ -14,15 +14,9 @@ from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
 from ..status import Status
 from .base import JapaneseAdapter
+from .dates import JST, delivery_window, parse_jp_datetime
 from .html import Node, cells, labelled_value, rows
-from .rules import (
-    JST,
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 from .rules import build_result as _build
 
 # Sagawa-only rows; most specific first, then the shared JP table.

@@ -14,14 +14,9 @@ from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
 from ..status import Status
 from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
 from .html import Node, labelled_value, nfkc
-from .rules import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 from .rules import build_result as _build
 
 TRACKING_CGI = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"

@@ -4,11 +4,11 @@ from datetime import datetime
 
 import pytest
 
-from carriers.japan import rules as jp_rules
+from carriers.japan import dates as jp_dates
 
-FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=jp_rules.JST)
+FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=jp_dates.JST)
 
 
 @pytest.fixture(autouse=True)
 def _jp_fixed_clock(monkeypatch):
-    monkeypatch.setattr(jp_rules, "now_jst", lambda: FIXED_NOW)
+    monkeypatch.setattr(jp_dates, "now_jst", lambda: FIXED_NOW)
