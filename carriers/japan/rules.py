@@ -24,10 +24,6 @@ Rule = tuple[str, Status, str]
 _unknown_seen: set[str] = set()
 
 
-class NotRegistered(Exception):
-    """Marker status: the raw text says "no such number (yet)"."""
-
-
 def classify(raw: str, rules: tuple[Rule, ...], carrier: str) -> tuple[Status, str]:
     """Map one raw status text by substring; unknown texts are logged once and never guessed."""
     text = nfkc(raw)
