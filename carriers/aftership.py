@@ -15,20 +15,9 @@ from datetime import UTC
 from .aggregator import AggregatorAdapter
 from .errors import NotFound
 from .http import request
-from .json_api import (
-    chunks,
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
+from .json_api import chunks, env, env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 TAGS: dict[str, Status] = {

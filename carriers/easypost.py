@@ -12,19 +12,9 @@ from collections.abc import Iterable
 from .aggregator import AggregatorAdapter
 from .errors import NotFound, ParseFailed
 from .http import request
-from .json_api import (
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
+from .json_api import env, env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 STATUSES: dict[str, Status] = {

@@ -14,19 +14,9 @@ from datetime import UTC
 from .aggregator import AggregatorAdapter
 from .errors import NotFound
 from .http import request
-from .json_api import (
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    result,
-    shape_guard,
-    unknown,
-    utc_offset,
-    window,
-)
+from .json_api import env, env_url, iso, iso_date, load_json, utc_offset, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 MILESTONES: dict[str, Status] = {

@@ -13,19 +13,9 @@ from datetime import UTC, datetime
 from .aggregator import AggregatorAdapter
 from .errors import NotFound
 from .http import request
-from .json_api import (
-    chunks,
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
+from .json_api import chunks, env, env_url, iso, iso_date, load_json, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 STATUSES: dict[str, Status] = {
