@@ -17,11 +17,15 @@ _unknown_seen: set[tuple[str, str]] = set()
 
 
 def unknown(carrier: str, raw_code: str, raw_text: str = "") -> Status:
-    """An unmapped raw status: never guessed, logged once per (carrier, code) with its text."""
+    """An unmapped raw status: never guessed, logged once per (carrier, code) with its text.
+    The Japanese scrapers log the page's status text as the code (it is their only code)."""
     key = (carrier, raw_code)
     if key not in _unknown_seen:
         _unknown_seen.add(key)
-        log.warning("%s: unmapped status %r (%s)", carrier, raw_code, raw_text)
+        if raw_text:
+            log.warning("%s: unmapped status %r (%s)", carrier, raw_code, raw_text)
+        else:
+            log.warning("%s: unmapped status %r", carrier, raw_code)
     return Status.UNKNOWN
 
 

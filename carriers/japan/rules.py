@@ -7,21 +7,16 @@ live in ``carriers.japan.dates``; page decoding and the tiny DOM in ``carriers.j
 
 from __future__ import annotations
 
-import logging
-
 from ..errors import NotFound, ParseFailed
 from ..model import DeliveryWindow, TrackingEvent, TrackingResult
+from ..parsing import unknown
 from ..status import Status
 from .html import nfkc
-
-log = logging.getLogger("carriers.jp")
 
 # --------------------------------------------------------------------------- status tables
 
 #: (substring after NFKC, status, sub_status). Checked in order: most specific first.
 Rule = tuple[str, Status, str]
-
-_unknown_seen: set[str] = set()
 
 
 def classify(raw: str, rules: tuple[Rule, ...], carrier: str) -> tuple[Status, str]:
@@ -30,11 +25,7 @@ def classify(raw: str, rules: tuple[Rule, ...], carrier: str) -> tuple[Status, s
     for needle, status, sub in rules:
         if nfkc(needle) in text:
             return status, sub
-    key = f"{carrier}:{text}"
-    if key not in _unknown_seen:
-        _unknown_seen.add(key)
-        log.warning("unmapped %s status text %r", carrier, text)
-    return Status.UNKNOWN, ""
+    return unknown(carrier, text), ""
 
 
 def not_registered(text: str, markers: tuple[str, ...]) -> bool:

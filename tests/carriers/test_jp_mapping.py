@@ -8,7 +8,7 @@ import logging
 import pytest
 
 import carriers
-from carriers import NotFound, Status
+from carriers import NotFound, Status, parsing
 from carriers.japan import rules as jp_rules
 
 S = Status
@@ -93,8 +93,8 @@ def test_sub_status_and_width_insensitive(code, raw, sub):
 def test_unknown_text_is_unknown_and_logged_once(caplog):
     adapter = carriers.get("yamato")
     raw = "未知の状態テキスト"
-    jp_rules._unknown_seen.discard(f"yamato:{raw}")
-    with caplog.at_level(logging.WARNING, logger="carriers.jp"):
+    parsing._unknown_seen.discard(("yamato", raw))
+    with caplog.at_level(logging.WARNING, logger="todoku.carriers"):
         assert adapter.classify(raw) == (Status.UNKNOWN, "")
         assert adapter.classify(raw) == (Status.UNKNOWN, "")
     messages = [r.getMessage() for r in caplog.records if raw in r.getMessage()]
