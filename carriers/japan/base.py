@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from .. import http
 from ..base import Adapter
-from ..errors import NotFound, ParseFailed
 from ..model import TrackingResult
+from ..parsing import shape_guard
 from ..status import Status
 from .html import Node, decode, parse_html
 from .rules import COMMON_RULES, Rule, classify
@@ -67,12 +67,8 @@ class JapaneseAdapter(Adapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         text = decode(body, self.encoding, self.code)
-        try:
+        with shape_guard(self.code):
             return self._parse_page(parse_html(text), tracking_number)
-        except (NotFound, ParseFailed):
-            raise
-        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
-            raise ParseFailed(f"{self.code}: unexpected page: {exc!r}") from exc
 
     def _parse_page(self, root: Node, number: str) -> TrackingResult:
         raise NotImplementedError
