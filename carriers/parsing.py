@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -29,6 +29,18 @@ def unknown(carrier: str, raw_code: str, raw_text: str = "") -> Status:
     return Status.UNKNOWN
 
 
+def newest_first(
+    events: Iterable[TrackingEvent], *, listed_oldest_first: bool = False
+) -> list[TrackingEvent]:
+    """Events newest first. Equal timestamps keep the order they were listed in, or, for
+    sources that list oldest first (the Japanese pages), its reverse: the row listed last
+    stays on top."""
+    listed = list(events)
+    if listed_oldest_first:
+        listed.reverse()
+    return sorted(listed, key=lambda e: e.occurred_at, reverse=True)  # stable
+
+
 def result(
     carrier: str,
     number: str,
@@ -41,7 +53,7 @@ def result(
     delivered_at: datetime | None = None,
 ) -> TrackingResult:
     """Sort newest first; the overall status defaults to the newest event's."""
-    events = sorted(events, key=lambda e: e.occurred_at, reverse=True)
+    events = newest_first(events)
     latest = events[0] if events else None
     if status is None or (status is Status.UNKNOWN and latest):
         status = latest.status if latest else Status.PENDING

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from .. import http
 from ..base import Adapter
-from ..model import TrackingResult
-from ..parsing import shape_guard
+from ..errors import ParseFailed
+from ..model import DeliveryWindow, TrackingEvent, TrackingResult
+from ..parsing import newest_first, result, shape_guard
 from ..status import Status
 from .html import Node, decode, parse_html
 from .rules import COMMON_RULES, Rule, classify
@@ -72,3 +73,21 @@ class JapaneseAdapter(Adapter):
 
     def _parse_page(self, root: Node, number: str) -> TrackingResult:
         raise NotImplementedError
+
+    def page_result(
+        self,
+        number: str,
+        events: list[TrackingEvent],
+        estimated: DeliveryWindow | None = None,
+        summary: str = "",
+    ) -> TrackingResult:
+        """The page's events through the one result builder (``carriers.parsing.result``).
+        A page without events fails loudly; pages list oldest first, so on equal timestamps the
+        row listed last is the newest; ``raw_status`` is the page's summary line, else the
+        newest event's raw text."""
+        if not events:
+            raise ParseFailed(f"{self.code}: page for {number} has no events")
+        events = newest_first(events, listed_oldest_first=True)
+        return result(
+            self.code, number, events, edd=estimated, raw_status=summary or events[0].raw_code
+        )

@@ -14,7 +14,6 @@ from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
-from .rules import build_result as _build
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
@@ -65,4 +64,4 @@ class FukuyamaAdapter(JapaneseAdapter):
             raw_code=raw,
         )
         edd = delivery_window(values[_NOTE]) if "予定" in values[_NOTE] else None
-        return _build(self.code, number, [event], edd, raw)
+        return self.page_result(number, [event], edd, raw)

@@ -17,7 +17,6 @@ from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells, column_index, labelled_value, nfkc, rows
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
-from .rules import build_result as _build
 
 # Japan Post-only rows; most specific first, then the shared JP table.
 RULES = (
@@ -97,7 +96,7 @@ class JapanPostAdapter(JapaneseAdapter):
             )
         edd_text = labelled_value(root, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
-        return _build(self.code, number, events, edd)
+        return self.page_result(number, events, edd)
 
 
 def _get(values: list[str], index: int | None) -> str:

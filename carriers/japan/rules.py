@@ -1,5 +1,4 @@
-"""Status rules shared by the Japanese scrapers: the common table, classify, not-found markers,
-result building.
+"""Status rules shared by the Japanese scrapers: the common table, classify, not-found markers.
 
 Everything here is pure (standard library only) so every JP ``parse`` stays pure too. Dates
 live in ``carriers.japan.dates``; page decoding and the tiny DOM in ``carriers.japan.html``.
@@ -7,8 +6,7 @@ live in ``carriers.japan.dates``; page decoding and the tiny DOM in ``carriers.j
 
 from __future__ import annotations
 
-from ..errors import NotFound, ParseFailed
-from ..model import DeliveryWindow, TrackingEvent, TrackingResult
+from ..errors import NotFound
 from ..parsing import unknown
 from ..status import Status
 from .html import nfkc
@@ -104,36 +102,6 @@ NOT_FOUND_MARKERS = (
     "見当りません",
     "見当たりません",
 )
-
-
-# --------------------------------------------------------------------------- result
-
-
-def build_result(
-    carrier: str,
-    number: str,
-    events: list[TrackingEvent],
-    estimated: DeliveryWindow | None = None,
-    summary: str = "",
-) -> TrackingResult:
-    """Sort newest first and derive the summary fields from the latest event."""
-    if not events:
-        raise ParseFailed(f"{carrier}: page for {number} has no events")
-    # Stable sort: pages list oldest first, so equal timestamps keep page order reversed.
-    ordered = sorted(enumerate(events), key=lambda p: (p[1].occurred_at, p[0]), reverse=True)
-    events = [e for _, e in ordered]
-    latest = events[0]
-    delivered = latest.status is Status.DELIVERED
-    return TrackingResult(
-        carrier=carrier,
-        tracking_number=number,
-        status=latest.status,
-        sub_status=latest.sub_status,
-        events=events,
-        estimated_delivery=None if delivered else estimated,
-        delivered_at=latest.occurred_at if delivered else None,
-        raw_status=summary or latest.raw_code,
-    )
 
 
 def raise_not_found(carrier: str, number: str) -> None:

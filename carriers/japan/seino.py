@@ -16,7 +16,6 @@ from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells, column_index, nfkc, rows
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
-from .rules import build_result as _build
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
@@ -84,7 +83,7 @@ class SeinoAdapter(JapaneseAdapter):
             )
             edd_cell = next((v for v in values if "予定" in v), "")
             edd = delivery_window(edd_cell) if edd_cell else None
-            return _build(self.code, number, [event], edd, raw)
+            return self.page_result(number, [event], edd, raw)
         raise ParseFailed(f"seino: no result row for {number}")
 
     def _parse_inputs(self, root: Node, number: str, raw: str) -> TrackingResult:
@@ -105,4 +104,4 @@ class SeinoAdapter(JapaneseAdapter):
             location=office.attrs.get("value", "") if office is not None else "",
             raw_code=raw,
         )
-        return _build(self.code, number, [event], None, raw)
+        return self.page_result(number, [event], None, raw)

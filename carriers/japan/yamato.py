@@ -17,7 +17,6 @@ from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
 from .html import Node, labelled_value, nfkc
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
-from .rules import build_result as _build
 
 TRACKING_CGI = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"
 
@@ -85,7 +84,7 @@ class YamatoAdapter(JapaneseAdapter):
         edd_text = labelled_value(block, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
         summary = state.find(cls="tracking-invoice-block-state-title") if state else None
-        return _build(self.code, number, events, edd, summary.text() if summary else "")
+        return self.page_result(number, events, edd, summary.text() if summary else "")
 
 
 def _block_for(blocks: list[Node], number: str) -> Node:
