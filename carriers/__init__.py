@@ -14,20 +14,22 @@ from .errors import (
     UnknownCarrier,
 )
 from .fedex import FedExAdapter
-from .fukuyama import FukuyamaAdapter
-from .japanpost import JapanPostAdapter
+from .japan import (
+    FukuyamaAdapter,
+    JapanPostAdapter,
+    SagawaAdapter,
+    SeinoAdapter,
+    YamatoAdapter,
+)
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
 from .numbers import normalize
 from .registry import REGISTRY, codes, detect, get, register
-from .sagawa import SagawaAdapter
-from .seino import SeinoAdapter
 from .ship24 import Ship24Adapter
 from .simulated import SimulatedAdapter
 from .status import TERMINAL, Status
 from .track17 import Track17Adapter
 from .ups import UPSAdapter
 from .usps import USPSAdapter
-from .yamato import YamatoAdapter
 
 for _adapter_class in (
     YamatoAdapter,

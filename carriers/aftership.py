@@ -9,26 +9,14 @@ EDD: courier EDD, else AfterShip's predicted EDD, else the merchant's custom EDD
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import UTC
 
 from .aggregator import AggregatorAdapter
-from .common import (
-    chunks,
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
 from .errors import NotFound
 from .http import request
+from .json_api import iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 TAGS: dict[str, Status] = {
@@ -93,6 +81,8 @@ class AfterShipAdapter(AggregatorAdapter):
     names = {"en": "AfterShip", "ja": "AfterShip"}
     batch_size = 50  # GET /trackings filters by up to 50 comma-separated numbers [?]
     api_key_env = "AFTERSHIP_API_KEY"
+    base_url = "https://api.aftership.com/tracking/2025-07"
+    base_url_env = "AFTERSHIP_BASE_URL"
     # [?] slugs from AfterShip's courier list as remembered, not re-verified here.
     SLUGS = {
         "yamato": "taqbin-jp",
@@ -109,26 +99,19 @@ class AfterShipAdapter(AggregatorAdapter):
     def tracking_url(self, number: str) -> str:
         return f"https://track.aftership.com/{number}"
 
-    def fetch(self, numbers: Iterable[str], *, carrier: str | None = None, **context):
-        key = env(self.api_key_env)
-        base = env_url("AFTERSHIP_BASE_URL", "https://api.aftership.com/tracking/2025-07")
+    def _request(self, batch: list[str], *, key: str, base: str, slug):
         headers = {"as-api-key": key, "Content-Type": "application/json"}
-        slug = self.slug(carrier)
-        out: dict[str, bytes] = {}
-        for batch in chunks(list(numbers), self.batch_size):
-            for number in batch:
-                payload = {"tracking_number": number} | ({"slug": slug} if slug else {})
-                # 4003 "already exists" comes back as HTTP 400: expected, not an error.
-                request("POST", f"{base}/trackings", data=json.dumps(payload), headers=headers)
-            response = request(
-                "GET",
-                f"{base}/trackings",
-                params={"tracking_numbers": ",".join(batch)},
-                headers=headers,
-                retries=1,
-            )
-            out.update(dict.fromkeys(batch, response.content))
-        return out
+        for number in batch:
+            payload = {"tracking_number": number} | ({"slug": slug} if slug else {})
+            # 4003 "already exists" comes back as HTTP 400: expected, not an error.
+            request("POST", f"{base}/trackings", data=json.dumps(payload), headers=headers)
+        return request(
+            "GET",
+            f"{base}/trackings",
+            params={"tracking_numbers": ",".join(batch)},
+            headers=headers,
+            retries=1,
+        )
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)

@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from . import REGISTRY, CarrierError, get, normalize
-from .common import configured
+from .json_api import configured
 from .model import TrackingResult
 
 carriers_cli = AppGroup("carriers", help="Carrier adapters: list them, check a number live.")

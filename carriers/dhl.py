@@ -11,22 +11,12 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from .base import Adapter
-from .common import (
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
 from .errors import NotFound
 from .http import request
+from .json_api import env, env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 CODES: dict[str, Status] = {

@@ -7,24 +7,13 @@ so fetch is safe to repeat. Times are ISO 8601 UTC (``Z``). EDD: ``est_delivery_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 
 from .aggregator import AggregatorAdapter
-from .common import (
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
 from .errors import NotFound, ParseFailed
 from .http import request
+from .json_api import iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 STATUSES: dict[str, Status] = {
@@ -60,6 +49,8 @@ class EasyPostAdapter(AggregatorAdapter):
     names = {"en": "EasyPost", "ja": "EasyPost"}
     batch_size = 1  # one tracker per create call
     api_key_env = "EASYPOST_API_KEY"
+    base_url = "https://api.easypost.com/v2"
+    base_url_env = "EASYPOST_BASE_URL"
     # EasyPost carrier names. [?] JP carriers not verified: EasyPost then detects the carrier.
     SLUGS = {
         "yamato": None,
@@ -77,24 +68,18 @@ class EasyPostAdapter(AggregatorAdapter):
         # EasyPost has no public page per number (each tracker has its own public_url).
         return f"https://www.easypost.com/tracking?code={number}"
 
-    def fetch(self, numbers: Iterable[str], *, carrier: str | None = None, **context):
-        key = env(self.api_key_env)
-        base = env_url("EASYPOST_BASE_URL", "https://api.easypost.com/v2")
-        slug = self.slug(carrier)
-        out = {}
-        for number in numbers:
-            tracker = {"tracking_code": number} | ({"carrier": slug} if slug else {})
-            response = request(
-                "POST",
-                f"{base}/trackers",
-                data=json.dumps({"tracker": tracker}),
-                headers={"Content-Type": "application/json"},
-                auth=(key, ""),
-                retries=1,  # idempotent: the same code+carrier returns the same tracker
-                not_found_ok=True,
-            )
-            out[number] = response.content
-        return out
+    def _request(self, batch: list[str], *, key: str, base: str, slug):
+        (number,) = batch
+        tracker = {"tracking_code": number} | ({"carrier": slug} if slug else {})
+        return request(
+            "POST",
+            f"{base}/trackers",
+            data=json.dumps({"tracker": tracker}),
+            headers={"Content-Type": "application/json"},
+            auth=(key, ""),
+            retries=1,  # idempotent: the same code+carrier returns the same tracker
+            not_found_ok=True,
+        )
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)

@@ -10,22 +10,12 @@ import json
 from collections.abc import Iterable
 
 from .base import Adapter
-from .common import (
-    chunks,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
 from .errors import NotFound, ParseFailed
+from .json_api import chunks, env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import fedex_valid
 from .oauth import OAuthMixin
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 _T, _I, _O = Status.IN_TRANSIT, Status.INFO_RECEIVED, Status.OUT_FOR_DELIVERY

@@ -91,7 +91,7 @@ class OAuthMixin:
         return cache
 
     def _fetch_token(self) -> dict:
-        from .common import env  # local: common imports nothing from here, keep it that way
+        from .json_api import env  # local: json_api imports nothing from here, keep it that way
 
         client_id, secret = env(self.client_id_env), env(self.client_secret_env)
         return client_credentials(self.token_url(), client_id, secret, basic=self.token_basic_auth)

@@ -8,25 +8,14 @@ else UTC. Status: the ``statusMilestone`` (always present).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import UTC
 
 from .aggregator import AggregatorAdapter
-from .common import (
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    result,
-    shape_guard,
-    unknown,
-    utc_offset,
-    window,
-)
 from .errors import NotFound
 from .http import request
+from .json_api import iso, iso_date, load_json, utc_offset, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 MILESTONES: dict[str, Status] = {
@@ -61,6 +50,8 @@ class Ship24Adapter(AggregatorAdapter):
     names = {"en": "Ship24", "ja": "Ship24"}
     batch_size = 1  # trackers/track takes one number
     api_key_env = "SHIP24_API_KEY"
+    base_url = "https://api.ship24.com/public/v1"
+    base_url_env = "SHIP24_BASE_URL"
     # [?] Ship24 courier codes not verified: Ship24 detects the courier when none is given.
     SLUGS = dict.fromkeys(
         ("yamato", "sagawa", "japanpost", "seino", "fukuyama", "ups", "fedex", "dhl", "usps")
@@ -69,22 +60,16 @@ class Ship24Adapter(AggregatorAdapter):
     def tracking_url(self, number: str) -> str:
         return f"https://www.ship24.com/tracking?p={number}"
 
-    def fetch(self, numbers: Iterable[str], *, carrier: str | None = None, **context):
-        key = env(self.api_key_env)
-        base = env_url("SHIP24_BASE_URL", "https://api.ship24.com/public/v1")
-        slug = self.slug(carrier)
-        out = {}
-        for number in numbers:
-            payload = {"trackingNumber": number} | ({"courierCode": [slug]} if slug else {})
-            response = request(
-                "POST",
-                f"{base}/trackers/track",
-                data=json.dumps(payload),
-                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                retries=1,  # documented idempotent for identical parameters
-            )
-            out[number] = response.content
-        return out
+    def _request(self, batch: list[str], *, key: str, base: str, slug):
+        (number,) = batch
+        payload = {"trackingNumber": number} | ({"courierCode": [slug]} if slug else {})
+        return request(
+            "POST",
+            f"{base}/trackers/track",
+            data=json.dumps(payload),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            retries=1,  # documented idempotent for identical parameters
+        )
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)

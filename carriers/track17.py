@@ -7,25 +7,14 @@ Event times: ``time_iso`` carries the local offset; without one we use ``time_ut
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .aggregator import AggregatorAdapter
-from .common import (
-    chunks,
-    env,
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    result,
-    shape_guard,
-    unknown,
-    window,
-)
 from .errors import NotFound
 from .http import request
+from .json_api import iso, iso_date, load_json, window
 from .model import TrackingEvent, TrackingResult
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 STATUSES: dict[str, Status] = {
@@ -81,6 +70,8 @@ class Track17Adapter(AggregatorAdapter):
     names = {"en": "17TRACK", "ja": "17TRACK"}
     batch_size = 40
     api_key_env = "TRACK17_API_KEY"
+    base_url = "https://api.17track.net/track/v2.2"
+    base_url_env = "TRACK17_BASE_URL"
     # 17TRACK's numeric carrier keys: UPS/FedEx/DHL/USPS agree across three independent client
     # codebases (not the official list). The Japanese carriers are left to 17TRACK's
     # auto-detection until verified.
@@ -99,21 +90,12 @@ class Track17Adapter(AggregatorAdapter):
     def tracking_url(self, number: str) -> str:
         return f"https://t.17track.net/en#nums={number}"
 
-    def fetch(self, numbers: Iterable[str], *, carrier: str | None = None, **context):
-        key = env(self.api_key_env)
-        base = env_url("TRACK17_BASE_URL", "https://api.17track.net/track/v2.2")
+    def _request(self, batch: list[str], *, key: str, base: str, slug):
         headers = {"17token": key, "Content-Type": "application/json"}
-        slug = self.slug(carrier)
-        out: dict[str, bytes] = {}
-        for batch in chunks(list(numbers), self.batch_size):
-            items = json.dumps([{"number": n} | ({"carrier": slug} if slug else {}) for n in batch])
-            # Registering twice is answered as "already registered" in the body: harmless.
-            request("POST", f"{base}/register", data=items, headers=headers)
-            response = request(
-                "POST", f"{base}/gettrackinfo", data=items, headers=headers, retries=1
-            )
-            out.update(dict.fromkeys(batch, response.content))
-        return out
+        items = json.dumps([{"number": n} | ({"carrier": slug} if slug else {}) for n in batch])
+        # Registering twice is answered as "already registered" in the body: harmless.
+        request("POST", f"{base}/register", data=items, headers=headers)
+        return request("POST", f"{base}/gettrackinfo", data=items, headers=headers, retries=1)
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)

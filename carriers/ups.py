@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from .base import Adapter
-from .common import env_url, load_json, place, result, shape_guard, unknown, utc_offset, window
 from .errors import NotFound
+from .json_api import env_url, load_json, place, utc_offset, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import ups_valid
 from .oauth import OAuthMixin
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 # status.type -> status. "D" and "X" are refined from the text below; "D" alone is NOT

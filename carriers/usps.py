@@ -12,22 +12,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .base import Adapter
-from .common import (
-    env_url,
-    iso,
-    iso_date,
-    load_json,
-    place,
-    result,
-    shape_guard,
-    unknown,
-    utc_offset,
-    window,
-)
 from .errors import NotFound
+from .json_api import env_url, iso, iso_date, load_json, place, utc_offset, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import s10_valid, usps_impb_valid
 from .oauth import OAuthMixin
+from .parsing import result, shape_guard, unknown
 from .status import Status
 
 # statusCategory -> status. Values marked [?] in reference §4.1 are kept: they are the documented

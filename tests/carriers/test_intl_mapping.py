@@ -218,9 +218,9 @@ def test_ship24(milestone, expected):
     ],
 )
 def test_unknown_codes_are_unknown_and_logged_once(classify, caplog):
-    from carriers import common
+    from carriers import parsing
 
-    common._unknown_seen.clear()
+    parsing._unknown_seen.clear()
     with caplog.at_level(logging.WARNING, logger="todoku.carriers"):
         assert classify()[0] is S.UNKNOWN
         classify()

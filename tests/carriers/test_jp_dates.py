@@ -7,8 +7,9 @@ from datetime import date, datetime
 import pytest
 
 import carriers
-from carriers import ParseFailed, jp_common
-from carriers.jp_common import JST, delivery_window, infer_year, parse_jp_datetime
+from carriers import ParseFailed
+from carriers.japan import dates as jp_dates
+from carriers.japan.dates import JST, delivery_window, infer_year, parse_jp_datetime
 
 JAN_2 = datetime(2027, 1, 2, 9, 0, tzinfo=JST)
 
@@ -78,7 +79,7 @@ def test_promised_date_across_new_year_is_next_year():
 
 
 def test_yamato_december_events_read_on_2_january(monkeypatch):
-    monkeypatch.setattr(jp_common, "now_jst", lambda: JAN_2)
+    monkeypatch.setattr(jp_dates, "now_jst", lambda: JAN_2)
     number = "444413758703"
     page = """<html><meta charset="utf-8"><div class="parts-tracking-invoice-block">
     <p>伝票番号 4444-1375-8703</p>

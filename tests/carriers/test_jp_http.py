@@ -10,7 +10,8 @@ import responses
 from responses import matchers
 
 import carriers
-from carriers import RateLimited, Unavailable, http, jp_base
+from carriers import RateLimited, Unavailable, http
+from carriers.japan import base as jp_base
 from carriers.numbers import mod7_complete
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -8,7 +8,8 @@ import logging
 import pytest
 
 import carriers
-from carriers import NotFound, Status, jp_common
+from carriers import NotFound, Status, parsing
+from carriers.japan import rules as jp_rules
 
 S = Status
 TABLE_4_1 = {
@@ -92,8 +93,8 @@ def test_sub_status_and_width_insensitive(code, raw, sub):
 def test_unknown_text_is_unknown_and_logged_once(caplog):
     adapter = carriers.get("yamato")
     raw = "未知の状態テキスト"
-    jp_common._unknown_seen.discard(f"yamato:{raw}")
-    with caplog.at_level(logging.WARNING, logger="carriers.jp"):
+    parsing._unknown_seen.discard(("yamato", raw))
+    with caplog.at_level(logging.WARNING, logger="todoku.carriers"):
         assert adapter.classify(raw) == (Status.UNKNOWN, "")
         assert adapter.classify(raw) == (Status.UNKNOWN, "")
     messages = [r.getMessage() for r in caplog.records if raw in r.getMessage()]
@@ -138,7 +139,7 @@ def test_not_registered_raises_not_found(code, text):
 def test_mapping_tables_are_data():
     # Readable tuples of (substring, Status, sub_status): nothing hidden in code paths.
     for code in ("yamato", "sagawa", "japanpost", "seino", "fukuyama"):
-        for needle, status, sub in carriers.get(code).rules + jp_common.COMMON_RULES:
+        for needle, status, sub in carriers.get(code).rules + jp_rules.COMMON_RULES:
             assert isinstance(needle, str) and needle
             assert isinstance(status, Status)
             assert isinstance(sub, str)

@@ -10,13 +10,14 @@ import threading
 import time
 from collections.abc import Iterable
 
-from . import http
-from .base import Adapter
-from .errors import NotFound, ParseFailed
-from .jp_common import COMMON_RULES, Rule, classify
-from .jp_html import Node, decode, parse_html
-from .model import TrackingResult
-from .status import Status
+from .. import http
+from ..base import Adapter
+from ..errors import ParseFailed
+from ..model import DeliveryWindow, TrackingEvent, TrackingResult
+from ..parsing import newest_first, result, shape_guard
+from ..status import Status
+from .html import Node, decode, parse_html
+from .rules import COMMON_RULES, Rule, classify
 
 _last_request: dict[str, float] = {}
 #: Indirection so tests can observe the politeness pauses without sleeping.
@@ -67,12 +68,26 @@ class JapaneseAdapter(Adapter):
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         text = decode(body, self.encoding, self.code)
-        try:
+        with shape_guard(self.code):
             return self._parse_page(parse_html(text), tracking_number)
-        except (NotFound, ParseFailed):
-            raise
-        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
-            raise ParseFailed(f"{self.code}: unexpected page: {exc!r}") from exc
 
     def _parse_page(self, root: Node, number: str) -> TrackingResult:
         raise NotImplementedError
+
+    def page_result(
+        self,
+        number: str,
+        events: list[TrackingEvent],
+        estimated: DeliveryWindow | None = None,
+        summary: str = "",
+    ) -> TrackingResult:
+        """The page's events through the one result builder (``carriers.parsing.result``).
+        A page without events fails loudly; pages list oldest first, so on equal timestamps the
+        row listed last is the newest; ``raw_status`` is the page's summary line, else the
+        newest event's raw text."""
+        if not events:
+            raise ParseFailed(f"{self.code}: page for {number} has no events")
+        events = newest_first(events, listed_oldest_first=True)
+        return result(
+            self.code, number, events, edd=estimated, raw_status=summary or events[0].raw_code
+        )

@@ -1,21 +1,18 @@
-"""Helpers the API adapters share: credentials from the environment, JSON decoding that fails
-typed, unknown-code logging, and assembling a ``TrackingResult`` from parsed events."""
+"""Helpers for the JSON-API adapters: credentials and base URLs from the environment, JSON
+decoding that fails typed, ISO 8601 timestamps, delivery windows, batching and place names.
+
+What every parser shares, JSON or HTML (the result builder, unknown-status logging, the shape
+guard), lives in ``carriers.parsing``."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from .errors import AuthFailed, ParseFailed
-from .model import DeliveryWindow, TrackingEvent, TrackingResult
-from .status import Status
-
-log = logging.getLogger("todoku.carriers")
-_unknown_seen: set[tuple[str, str]] = set()
+from .model import DeliveryWindow
 
 
 def env(name: str) -> str:
@@ -44,15 +41,6 @@ def load_json(body: bytes, carrier: str) -> dict:
     if not isinstance(data, dict):
         raise ParseFailed(f"{carrier}: expected a JSON object, got {type(data).__name__}")
     return data
-
-
-def unknown(carrier: str, raw_code: str, raw_text: str = "") -> Status:
-    """An unmapped raw status: never guessed, logged once per (carrier, code) with its text."""
-    key = (carrier, raw_code)
-    if key not in _unknown_seen:
-        _unknown_seen.add(key)
-        log.warning("%s: unmapped status %r (%s)", carrier, raw_code, raw_text)
-    return Status.UNKNOWN
 
 
 def iso(value: str, default: tzinfo | None = None) -> datetime:
@@ -90,55 +78,9 @@ def window(start, end=None) -> DeliveryWindow | None:
     return DeliveryWindow(start or end, end or start)
 
 
-def result(
-    carrier: str,
-    number: str,
-    events: list[TrackingEvent],
-    *,
-    status: Status | None = None,
-    raw_status: str = "",
-    sub_status: str = "",
-    edd: DeliveryWindow | None = None,
-    delivered_at: datetime | None = None,
-) -> TrackingResult:
-    """Sort newest first; the overall status defaults to the newest event's."""
-    events = sorted(events, key=lambda e: e.occurred_at, reverse=True)
-    latest = events[0] if events else None
-    if status is None or (status is Status.UNKNOWN and latest):
-        status = latest.status if latest else Status.PENDING
-    if status is Status.DELIVERED and delivered_at is None:
-        delivered_at = next((e.occurred_at for e in events if e.status is Status.DELIVERED), None)
-        if delivered_at is None and latest:
-            delivered_at = latest.occurred_at
-    return TrackingResult(
-        carrier=carrier,
-        tracking_number=number,
-        status=status,
-        events=events,
-        estimated_delivery=None if status is Status.DELIVERED else edd,
-        delivered_at=delivered_at if status is Status.DELIVERED else None,
-        raw_status=raw_status or (latest.description if latest else ""),
-        sub_status=sub_status or (latest.sub_status if latest else ""),
-    )
-
-
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-# The exceptions a parser may meet while walking a body whose shape is not what it expects.
-SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-
-
-@contextmanager
-def shape_guard(carrier: str) -> Iterator[None]:
-    """Around a parser's walk over the body: shape surprises become ParseFailed; the typed
-    errors the parser raises on purpose (NotFound, ParseFailed) pass through unchanged."""
-    try:
-        yield
-    except SHAPE_ERRORS as exc:
-        raise ParseFailed(f"{carrier}: unexpected body ({exc!r})") from exc
 
 
 def place(*parts: str | None) -> str:

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import re
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
-from .jp_common import build_result as _build
-from .jp_html import Node, cells, column_index, labelled_value, nfkc, rows
-from .model import TrackingEvent, TrackingResult
-from .numbers import mod7_valid, s10_valid
-from .status import Status
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..numbers import mod7_valid, s10_valid
+from ..status import Status
+from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
+from .html import Node, cells, column_index, labelled_value, nfkc, rows
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
 # Japan Post-only rows; most specific first, then the shared JP table.
 RULES = (
@@ -102,7 +96,7 @@ class JapanPostAdapter(JapaneseAdapter):
             )
         edd_text = labelled_value(root, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
-        return _build(self.code, number, events, edd)
+        return self.page_result(number, events, edd)
 
 
 def _get(values: list[str], index: int | None) -> str:

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .errors import ParseFailed
+from ..errors import ParseFailed
 
 
 def nfkc(text: str) -> str:

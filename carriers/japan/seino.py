@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import re
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
-from .jp_common import build_result as _build
-from .jp_html import Node, cells, column_index, nfkc, rows
-from .model import TrackingEvent, TrackingResult
-from .status import Status
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..status import Status
+from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
+from .html import Node, cells, column_index, nfkc, rows
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
@@ -41,7 +35,7 @@ _NOT_FOUND = (*NOT_FOUND_MARKERS, "入力されたお問合せ番号が見当り
 class SeinoAdapter(JapaneseAdapter):
     code = "seino"
     names = {"ja": "西濃運輸", "en": "Seino Transportation"}
-    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
+    encoding = "cp932"  # Shift_JIS as browsers read it (see html._ALIASES)
     rules = RULES
 
     def validate(self, number: str) -> bool:
@@ -89,7 +83,7 @@ class SeinoAdapter(JapaneseAdapter):
             )
             edd_cell = next((v for v in values if "予定" in v), "")
             edd = delivery_window(edd_cell) if edd_cell else None
-            return _build(self.code, number, [event], edd, raw)
+            return self.page_result(number, [event], edd, raw)
         raise ParseFailed(f"seino: no result row for {number}")
 
     def _parse_inputs(self, root: Node, number: str, raw: str) -> TrackingResult:
@@ -110,4 +104,4 @@ class SeinoAdapter(JapaneseAdapter):
             location=office.attrs.get("value", "") if office is not None else "",
             raw_code=raw,
         )
-        return _build(self.code, number, [event], None, raw)
+        return self.page_result(number, [event], None, raw)

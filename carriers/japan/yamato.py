@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import re
 
-from . import http
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
-from .jp_common import build_result as _build
-from .jp_html import Node, labelled_value, nfkc
-from .model import TrackingEvent, TrackingResult
-from .numbers import mod7_valid
-from .status import Status
+from .. import http
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..numbers import mod7_valid
+from ..status import Status
+from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
+from .html import Node, labelled_value, nfkc
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
 TRACKING_CGI = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"
 
@@ -90,7 +84,7 @@ class YamatoAdapter(JapaneseAdapter):
         edd_text = labelled_value(block, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
         summary = state.find(cls="tracking-invoice-block-state-title") if state else None
-        return _build(self.code, number, events, edd, summary.text() if summary else "")
+        return self.page_result(number, events, edd, summary.text() if summary else "")
 
 
 def _block_for(blocks: list[Node], number: str) -> Node:

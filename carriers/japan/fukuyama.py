@@ -7,19 +7,13 @@ Errors show in ``.errormessage`` / ``.errmsg``. Layout per reference §1.4, docu
 
 from __future__ import annotations
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
-from .jp_common import build_result as _build
-from .jp_html import Node, cells
-from .model import TrackingEvent, TrackingResult
-from .status import Status
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..status import Status
+from .base import JapaneseAdapter
+from .dates import delivery_window, parse_jp_datetime
+from .html import Node, cells
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
@@ -34,7 +28,7 @@ _SHIPPED, _UPDATED, _STATUS, _NOTE = 1, 2, 3, 4
 class FukuyamaAdapter(JapaneseAdapter):
     code = "fukuyama"
     names = {"ja": "福山通運", "en": "Fukuyama Transporting"}
-    encoding = "cp932"  # Shift_JIS as browsers read it (see jp_html._ALIASES)
+    encoding = "cp932"  # Shift_JIS as browsers read it (see html._ALIASES)
     rules = RULES
 
     def validate(self, number: str) -> bool:
@@ -70,4 +64,4 @@ class FukuyamaAdapter(JapaneseAdapter):
             raw_code=raw,
         )
         edd = delivery_window(values[_NOTE]) if "予定" in values[_NOTE] else None
-        return _build(self.code, number, [event], edd, raw)
+        return self.page_result(number, [event], edd, raw)

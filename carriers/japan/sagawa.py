@@ -9,21 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .errors import ParseFailed
-from .jp_base import JapaneseAdapter
-from .jp_common import (
-    JST,
-    NOT_FOUND_MARKERS,
-    delivery_window,
-    not_registered,
-    parse_jp_datetime,
-    raise_not_found,
-)
-from .jp_common import build_result as _build
-from .jp_html import Node, cells, labelled_value, rows
-from .model import TrackingEvent, TrackingResult
-from .numbers import mod7_valid
-from .status import Status
+from ..errors import ParseFailed
+from ..model import TrackingEvent, TrackingResult
+from ..numbers import mod7_valid
+from ..status import Status
+from .base import JapaneseAdapter
+from .dates import JST, delivery_window, parse_jp_datetime
+from .html import Node, cells, labelled_value, rows
+from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
 # Sagawa-only rows; most specific first, then the shared JP table.
 RULES = (
@@ -88,7 +81,7 @@ class SagawaAdapter(JapaneseAdapter):
             )
         edd_text = labelled_value(tables[0], "お届け予定日")
         edd = delivery_window(edd_text) if edd_text else None
-        return _build(self.code, number, events, edd, state.text())
+        return self.page_result(number, events, edd, state.text())
 
 
 def _event_time(text: str, shipped_at: datetime | None) -> datetime:
