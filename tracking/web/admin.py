@@ -54,14 +54,14 @@ def staff_page(view):
     """Logged in, and the URL's brand is the staff member's brand (else 404)."""
 
     @wraps(view)
-    def wrapper(brand: str, *args, **kwargs):
+    def wrapper(brand_slug: str, *args, **kwargs):
         user = staff.current_staff()
         if user is None:
             return redirect(url_for("admin.login", next=request.path))
-        if user.brand != brand:
+        if user.brand != brand_slug:
             abort(404)
-        b = brand_or_404(brand)
-        return _no_store(make_response(view(b, user, *args, **kwargs)))
+        brand = brand_or_404(brand_slug)
+        return _no_store(make_response(view(brand, user, *args, **kwargs)))
 
     return wrapper
 
@@ -87,7 +87,7 @@ def login():
         error = _("Email address or password is not correct.")
         return render_template("admin/login.html", brand=None, email=email, error=error), 401
     staff.log_in(get_session(), user)
-    target = _safe_next(request.args.get("next")) or url_for("admin.queue", brand=user.brand)
+    target = _safe_next(request.args.get("next")) or url_for("admin.queue", brand_slug=user.brand)
     return redirect(target, code=303)
 
 
@@ -102,7 +102,7 @@ def home():
     user = staff.current_staff()
     if user is None:
         return redirect(url_for("admin.login"))
-    return redirect(url_for("admin.queue", brand=user.brand))
+    return redirect(url_for("admin.queue", brand_slug=user.brand))
 
 
 def _filters() -> dict:
@@ -117,10 +117,10 @@ def _filters() -> dict:
     }
 
 
-def _search(b, f, limit: int = 200):
+def _search(brand, f, limit: int = 200):
     return service.search(
         get_session(),
-        b.slug,
+        brand.slug,
         status=f["status"],
         reason=f["reason"],
         older_than_days=int(f["age"]) if f["age"] else None,
@@ -129,19 +129,21 @@ def _search(b, f, limit: int = 200):
     )
 
 
-@bp.get("/<brand>/returns")
+@bp.get("/<brand_slug>/returns")
 @staff_page
-def queue(b, user):
+def queue(brand, user):
     f = _filters()
-    rows = _search(b, f)
+    rows = _search(brand, f)
     template = "admin/_queue_table.html" if request.htmx else "admin/queue.html"
-    return render_template(template, brand=b, user=user, rows=rows, f=f, statuses=machine.STATUSES)
+    return render_template(
+        template, brand=brand, user=user, rows=rows, f=f, statuses=machine.STATUSES
+    )
 
 
-@bp.get("/<brand>/returns.csv")
+@bp.get("/<brand_slug>/returns.csv")
 @staff_page
-def export_csv(b, user):
-    rows = _search(b, _filters(), limit=50_000)  # the page shows 200; the export all of them
+def export_csv(brand, user):
+    rows = _search(brand, _filters(), limit=50_000)  # the page shows 200; the export all of them
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["rma", "status", "order", "email", "created_at", "fault", "refund_estimate"])
@@ -159,7 +161,7 @@ def export_csv(b, user):
         )
     response = make_response("\ufeff" + out.getvalue())  # BOM: Excel in Japan reads UTF-8 then
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{b.slug}-returns.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{brand.slug}-returns.csv"'
     return response
 
 
@@ -168,8 +170,8 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def _return_or_404(b, rma: str) -> ReturnRequest:
-    rr = service.by_rma(get_session(), b.slug, rma)
+def _return_or_404(brand, rma: str) -> ReturnRequest:
+    rr = service.by_rma(get_session(), brand.slug, rma)
     if rr is None:
         abort(404)
     return rr
@@ -185,7 +187,7 @@ OUTCOME_ACTION = {
 }
 
 
-def _render_detail(b, user, rr, status=200, error=None):
+def _render_detail(brand, user, rr, status=200, error=None):
     d = service.detail(get_session(), rr)
     asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
     actions = machine.actions_from(rr.status, "staff")
@@ -193,28 +195,28 @@ def _render_detail(b, user, rr, status=200, error=None):
         actions.sort(key=lambda a: a not in asked)
     html = render_template(
         "admin/detail.html",
-        brand=b,
+        brand=brand,
         user=user,
         d=d,
         actions=actions,
         asked=asked if rr.status == "inspected" else set(actions) - {"reject", "review"},
         error=error,
-        carrier_codes=sorted(b.carriers) or ["yamato", "sagawa", "japanpost", "ups", "dhl"],
+        carrier_codes=sorted(brand.carriers) or ["yamato", "sagawa", "japanpost", "ups", "dhl"],
     )
     return make_response(html, status)
 
 
-@bp.get("/<brand>/returns/<rma>")
+@bp.get("/<brand_slug>/returns/<rma>")
 @staff_page
-def detail(b, user, rma):
-    return _render_detail(b, user, _return_or_404(b, rma))
+def detail(brand, user, rma):
+    return _render_detail(brand, user, _return_or_404(brand, rma))
 
 
-@bp.post("/<brand>/returns/<rma>/transition")
+@bp.post("/<brand_slug>/returns/<rma>/transition")
 @staff_page
-def do_transition(b, user, rma):
+def do_transition(brand, user, rma):
     session = get_session()
-    rr = _return_or_404(b, rma)
+    rr = _return_or_404(brand, rma)
     try:
         version = int(request.form.get("version", ""))
     except ValueError:
@@ -222,7 +224,7 @@ def do_transition(b, user, rma):
     try:
         service.transition(
             session,
-            b,
+            brand,
             rr,
             request.form.get("action", ""),
             actor=f"staff:{user.email}",
@@ -233,38 +235,38 @@ def do_transition(b, user, rma):
         )
     except service.TransitionError as exc:
         session.refresh(rr)
-        return _render_detail(b, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
+        return _render_detail(brand, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
     flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
-    return redirect(url_for("admin.detail", brand=b.slug, rma=rr.rma), code=303)
+    return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
 
 
-@bp.post("/<brand>/returns/<rma>/note")
+@bp.post("/<brand_slug>/returns/<rma>/note")
 @staff_page
-def add_note(b, user, rma):
-    rr = _return_or_404(b, rma)
+def add_note(brand, user, rma):
+    rr = _return_or_404(brand, rma)
     text = request.form.get("note", "").strip()
     if text:
         service.add_note(get_session(), rr, f"staff:{user.email}", text)
         flash(_("Note added."))
-    return redirect(url_for("admin.detail", brand=b.slug, rma=rr.rma), code=303)
+    return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
 
 
-@bp.post("/<brand>/returns/bulk-approve")
+@bp.post("/<brand_slug>/returns/bulk-approve")
 @staff_page
-def bulk_approve(b, user):
+def bulk_approve(brand, user):
     """Each checked row carries "RMA:version"; rows changed meanwhile are skipped, not forced."""
     session = get_session()
     done, skipped = 0, 0
     for value in request.form.getlist("pick")[:200]:
         rma, _sep, version = value.partition(":")
-        rr = service.by_rma(session, b.slug, rma)
+        rr = service.by_rma(session, brand.slug, rma)
         if rr is None or not version.isdigit():
             skipped += 1
             continue
         try:
             service.transition(
                 session,
-                b,
+                brand,
                 rr,
                 "approve",
                 actor=f"staff:{user.email}",
@@ -281,16 +283,16 @@ def bulk_approve(b, user):
             skipped=skipped,
         )
     )
-    return redirect(url_for("admin.queue", brand=b.slug), code=303)
+    return redirect(url_for("admin.queue", brand_slug=brand.slug), code=303)
 
 
-@bp.get("/<brand>/photos/<int:photo_id>")
+@bp.get("/<brand_slug>/photos/<int:photo_id>")
 @staff_page
-def photo(b, user, photo_id):
+def photo(brand, user, photo_id):
     session = get_session()
     pic = session.get(ReturnPhoto, photo_id)
     rr = session.get(ReturnRequest, pic.return_id) if pic else None
-    if pic is None or rr is None or rr.brand != b.slug:
+    if pic is None or rr is None or rr.brand != brand.slug:
         abort(404)
     try:
         path = path_of(upload_dir(), pic.stored_name)
@@ -303,17 +305,17 @@ def photo(b, user, photo_id):
     return response
 
 
-@bp.get("/<brand>/mail")
+@bp.get("/<brand_slug>/mail")
 @staff_page
-def mail_preview(b, user):
+def mail_preview(brand, user):
     notes = (
         get_session()
         .exec(
             select(Notification)
-            .where(Notification.brand == b.slug)
+            .where(Notification.brand == brand.slug)
             .order_by(col(Notification.id).desc())
             .limit(100)
         )
         .all()
     )
-    return render_template("admin/mail.html", brand=b, user=user, notes=notes)
+    return render_template("admin/mail.html", brand=brand, user=user, notes=notes)

@@ -42,61 +42,63 @@ def _lookup_limit() -> str:
 
 
 def _lookup_key() -> str:
-    return f"{request.remote_addr}:{(request.view_args or {}).get('brand', '')}"
+    return f"{request.remote_addr}:{(request.view_args or {}).get('brand_slug', '')}"
 
 
 def _order_key() -> str:
     args = request.view_args or {}
-    return f"{request.remote_addr}:{args.get('brand', '')}:{args.get('token', '')}"
+    return f"{request.remote_addr}:{args.get('brand_slug', '')}:{args.get('token', '')}"
 
 
-@bp.get("/<brand>/")
-def lookup_form(brand: str):
-    b = brand_or_404(brand)
-    return render_template("portal/lookup.html", brand=b, form={}, error=None)
+@bp.get("/<brand_slug>/")
+def lookup_form(brand_slug: str):
+    brand = brand_or_404(brand_slug)
+    return render_template("portal/lookup.html", brand=brand, form={}, error=None)
 
 
-@bp.post("/<brand>/lookup")
+@bp.post("/<brand_slug>/lookup")
 @limiter.limit(_lookup_limit, key_func=_lookup_key, methods=["POST"])
-def lookup(brand: str):
-    b = brand_or_404(brand)
+def lookup(brand_slug: str):
+    brand = brand_or_404(brand_slug)
     form = {
         "number": request.form.get("number", "")[:100],
         "contact": request.form.get("contact", "")[:254],
     }
     if not form["number"].strip() or not form["contact"].strip():
         error = _("Please enter your order number and the email address or postcode of the order.")
-        return render_template("portal/lookup.html", brand=b, form=form, error=error), 422
-    order = find_order(get_session(), b.slug, form["number"], form["contact"])
+        return render_template("portal/lookup.html", brand=brand, form=form, error=error), 422
+    order = find_order(get_session(), brand.slug, form["number"], form["contact"])
     if order is None:
         # One answer for "no such order" and "wrong email/postcode": no enumeration.
         error = _(
             "We could not find an order with these details. Please check the order number "
             "and the email address or postcode in your order confirmation."
         )
-        return render_template("portal/lookup.html", brand=b, form=form, error=error), 404
-    target = url_for("portal.order_page", brand=b.slug, token=order_token(b.slug, order.public_id))
+        return render_template("portal/lookup.html", brand=brand, form=form, error=error), 404
+    target = url_for(
+        "portal.order_page", brand_slug=brand.slug, token=order_token(brand.slug, order.public_id)
+    )
     return redirect(target, code=303)
 
 
-def order_for_token(brand: str, token: str):
-    b = brand_or_404(brand)
-    public_id = read_order_token(b.slug, token)
+def order_for_token(brand_slug: str, token: str):
+    brand = brand_or_404(brand_slug)
+    public_id = read_order_token(brand.slug, token)
     if public_id is None:
         abort(404)
-    order = order_by_public_id(get_session(), b.slug, public_id)
+    order = order_by_public_id(get_session(), brand.slug, public_id)
     if order is None:
         abort(404)
-    return b, order
+    return brand, order
 
 
-def _view_for_token(brand: str, token: str):
-    b = brand_or_404(brand)
-    public_id = read_order_token(b.slug, token)
-    view = page_view(get_session(), b.slug, public_id) if public_id else None
+def _view_for_token(brand_slug: str, token: str):
+    brand = brand_or_404(brand_slug)
+    public_id = read_order_token(brand.slug, token)
+    view = page_view(get_session(), brand.slug, public_id) if public_id else None
     if view is None:
         abort(404)
-    return b, view
+    return brand, view
 
 
 def _return_offer(brand, view) -> dict:
@@ -108,7 +110,7 @@ def _return_offer(brand, view) -> dict:
             rr,
             url_for(
                 "returns.status_page",
-                brand=brand.slug,
+                brand_slug=brand.slug,
                 token=return_token(brand.slug, rr.public_id),
             ),
         )
@@ -126,28 +128,28 @@ def _page_response(body: str, status: int = 200) -> Response:
     return response
 
 
-def _status_context(b, view) -> dict:
+def _status_context(brand, view) -> dict:
     """What the status part needs beyond the view model; computed here so that templates
     never query the database."""
     est = estimates.estimate_order(get_session(), view.order) if view.unshipped else None
     return {
-        "refresh_seconds": _refresh_seconds(b),
+        "refresh_seconds": _refresh_seconds(brand),
         "unshipped_estimate": window_text(est.start, est.end) if est else "",
     }
 
 
-def _refresh_seconds(b) -> int:
+def _refresh_seconds(brand) -> int:
     # Tests may shorten the cadence app-wide; brands set their own in [page].
-    return int(current_app.config["PAGE_REFRESH_SECONDS"] or b.page.refresh_seconds)
+    return int(current_app.config["PAGE_REFRESH_SECONDS"] or brand.page.refresh_seconds)
 
 
-def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
+def _render_page(brand, view, token: str, status: int = 200, **regions) -> Response:
     """The whole tracking page. ``regions`` carry form state (feedback, ask) on errors."""
     locale = str(get_locale())
-    today = utcnow().astimezone(b.tz).date()
+    today = utcnow().astimezone(brand.tz).date()
     tags = {t for items in view.item_groups for item, _qty in items for t in item.tags}
     shown = banners.for_order(
-        b.page,
+        brand.page,
         locale=locale,
         today=today,
         tags=tags,
@@ -156,31 +158,31 @@ def _render_page(b, view, token: str, status: int = 200, **regions) -> Response:
     asked = regions.pop("asked", None)
     html = render_template(
         "portal/order.html",
-        brand=b,
+        brand=brand,
         view=view,
         token=token,
         banners=shown,
-        view_token=page_events.view_token(b.slug, view.order.public_id),
-        return_offer=_return_offer(b, view),
-        **_status_context(b, view),
+        view_token=page_events.view_token(brand.slug, view.order.public_id),
+        return_offer=_return_offer(brand, view),
+        **_status_context(brand, view),
         feedback_form=regions.get("feedback_form", {}),
         ask_form=regions.get("ask_form", {}),
         asked=asked,
-        reply_by=inquiry.reply_by(b, utcnow()),
+        reply_by=inquiry.reply_by(brand, utcnow()),
     )
     return _page_response(html, status)
 
 
-@bp.get("/<brand>/o/<token>")
-def order_page(brand: str, token: str):
-    b, view = _view_for_token(brand, token)
+@bp.get("/<brand_slug>/o/<token>")
+def order_page(brand_slug: str, token: str):
+    brand, view = _view_for_token(brand_slug, token)
     if request.htmx:
         html = render_template(
             "portal/_status.html",
-            brand=b,
+            brand=brand,
             view=view,
             token=token,
-            **_status_context(b, view),
+            **_status_context(brand, view),
         )
         return _page_response(html)
     asked = None
@@ -189,14 +191,14 @@ def order_page(brand: str, token: str):
             asked = date.fromisoformat(request.args["asked"][:10])
         except ValueError:
             asked = None
-    return _render_page(b, view, token, asked=asked)
+    return _render_page(brand, view, token, asked=asked)
 
 
-@bp.post("/<brand>/o/<token>/feedback")
+@bp.post("/<brand_slug>/o/<token>/feedback")
 @limiter.limit("20 per hour", key_func=_order_key)
-def give_feedback(brand: str, token: str):
-    b, order = order_for_token(brand, token)
-    if not b.page.feedback_enabled:
+def give_feedback(brand_slug: str, token: str):
+    brand, order = order_for_token(brand_slug, token)
+    if not brand.page.feedback_enabled:
         abort(404)
     rating, comment, error = feedback.parse(request.form.get("rating"), request.form.get("comment"))
     form = {"rating": rating, "comment": comment, "error": error}
@@ -204,90 +206,93 @@ def give_feedback(brand: str, token: str):
         feedback.submit(get_session(), order, rating, comment, str(get_locale()))
         form = {}
         if not request.htmx:
-            return redirect(_page_url(b, token, "feedback"), code=303)
+            return redirect(_page_url(brand, token, "feedback"), code=303)
     if request.htmx:
         html = render_template(
             "portal/_feedback.html",
-            brand=b,
+            brand=brand,
             token=token,
             given=error is None,
             feedback_form=form,
         )
         return _page_response(html, 422 if error else 200)
-    b, view = _view_for_token(brand, token)
-    return _render_page(b, view, token, status=422, feedback_form=form)
+    brand, view = _view_for_token(brand_slug, token)
+    return _render_page(brand, view, token, status=422, feedback_form=form)
 
 
-@bp.post("/<brand>/o/<token>/ask")
+@bp.post("/<brand_slug>/o/<token>/ask")
 @limiter.limit("10 per hour", key_func=_order_key)
-def ask_shop(brand: str, token: str):
-    b, order = order_for_token(brand, token)
+def ask_shop(brand_slug: str, token: str):
+    brand, order = order_for_token(brand_slug, token)
     message, error = inquiry.parse(request.form.get("message"))
     if error is None:
-        asked = inquiry.ask(get_session(), b, order, message, str(get_locale()))
+        asked = inquiry.ask(get_session(), brand, order, message, str(get_locale()))
         if not request.htmx:
             url = url_for(
-                "portal.order_page", brand=b.slug, token=token, asked=asked.reply_by.isoformat()
+                "portal.order_page",
+                brand_slug=brand.slug,
+                token=token,
+                asked=asked.reply_by.isoformat(),
             )
             return redirect(f"{url}#ask", code=303)
-        html = render_template("portal/_ask.html", brand=b, token=token, asked=asked.reply_by)
+        html = render_template("portal/_ask.html", brand=brand, token=token, asked=asked.reply_by)
         return _page_response(html)
     form = {"message": message, "error": error}
     if request.htmx:
         html = render_template(
             "portal/_ask.html",
-            brand=b,
+            brand=brand,
             token=token,
             ask_form=form,
-            reply_by=inquiry.reply_by(b, utcnow()),
+            reply_by=inquiry.reply_by(brand, utcnow()),
         )
         return _page_response(html, 422)
-    b, view = _view_for_token(brand, token)
-    return _render_page(b, view, token, status=422, ask_form=form)
+    brand, view = _view_for_token(brand_slug, token)
+    return _render_page(brand, view, token, status=422, ask_form=form)
 
 
-def _page_url(b, token: str, anchor: str) -> str:
-    return url_for("portal.order_page", brand=b.slug, token=token) + f"#{anchor}"
+def _page_url(brand, token: str, anchor: str) -> str:
+    return url_for("portal.order_page", brand_slug=brand.slug, token=token) + f"#{anchor}"
 
 
-@bp.get("/<brand>/go/<banner>")
+@bp.get("/<brand_slug>/go/<banner>")
 @limiter.limit("60 per minute", key_func=_lookup_key)
-def banner_click(brand: str, banner: str):
+def banner_click(brand_slug: str, banner: str):
     """Record the click, then 302 to the banner's declared target. Nothing from the request
     decides where the redirect goes: an undeclared or tampered id is a plain 404."""
-    b = brand_or_404(brand)
-    declared = b.page.banner(banner) if b.page.banners_enabled else None
+    brand = brand_or_404(brand_slug)
+    declared = brand.page.banner(banner) if brand.page.banners_enabled else None
     if declared is None:
         abort(404)
     session = get_session()
-    view = page_events.read_view(session, b.slug, request.args.get("v"))
-    page_events.record_click(session, b.slug, declared.id, view, str(get_locale()))
+    view = page_events.read_view(session, brand.slug, request.args.get("v"))
+    page_events.record_click(session, brand.slug, declared.id, view, str(get_locale()))
     response = redirect(banners.click_target(declared), code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the order link stays with us
     return response
 
 
-@bp.get("/<brand>/px/<view>.gif")
-def page_pixel(brand: str, view: str):
+@bp.get("/<brand_slug>/px/<view>.gif")
+def page_pixel(brand_slug: str, view: str):
     """The page-view pixel: records the view and its banner impressions once."""
-    b = brand_or_404(brand)
+    brand = brand_or_404(brand_slug)
     session = get_session()
-    read = page_events.read_view(session, b.slug, view)
+    read = page_events.read_view(session, brand.slug, view)
     if read is None:
         abort(404)
     shown = [x for x in request.args.get("b", "")[:400].split(",") if x]
-    page_events.record_view(session, b.slug, b.page, *read, shown, str(get_locale()))
+    page_events.record_view(session, brand.slug, brand.page, *read, shown, str(get_locale()))
     response = current_app.response_class(page_events.PIXEL_GIF, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.get("/<brand>/banner/<banner>")
-def banner_image(brand: str, banner: str):
+@bp.get("/<brand_slug>/banner/<banner>")
+def banner_image(brand_slug: str, banner: str):
     """A banner's image, found by banner id (never by a file name from the URL)."""
-    b = brand_or_404(brand)
-    declared = b.page.banner(banner)
+    brand = brand_or_404(brand_slug)
+    declared = brand.page.banner(banner)
     if declared is None:
         abort(404)
     assets = Path(current_app.config["BRANDS_DIR"]) / "assets"

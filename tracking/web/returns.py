@@ -50,7 +50,7 @@ def _parse(items) -> service.Submission:
     photos = {}
     for line in lines:
         blobs = [f.read(10 * 1024 * 1024 + 1) for f in files.getlist(f"photos-{line.item_id}")]
-        blobs = [b for b in blobs if b]
+        blobs = [brand for brand in blobs if brand]
         if blobs and line.qty > 0:
             photos[line.item_id] = blobs
     return service.Submission(
@@ -79,30 +79,34 @@ def _render_form(brand, order, token, items, form, errors, status=200):
     return _no_store(make_response(html, status))
 
 
-@bp.get("/<brand>/o/<token>/return")
-def return_form(brand: str, token: str):
-    b, order = order_for_token(brand, token)
-    items = service.returnable_items(get_session(), b, order)
-    return _render_form(b, order, token, items, {"key": secrets.token_urlsafe(24)}, {})
+@bp.get("/<brand_slug>/o/<token>/return")
+def return_form(brand_slug: str, token: str):
+    brand, order = order_for_token(brand_slug, token)
+    items = service.returnable_items(get_session(), brand, order)
+    return _render_form(brand, order, token, items, {"key": secrets.token_urlsafe(24)}, {})
 
 
-@bp.post("/<brand>/o/<token>/return")
+@bp.post("/<brand_slug>/o/<token>/return")
 @limiter.limit("20 per minute", methods=["POST"])
-def submit_return(brand: str, token: str):
-    b, order = order_for_token(brand, token)
+def submit_return(brand_slug: str, token: str):
+    brand, order = order_for_token(brand_slug, token)
     session = get_session()
-    items = service.returnable_items(session, b, order)
+    items = service.returnable_items(session, brand, order)
     sub = _parse(items)
     try:
-        rr = service.submit(session, b, order, sub, upload_dir=upload_dir())
+        rr = service.submit(session, brand, order, sub, upload_dir=upload_dir())
     except service.SubmissionError as exc:
         form = request.form.to_dict()
         if exc.errors.get("form") == "stale_form":
             form["key"] = secrets.token_urlsafe(24)
-        items = service.returnable_items(session, b, order)
+        items = service.returnable_items(session, brand, order)
         # htmx only swaps 2xx answers: the fragment with its errors comes back as 200.
-        return _render_form(b, order, token, items, form, exc.errors, 200 if request.htmx else 422)
-    target = url_for("returns.status_page", brand=b.slug, token=return_token(b.slug, rr.public_id))
+        return _render_form(
+            brand, order, token, items, form, exc.errors, 200 if request.htmx else 422
+        )
+    target = url_for(
+        "returns.status_page", brand_slug=brand.slug, token=return_token(brand.slug, rr.public_id)
+    )
     if request.htmx:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = target
@@ -110,28 +114,28 @@ def submit_return(brand: str, token: str):
     return redirect(target, code=303)
 
 
-def _return_for_token(brand: str, token: str):
-    b = brand_or_404(brand)
-    public_id = read_return_token(b.slug, token)
-    rr = service.by_public_id(get_session(), b.slug, public_id) if public_id else None
+def _return_for_token(brand_slug: str, token: str):
+    brand = brand_or_404(brand_slug)
+    public_id = read_return_token(brand.slug, token)
+    rr = service.by_public_id(get_session(), brand.slug, public_id) if public_id else None
     if rr is None:
         abort(404)
-    return b, rr
+    return brand, rr
 
 
-@bp.get("/<brand>/r/<token>")
-def status_page(brand: str, token: str):
-    b, rr = _return_for_token(brand, token)
+@bp.get("/<brand_slug>/r/<token>")
+def status_page(brand_slug: str, token: str):
+    brand, rr = _return_for_token(brand_slug, token)
     detail = service.detail(get_session(), rr)
     qr = segno.make(rr.rma, error="m").svg_data_uri(scale=4, border=2)
     order_link = url_for(
         "portal.order_page",
-        brand=b.slug,
-        token=order_token(b.slug, detail.order.public_id),
+        brand_slug=brand.slug,
+        token=order_token(brand.slug, detail.order.public_id),
     )
     html = render_template(
         "returns/status.html",
-        brand=b,
+        brand=brand,
         d=detail,
         token=token,
         qr=qr,
@@ -142,10 +146,12 @@ def status_page(brand: str, token: str):
     return _no_store(make_response(html))
 
 
-@bp.post("/<brand>/r/<token>/cancel")
-def cancel(brand: str, token: str):
-    b, rr = _return_for_token(brand, token)
+@bp.post("/<brand_slug>/r/<token>/cancel")
+def cancel(brand_slug: str, token: str):
+    brand, rr = _return_for_token(brand_slug, token)
     # Already moved on (e.g. shipped)? The status page shows where it is.
     with contextlib.suppress(service.TransitionError):
-        service.transition(get_session(), b, rr, "cancel", actor="customer", actor_kind="customer")
-    return redirect(url_for("returns.status_page", brand=b.slug, token=token), code=303)
+        service.transition(
+            get_session(), brand, rr, "cancel", actor="customer", actor_kind="customer"
+        )
+    return redirect(url_for("returns.status_page", brand_slug=brand.slug, token=token), code=303)

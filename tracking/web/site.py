@@ -42,10 +42,10 @@ def index():
     return render_template("site/index.html", brands=listed)
 
 
-@bp.get("/<brand>/logo")
-def logo(brand: str):
-    b = brand_or_404(brand)
-    if not b.theme.logo:
+@bp.get("/<brand_slug>/logo")
+def logo(brand_slug: str):
+    brand = brand_or_404(brand_slug)
+    if not brand.theme.logo:
         abort(404)
     assets = Path(current_app.config["BRANDS_DIR"]) / "assets"
-    return send_from_directory(assets, b.theme.logo, max_age=86400)
+    return send_from_directory(assets, brand.theme.logo, max_age=86400)
