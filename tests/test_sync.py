@@ -58,7 +58,8 @@ def test_demo_shipments_are_scheduled_and_terminal_ones_are_not(demo, session):
 def test_round_polls_due_shipments_through_the_brand_route(app, demo, session):
     later = utcnow() + timedelta(days=3)  # journeys have moved on by then
     due = session.exec(select(Shipment).where(Shipment.next_check_at.is_not(None))).all()
-    report = sync.run_round(session, _brands(app), now=later)
+    with app.app_context():
+        report = sync.run_round(session, _brands(app), now=later)
     assert report.checked == len([s for s in due if s.tracking_number]) - 0
     assert report.failed == 0
     # The in-transit Yamato parcel of ST-1003 (played by the simulated carrier) is delivered now.
@@ -74,7 +75,8 @@ def test_round_polls_due_shipments_through_the_brand_route(app, demo, session):
 
 
 def test_nothing_due_nothing_fetched(app, demo, session):
-    report = sync.run_round(session, _brands(app), now=utcnow() - timedelta(days=1))
+    with app.app_context():
+        report = sync.run_round(session, _brands(app), now=utcnow() - timedelta(days=1))
     assert report.checked == 0
 
 
@@ -106,7 +108,8 @@ def test_carrier_down_keeps_last_status_and_backs_off(app, demo, session, flaky)
     (shipment,) = _one_due(session, demo)
     checked_before = as_utc(shipment.last_checked_at)
     now = utcnow()
-    report = sync.run_round(session, _brands(app), now=now)
+    with app.app_context():
+        report = sync.run_round(session, _brands(app), now=now)
     session.refresh(shipment)
     assert report.failed == 1 and report.errors["Unavailable"] == 1
     assert shipment.status == "in_transit"  # last known status stays
@@ -118,7 +121,8 @@ def test_carrier_down_keeps_last_status_and_backs_off(app, demo, session, flaky)
 def test_circuit_breaker_skips_the_rest_of_a_failing_carrier(app, demo, session, flaky):
     adapter = flaky(Unavailable("down"))
     _one_due(session, demo, n=6)
-    report = sync.run_round(session, _brands(app))
+    with app.app_context():
+        report = sync.run_round(session, _brands(app))
     assert adapter.calls == sync.BREAKER_THRESHOLD
     assert report.failed == sync.BREAKER_THRESHOLD and report.skipped == 6 - sync.BREAKER_THRESHOLD
 
@@ -127,7 +131,8 @@ def test_rate_limit_waits_as_told(app, demo, session, flaky):
     flaky(RateLimited("slow down", retry_after=120))
     (shipment,) = _one_due(session, demo)
     now = utcnow()
-    sync.run_round(session, _brands(app), now=now)
+    with app.app_context():
+        sync.run_round(session, _brands(app), now=now)
     session.refresh(shipment)
     assert as_utc(shipment.next_check_at) == now + timedelta(seconds=120)
     assert shipment.failures == 0

@@ -16,13 +16,12 @@ flags ``late`` shipments and, once delivered, adds the parcel to the learned lan
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select as sa_select
 from sqlalchemy import union
 from sqlmodel import Session, select
@@ -247,24 +246,10 @@ def dest_of(order: Order) -> lanes.Place:
 # --- storing --------------------------------------------------------------------------------
 
 
-@cache
-def _brands_outside_app() -> dict:
-    from tracking.brands.brand import load_brands
-    from tracking.config import ROOT
-
-    return load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
-
-
 def brand_settings(brand_slug: str) -> tuple[ShippingConfig, ZoneInfo]:
-    """The brand's ``[shipping]`` and time zone (the app's brands; outside an app, such as a
-    script or the demo loader in a test, the brand files on disk)."""
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        known = current_app.extensions.get("todoku_brands", {})
-    else:
-        known = _brands_outside_app()
-    brand = known.get(brand_slug)
+    """The brand's ``[shipping]`` and time zone, from the app's brands (estimates are computed
+    inside an app: a request, the worker or the CLI). An unknown brand gets the defaults."""
+    brand = current_app.extensions["todoku_brands"].get(brand_slug)
     if brand is not None:
         return brand.shipping, brand.tz
     return ShippingConfig(), ZoneInfo("Asia/Tokyo")

@@ -66,7 +66,8 @@ def _parcel(session, rr) -> Shipment:
 
 def _round(app, session, parcel, hours: float):
     brands = app.extensions["todoku_brands"]
-    return sync.run_round(session, brands, now=parcel.shipped_at + timedelta(hours=hours))
+    with app.app_context():
+        return sync.run_round(session, brands, now=parcel.shipped_at + timedelta(hours=hours))
 
 
 def test_shipping_a_return_creates_a_tracked_parcel_due_now(session, shipped):
