@@ -31,11 +31,12 @@ from tracking.web import returns as returns_web
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
+        # The one setting read before the config: the config's own defaults live under it.
         instance_path=os.environ.get("TODOKU_INSTANCE_PATH") or None,
         instance_relative_config=True,
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
     if app.config["TRUST_PROXY_HOPS"]:
         # Behind a reverse proxy: take the client address from X-Forwarded-For, or every
         # customer would share the proxy's rate-limit budget.

@@ -47,6 +47,7 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # Overrides every brand's ``[page] refresh_seconds`` when set (tests shorten it).
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
     }
     if test_config:
         cfg.update(test_config)
