@@ -47,6 +47,18 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # Overrides every brand's ``[page] refresh_seconds`` when set (tests shorten it).
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # JSON API: requests per API key, and the largest request body.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "API_MAX_BODY_BYTES": int(env.get("API_MAX_BODY_BYTES", str(1024 * 1024))),
+        # Shopify webhook signing secrets per brand: <SLUG>_SHOPIFY_WEBHOOK_SECRET
+        # (slug upper-cased, dashes as underscores) → {"SAKURA_TEA": "…"}.
+        "SHOPIFY_WEBHOOK_SECRETS": {
+            name.removesuffix("_SHOPIFY_WEBHOOK_SECRET"): value
+            for name, value in env.items()
+            if name.endswith("_SHOPIFY_WEBHOOK_SECRET") and value
+        },
+        # Uploads at /admin/<brand>/import larger than this many rows go to the worker.
+        "IMPORT_INLINE_ROWS": int(env.get("IMPORT_INLINE_ROWS", "2000")),
     }
     if test_config:
         cfg.update(test_config)
