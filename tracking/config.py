@@ -57,8 +57,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
             for name, value in env.items()
             if name.endswith("_SHOPIFY_WEBHOOK_SECRET") and value
         },
-        # Uploads at /admin/<brand>/import larger than this many rows go to the worker.
-        "IMPORT_INLINE_ROWS": int(env.get("IMPORT_INLINE_ROWS", "2000")),
+        # Files uploaded at /admin/<brand>/import and their job status; default: instance/imports.
+        "IMPORT_DIR": env.get("IMPORT_DIR") or str(instance / "imports"),
+        # The admin import page waits this long for a job before showing "still running".
+        "IMPORT_WAIT_SECONDS": float(env.get("IMPORT_WAIT_SECONDS", "5")),
     }
     if test_config:
         cfg.update(test_config)

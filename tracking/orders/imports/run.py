@@ -49,9 +49,23 @@ class Report:
     failed: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    numbers: list[str] = field(default_factory=list)  # the first orders created or updated
 
-    def count(self, result: str) -> None:
+    def count(self, result: str, number: str = "") -> None:
         setattr(self, result, getattr(self, result) + 1)
+        if result != "unchanged" and number and len(self.numbers) < 50:
+            self.numbers.append(number)
+
+    def as_dict(self, max_errors: int = 200) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "dry_run": self.dry_run,
+            "numbers": self.numbers,
+            "errors": [[e.line, e.column, e.reason, e.number] for e in self.errors[:max_errors]],
+        }
 
     def summary(self) -> str:
         return (
@@ -147,7 +161,7 @@ def _store(session, brand, parsed, source, report) -> RowError | None:
             return RowError(
                 parsed.line, parsed.columns.get("carrier", exc.field), exc.message, parsed.number
             )
-        report.count(result)
+        report.count(result, order.number)
         return None
     try:
         data = OrderIn.model_validate(parsed.data)
@@ -163,5 +177,5 @@ def _store(session, brand, parsed, source, report) -> RowError | None:
         if loc[:1] == ["shipments"] and len(loc) > 1 and int(loc[1]) < len(parsed.shipment_lines):
             line = parsed.shipment_lines[int(loc[1])]
         return RowError(line, parsed.columns.get(loc[-1], loc[-1]), exc.message, data.number)
-    report.count(outcome.result)
+    report.count(outcome.result, outcome.order.number)
     return None
