@@ -12,7 +12,7 @@ from tracking.db import get_session
 from tracking.orders import intake
 from tracking.orders.imports import generic, jobs
 from tracking.orders.imports.run import FORMATS, detect_format
-from tracking.orders.links import tracking_link
+from tracking.security import order_token
 from tracking.web.admin import staff_page
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin")
@@ -101,7 +101,8 @@ def job(brand, user, file_id: str):
         for number in (current["report"] or {}).get("numbers", [])[:50]:
             order = intake.find(session, brand.slug, number)
             if order is not None:
-                links[number] = tracking_link(order)
+                token = order_token(brand.slug, order.public_id)
+                links[number] = url_for("portal.order_page", brand_slug=brand.slug, token=token)
     template = (
         "admin/_import_job.html" if request.headers.get("HX-Request") else "admin/import_job.html"
     )
