@@ -143,10 +143,13 @@ def upsert_order(
     else:
         _set(order, values, changes)
         result = UNCHANGED
+    by_sku = None
     if data.items is not None:
-        _apply_items(session, order, data, changes)
+        by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
     for shipment_in, code in zip(data.shipments or [], resolved, strict=True):
-        _apply_shipment(session, order, shipment_in, code, changes, now)
+        _apply_shipment(
+            session, order, shipment_in, code, changes, now, by_sku, fresh=result == CREATED
+        )
     if result == UNCHANGED and changes:
         result = UPDATED
         _record(session, order, source, changes, now)
@@ -217,13 +220,13 @@ def _item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
     return (sku, "") if sku else (name, variant)
 
 
-def _apply_items(session: Session, order: Order, data: OrderIn, changes: dict) -> None:
+def _apply_items(
+    session: Session, order: Order, data: OrderIn, changes: dict, fresh: bool = False
+) -> dict[str, OrderItem]:
     """Items matched by SKU (or name + variant when there is no SKU) are updated in place, new
     ones added. An item no longer sent is kept: a parcel or a return may point at it."""
-    existing = {
-        _item_key(i.sku, i.name, i.variant): i
-        for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
-    }
+    rows = [] if fresh else session.exec(select(OrderItem).where(OrderItem.order_id == order.id))
+    existing = {_item_key(i.sku, i.name, i.variant): i for i in rows}
     for item in data.items or []:
         sku, name = normalize.clean(item.sku), normalize.clean(item.name)
         variant = normalize.clean(item.variant)
@@ -246,19 +249,29 @@ def _apply_items(session: Session, order: Order, data: OrderIn, changes: dict) -
             _set(row, values, changes, prefix=f"items.{sku or name}.")
             session.add(row)
     session.flush()
+    return {i.sku: i for i in existing.values() if i.sku}
 
 
 def _apply_shipment(
-    session: Session, order: Order, data: ShipmentIn, code: str, changes: dict, now: datetime
+    session: Session,
+    order: Order,
+    data: ShipmentIn,
+    code: str,
+    changes: dict,
+    now: datetime,
+    by_sku: dict | None = None,
+    fresh: bool = False,
 ) -> tuple[Shipment, str]:
     number = carriers.normalize(data.tracking_number)
-    shipment = session.exec(
-        select(Shipment).where(
-            Shipment.order_id == order.id,
-            Shipment.carrier == code,
-            Shipment.tracking_number == number,
-        )
-    ).first()
+    shipment = None
+    if not fresh:
+        shipment = session.exec(
+            select(Shipment).where(
+                Shipment.order_id == order.id,
+                Shipment.carrier == code,
+                Shipment.tracking_number == number,
+            )
+        ).first()
     values = {"service": normalize.clean(data.service)}
     if data.shipped_at is not None:
         values["shipped_at"] = data.shipped_at.astimezone(UTC)
@@ -279,7 +292,7 @@ def _apply_shipment(
         _set(shipment, values, changes, prefix=label)
         result = UNCHANGED
     if data.items:
-        _apply_parcel_items(session, order, shipment, data, changes, label)
+        _apply_parcel_items(session, order, shipment, data, changes, label, by_sku, result)
     if result == UNCHANGED and len(changes) > before:
         result = UPDATED
         shipment.updated_at = now
@@ -291,19 +304,29 @@ def _apply_shipment(
 
 
 def _apply_parcel_items(
-    session: Session, order: Order, shipment: Shipment, data: ShipmentIn, changes, label
+    session: Session,
+    order: Order,
+    shipment: Shipment,
+    data: ShipmentIn,
+    changes,
+    label,
+    by_sku: dict | None,
+    result: str,
 ) -> None:
-    by_sku = {
-        i.sku: i
-        for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
-        if i.sku
-    }
-    current = {
-        si.order_item_id: si
-        for si in session.exec(
-            select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id)
-        ).all()
-    }
+    if by_sku is None:
+        by_sku = {
+            i.sku: i
+            for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+            if i.sku
+        }
+    current = {}
+    if result != CREATED:
+        current = {
+            si.order_item_id: si
+            for si in session.exec(
+                select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id)
+            ).all()
+        }
     for n, line in enumerate(data.items):
         item = by_sku.get(normalize.clean(line.sku))
         if item is None:
