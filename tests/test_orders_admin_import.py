@@ -40,13 +40,14 @@ def test_preview_then_confirm_then_result(logged_in, session):
     client = logged_in
     r = _upload(client, "shopify_orders.csv")
     assert r.status_code == 303
-    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    page = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "New: 2" in page and "Failed: 2" in page and "Lineitem quantity" in page
+    assert "This cell is empty." in page and "Not a whole number." in page
     assert session.exec(select(Order)).all() == []  # a preview stores nothing
     confirm = re.search(r'action="([^"]+/confirm)"', page)[1]
     r = client.post(confirm)
     assert r.status_code == 303
-    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    page = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "Import result" in page and "New: 2" in page
     assert "#1001" in page and "/sakura-tea/o/" in page
     assert len(session.exec(select(Order)).all()) == 2
@@ -54,7 +55,7 @@ def test_preview_then_confirm_then_result(logged_in, session):
 
 def test_form_errors_keep_choice_and_other_brands_job_is_404(logged_in, app):
     client = logged_in
-    r = client.post("/admin/sakura-tea/import", data={"format": "shopify"})
+    r = client.post("/admin/sakura-tea/import?lang=en", data={"format": "shopify"})
     assert r.status_code == 422 and "Please choose a file." in r.get_data(as_text=True)
     assert 'value="shopify" selected' in r.get_data(as_text=True)
     location = _upload(client, "rakuten_orders.csv").headers["Location"]
@@ -63,6 +64,13 @@ def test_form_errors_keep_choice_and_other_brands_job_is_404(logged_in, app):
     other = location.replace("sakura-tea", "northpeak")
     assert client.get(other).status_code == 404
     assert client.get(location).status_code == 404
+
+
+def test_preview_speaks_japanese(logged_in):
+    r = _upload(logged_in, "rakuten_shipping.csv")
+    page = logged_in.get(r.headers["Location"] + "?lang=ja").get_data(as_text=True)
+    assert "取り込めない行：4件" in page  # no orders yet: every parcel's order is missing
+    assert "該当するご注文がありません。" in page and "日付として読み取れません。" in page
 
 
 def test_template_downloads(logged_in):

@@ -24,6 +24,29 @@ FORMAT_LABELS = {
     "rakuten-shipping": _l("Rakuten shipping report (発送完了報告)"),
 }
 
+# A row error's stable code → what staff read; the parser's own text is shown beside it.
+REASONS = {
+    "empty": _l("This cell is empty."),
+    "missing": _l("This cell is empty."),
+    "string_too_long": _l("Too long."),
+    "int_parsing": _l("Not a whole number."),
+    "int_from_float": _l("Not a whole number."),
+    "greater_than_equal": _l("Outside the allowed range."),
+    "less_than_equal": _l("Outside the allowed range."),
+    "value_error": _l("Not a valid value."),
+    "bad_time": _l("Not a date and time Todoku can read."),
+    "bad_date": _l("Not a date Todoku can read."),
+    "bad_amount": _l("Not an amount."),
+    "unknown_carrier": _l("Unknown carrier."),
+    "ambiguous_carrier": _l("The tracking number fits several carriers: give the carrier."),
+    "unknown_sku": _l("The order has no item with this SKU."),
+    "no_such_order": _l("No such order: import the order file first."),
+}
+
+
+def reason_text(code: str, reason: str) -> str:
+    return str(REASONS[code]) if code in REASONS else reason
+
 
 def _form(brand, user, error: str = "", fmt: str = "", status: int = 200):
     html = render_template(
@@ -115,5 +138,6 @@ def job(brand, user, file_id: str):
         job=current,
         file_id=file_id,
         links=links,
+        reason_text=reason_text,
         format_label=FORMAT_LABELS.get(data["format"], data["format"]),
     )

@@ -27,6 +27,7 @@ class RowError:
     column: str
     reason: str
     number: str = ""
+    code: str = ""  # stable: the staff page shows a localised text for it
 
 
 @dataclass
@@ -47,9 +48,9 @@ class ParsedShipment:
 
 
 class CellError(ValueError):
-    def __init__(self, column: str, reason: str, line: int = 0):
+    def __init__(self, column: str, reason: str, line: int = 0, code: str = "invalid"):
         super().__init__(reason)
-        self.column, self.reason, self.line = column, reason, line
+        self.column, self.reason, self.line, self.code = column, reason, line, code
 
 
 def decode(raw: bytes) -> str:
@@ -107,9 +108,9 @@ def money(value: str, currency: str, column: str) -> int:
     try:
         amount = Decimal(clean)
     except InvalidOperation:
-        raise CellError(column, f"not an amount: {value!r}") from None
+        raise CellError(column, f"not an amount: {value!r}", code="bad_amount") from None
     if not amount.is_finite() or amount < 0 or amount > 10**10:
-        raise CellError(column, f"not an amount: {value!r}")
+        raise CellError(column, f"not an amount: {value!r}", code="bad_amount")
     return int(amount if currency in ZERO_DECIMAL else amount * 100)
 
 
@@ -138,7 +139,9 @@ def when(value: str, tz: ZoneInfo, column: str) -> datetime | None:
         if not 2000 <= parsed.year <= 2100:
             break
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-    raise CellError(column, f"not a date and time: {value!r} (use 2026-11-24 10:15:00)")
+    raise CellError(
+        column, f"not a date and time: {value!r} (use 2026-11-24 10:15:00)", code="bad_time"
+    )
 
 
 def day(value: str, column: str) -> date | None:
@@ -152,7 +155,7 @@ def day(value: str, column: str) -> date | None:
             continue
         if 2000 <= parsed.year <= 2100:
             return parsed
-    raise CellError(column, f"not a date: {value!r} (use 2026-11-24)")
+    raise CellError(column, f"not a date: {value!r} (use 2026-11-24)", code="bad_date")
 
 
 def slot(value: str) -> str:
@@ -188,7 +191,7 @@ def grouped(
     for line, row in rows(text):
         number = cell(row, *number_columns)
         if not number:
-            yield RowError(line, number_columns[0], "the order number is empty")
+            yield RowError(line, number_columns[0], "the order number is empty", code="empty")
             continue
         groups.setdefault(normalize.order_number(number), []).append((line, row))
     for number, members in groups.items():

@@ -23,20 +23,20 @@ def parse(raw_text: str, tz: ZoneInfo = JST) -> Iterator[ParsedShipment | RowErr
     for line, row in rows(raw_text):
         number = cell(row, "注文番号", "受注番号")
         if not number:
-            yield RowError(line, "注文番号", "the order number is empty")
+            yield RowError(line, "注文番号", "the order number is empty", code="empty")
             continue
         tracking = cell(row, "お荷物伝票番号")
         if not tracking:
-            yield RowError(line, "お荷物伝票番号", "the tracking number is empty", number)
+            yield RowError(line, "お荷物伝票番号", "the tracking number is empty", number, "empty")
             continue
         try:
             shipped = day(cell(row, "発送日"), "発送日")
         except CellError as exc:
-            yield RowError(line, exc.column, exc.reason, number)
+            yield RowError(line, exc.column, exc.reason, number, exc.code)
             continue
         data = {"carrier": cell(row, "配送会社"), "tracking_number": tracking}
         if not data["carrier"]:
-            yield RowError(line, "配送会社", "the carrier code is empty", number)
+            yield RowError(line, "配送会社", "the carrier code is empty", number, "empty")
             continue
         if shipped is not None:
             data["shipped_at"] = datetime.combine(shipped, time(0), JST)

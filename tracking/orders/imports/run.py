@@ -64,7 +64,9 @@ class Report:
             "failed": self.failed,
             "dry_run": self.dry_run,
             "numbers": self.numbers,
-            "errors": [[e.line, e.column, e.reason, e.number] for e in self.errors[:max_errors]],
+            "errors": [
+                [e.line, e.column, e.reason, e.number, e.code] for e in self.errors[:max_errors]
+            ],
         }
 
     def summary(self) -> str:
@@ -94,7 +96,10 @@ def _error_for(exc: ValidationError, parsed: ParsedOrder | ParsedShipment) -> Ro
     if loc[:1] == ["items"] and name == "name":
         name = "name@item"
     column = parsed.columns.get(name) or parsed.columns.get(loc[0] if loc else "", name)
-    return RowError(line, column, first["msg"], getattr(parsed, "number", "") or "")
+    code = first["type"]
+    if code in ("string_too_short", "missing") and not first.get("input"):
+        code = "empty"
+    return RowError(line, column, first["msg"], getattr(parsed, "number", "") or "", code)
 
 
 def run_import(
@@ -153,13 +158,21 @@ def _store(session, brand, parsed, source, report) -> RowError | None:
         order = intake.find(session, brand.slug, parsed.number)
         if order is None:
             return RowError(
-                parsed.line, "注文番号", "no such order: import the order file first", parsed.number
+                parsed.line,
+                "注文番号",
+                "no such order: import the order file first",
+                parsed.number,
+                "no_such_order",
             )
         try:
             _, result = intake.add_shipment(session, brand, order, data, source=source)
         except intake.IntakeError as exc:
             return RowError(
-                parsed.line, parsed.columns.get("carrier", exc.field), exc.message, parsed.number
+                parsed.line,
+                parsed.columns.get("carrier", exc.field),
+                exc.message,
+                parsed.number,
+                exc.code,
             )
         report.count(result, order.number)
         return None
@@ -176,6 +189,7 @@ def _store(session, brand, parsed, source, report) -> RowError | None:
         line = parsed.lines[0]
         if loc[:1] == ["shipments"] and len(loc) > 1 and int(loc[1]) < len(parsed.shipment_lines):
             line = parsed.shipment_lines[int(loc[1])]
-        return RowError(line, parsed.columns.get(loc[-1], loc[-1]), exc.message, data.number)
+        column = parsed.columns.get(loc[-1], loc[-1])
+        return RowError(line, column, exc.message, data.number, exc.code)
     report.count(outcome.result, outcome.order.number)
     return None
