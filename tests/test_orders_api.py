@@ -195,3 +195,27 @@ def test_list_paginates_and_filters(client, keys):
         assert r.status_code == 400, bad
     r = client.get("/api/v1/orders?updated_since=2100-01-01T00:00:00Z", headers=h)
     assert r.json["orders"] == []
+
+
+def test_per_key_rate_limit_is_429_json(app, client, keys):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    h = keys["sakura"]
+    assert [client.get(url("#1"), headers=h).status_code for _ in range(2)] == [404, 404]
+    r = client.get(url("#1"), headers=h)
+    assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited"
+    # Another key has its own budget.
+    assert client.get(url("#1"), headers=keys["north"]).status_code == 404
+
+
+def test_revoke_key_from_the_cli(app, client, keys, session):
+    key = keys["sakura"]["Authorization"].removeprefix("Bearer ")
+    prefix = key.split("_")[1]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["staff", "revoke-key", "--brand", "northpeak", prefix])
+    assert result.exit_code != 0  # another shop's key is not found
+    result = runner.invoke(args=["staff", "revoke-key", "--brand", "sakura-tea", key])
+    assert result.exit_code == 0 and "revoked" in result.output
+    r = client.get(url("#1"), headers=keys["sakura"])
+    assert r.status_code == 401
+    listing = runner.invoke(args=["staff", "api-keys", "--brand", "sakura-tea"]).output
+    assert prefix in listing and "revoked" in listing
