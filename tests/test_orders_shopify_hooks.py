@@ -138,3 +138,11 @@ def test_malformed_body_400_and_unknown_order_202(client, session, caplog):
     assert r.status_code == 202 and r.json["status"] == "unknown_order"
     assert "no order with id 1" in caplog.text
     assert send(client, "app/uninstalled", {"id": 1}, "x5").json["status"] == "ignored"
+
+
+def test_order_with_an_untrackable_parcel_is_stored_without_it(client, session):
+    other = {**FULFILLMENT, "tracking_company": "Other", "tracking_numbers": ["ABC123"]}
+    r = send(client, "orders/create", {**ORDER, "fulfillments": [other]}, "o1")
+    assert r.status_code == 200
+    assert session.exec(select(Order)).one().number == "#1001"
+    assert session.exec(select(Shipment)).all() == []

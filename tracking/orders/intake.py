@@ -217,13 +217,13 @@ def _record(session: Session, order: Order, source: str, changes: dict, now: dat
 
 
 def _item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
-    return (sku, "") if sku else (name, variant)
+    return (sku or name, variant)
 
 
 def _apply_items(
     session: Session, order: Order, data: OrderIn, changes: dict, fresh: bool = False
 ) -> dict[str, OrderItem]:
-    """Items matched by SKU (or name + variant when there is no SKU) are updated in place, new
+    """Items matched by SKU (or name when there is none) and variant are updated in place, new
     ones added. An item no longer sent is kept: a parcel or a return may point at it."""
     rows = [] if fresh else session.exec(select(OrderItem).where(OrderItem.order_id == order.id))
     existing = {_item_key(i.sku, i.name, i.variant): i for i in rows}

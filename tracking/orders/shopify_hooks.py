@@ -143,8 +143,12 @@ def _order(session: Session, brand: Brand, payload: dict, stamp) -> HookResult:
         intake.upsert_order(session, brand, data, source="shopify-webhook")
     except intake.IntakeError as exc:
         session.rollback()
-        log.warning("shopify %s order %s not applied: %s", brand.slug, data.number, exc.message)
-        return HookResult(202, "not_applied")
+        log.warning("shopify %s order %s: %s", brand.slug, data.number, exc.message)
+        if not exc.field.startswith("shipments"):
+            return HookResult(202, "not_applied")
+        # A parcel Todoku cannot track (carrier "Other"…) must not hold the order back.
+        data.shipments = None
+        intake.upsert_order(session, brand, data, source="shopify-webhook")
     receipts.mark_applied(session, brand.slug, "shopify-order", key, stamp)
     session.commit()
     return HookResult(200, "applied")
