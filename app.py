@@ -21,10 +21,11 @@ from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
+from tracking.orders.cli import orders_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync.cli import worker_command
-from tracking.web import admin, api, portal, site
+from tracking.web import admin, admin_import, api, portal, shop_hooks, site
 from tracking.web import returns as returns_web
 
 
@@ -65,6 +66,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(returns_web.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(shop_hooks.bp)
+    app.register_blueprint(admin_import.bp)
 
     # CLI groups (``flask --app app --help``).
     for command in (
@@ -75,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         carriers_cli,
         estimate_cli,
         staff_cli,
+        orders_cli,
     ):
         app.cli.add_command(command)
     return app

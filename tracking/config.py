@@ -48,6 +48,20 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # JSON API: requests per API key, and the largest request body.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "API_MAX_BODY_BYTES": int(env.get("API_MAX_BODY_BYTES", str(1024 * 1024))),
+        # Shopify webhook signing secrets per brand: <SLUG>_SHOPIFY_WEBHOOK_SECRET
+        # (slug upper-cased, dashes as underscores) → {"SAKURA_TEA": "…"}.
+        "SHOPIFY_WEBHOOK_SECRETS": {
+            name.removesuffix("_SHOPIFY_WEBHOOK_SECRET"): value
+            for name, value in env.items()
+            if name.endswith("_SHOPIFY_WEBHOOK_SECRET") and value
+        },
+        # Files uploaded at /admin/<brand>/import and their job status; default: instance/imports.
+        "IMPORT_DIR": env.get("IMPORT_DIR") or str(instance / "imports"),
+        # The admin import page waits this long for a job before showing "still running".
+        "IMPORT_WAIT_SECONDS": float(env.get("IMPORT_WAIT_SECONDS", "5")),
     }
     if test_config:
         cfg.update(test_config)

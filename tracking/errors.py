@@ -42,6 +42,15 @@ def init_app(app) -> None:
             _("Please go back, reload the page and send the form again."),
         )
 
+    @app.errorhandler(413)
+    def too_large(_e):
+        return error_page(
+            413,
+            "too_large",
+            _("The file is too large"),
+            _("Please send a smaller file."),
+        )
+
     @app.errorhandler(429)
     def too_many(_e):
         return error_page(

@@ -1,12 +1,44 @@
-"""Getting orders in: every intake path (demo, API, imports, webhooks) stores orders through here,
-so numbers, emails and postcodes are always stored in the form lookups compare against."""
+"""Getting orders in: every intake path (demo, API, CSV imports, Shopify webhooks) stores orders
+through here, so numbers, emails and postcodes are always stored in the form lookups compare
+against, carriers are resolved one way, and a new or changed parcel is due for a carrier check
+at once.
+
+``upsert_order`` is idempotent: the same data again changes nothing; changed data updates the
+rows in place and is recorded as an ``OrderChange``. Nothing here commits."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
+from sqlmodel import Session, select
+
+import carriers
 from tracking import normalize
-from tracking.orders.models import Order
+from tracking.brands.brand import Brand
+from tracking.orders.carrier_codes import CarrierNotResolved, resolve
+from tracking.orders.models import Order, OrderChange, OrderItem, Shipment, ShipmentItem
+from tracking.orders.schema import OrderIn, ShipmentIn
+from tracking.timeutil import utcnow
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# OrderIn field → Order column, for the fields stored as they come (after normalising).
+_TEXT_FIELDS = ("name", "phone", "address", "locale", "payment_method", "requested_slot")
+
+
+class IntakeError(ValueError):
+    """Input that cannot be stored; ``field`` names where it is (``shipments.0.carrier``)."""
+
+    def __init__(self, code: str, message: str, field: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+@dataclass
+class Outcome:
+    order: Order
+    result: str  # created / updated / unchanged
+    changes: dict = field(default_factory=dict)
 
 
 def create_order(session: Session, *, brand: str, number: str, email: str, **fields) -> Order:
@@ -19,3 +51,297 @@ def create_order(session: Session, *, brand: str, number: str, email: str, **fie
     session.add(order)
     session.flush()
     return order
+
+
+def find(session: Session, brand: str, number: str = "", external_id: str = "") -> Order | None:
+    """An order of ``brand`` by its number, else by the platform's own id."""
+    if number:
+        order = session.exec(
+            select(Order).where(
+                Order.brand == brand, Order.number == normalize.order_number(number)
+            )
+        ).first()
+        if order is not None:
+            return order
+    if external_id:
+        return session.exec(
+            select(Order).where(Order.brand == brand, Order.external_id == external_id)
+        ).first()
+    return None
+
+
+def _order_values(data: OrderIn) -> dict:
+    """The Order columns ``data`` sets, normalised (fields not sent are left alone)."""
+    sent = data.model_fields_set
+    values: dict = {"email": normalize.email(data.email)}
+    for name in _TEXT_FIELDS:
+        if name in sent:
+            values[name] = normalize.clean(getattr(data, name))
+    if "postcode" in sent:
+        values["postcode"] = normalize.postcode(data.postcode)
+    if "placed_at" in sent and data.placed_at is not None:
+        values["placed_at"] = data.placed_at.astimezone(UTC)
+    if "currency" in sent:
+        values["currency"] = data.currency
+    if "tags" in sent:
+        values["tags"] = [normalize.clean(t) for t in data.tags if normalize.clean(t)]
+    if "external_id" in sent and data.external_id:
+        values["external_id"] = normalize.clean(data.external_id)
+    if "requested_date" in sent:
+        values["requested_date"] = data.requested_date
+    if "total" in sent and data.total is not None:
+        values["total"] = data.total
+    elif data.items is not None and "total" not in sent:
+        values["total"] = sum(i.price * i.quantity for i in data.items)
+    return values
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return _utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, datetime) or isinstance(b, datetime):
+        return _utc(a) == _utc(b)
+    return a == b
+
+
+def _set(row, values: dict, changes: dict, prefix: str = "") -> None:
+    for name, new in values.items():
+        old = getattr(row, name)
+        if not _same(old, new):
+            changes[prefix + name] = [_plain(old), _plain(new)]
+            setattr(row, name, new)
+
+
+def upsert_order(
+    session: Session, brand: Brand, data: OrderIn, *, source: str, now: datetime | None = None
+) -> Outcome:
+    """Create or update ``data``'s order with its items and shipments. Raises ``IntakeError``
+    before writing anything when a shipment's carrier cannot be resolved."""
+    now = now or utcnow()
+    resolved = [_resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
+    values = _order_values(data)
+    order = find(session, brand.slug, data.number, values.get("external_id", ""))
+    known = {normalize.clean(i.sku) for i in data.items or [] if i.sku}
+    _check_skus(session, order, known, data.shipments or [])
+    changes: dict = {}
+    if order is None:
+        values.setdefault("placed_at", now)
+        order = create_order(session, brand=brand.slug, number=data.number, **values)
+        result = CREATED
+    else:
+        _set(order, values, changes)
+        result = UNCHANGED
+    by_sku = None
+    if data.items is not None:
+        by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
+    for shipment_in, code in zip(data.shipments or [], resolved, strict=True):
+        _apply_shipment(
+            session, order, shipment_in, code, changes, now, by_sku, fresh=result == CREATED
+        )
+    if result == UNCHANGED and changes:
+        result = UPDATED
+        _record(session, order, source, changes, now)
+    return Outcome(order, result, changes)
+
+
+def add_shipment(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    data: ShipmentIn,
+    *,
+    source: str,
+    now: datetime | None = None,
+    field_prefix: str = "",
+) -> tuple[Shipment, str]:
+    """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged."""
+    now = now or utcnow()
+    code = _resolve(brand, data, field_prefix)
+    _check_skus(session, order, set(), [data], single=True)
+    changes: dict = {}
+    shipment, result = _apply_shipment(session, order, data, code, changes, now)
+    if result == UPDATED:
+        _record(session, order, source, changes, now)
+    return shipment, result
+
+
+def _resolve(brand: Brand, data: ShipmentIn, where: str) -> str:
+    number = carriers.normalize(data.tracking_number)
+    if not number:
+        raise IntakeError("invalid_tracking_number", "the tracking number is empty", where)
+    try:
+        return resolve(brand, data.carrier, number)
+    except CarrierNotResolved as exc:
+        raise IntakeError(
+            "ambiguous_carrier" if exc.ambiguous else "unknown_carrier",
+            str(exc),
+            f"{where}.carrier" if where else "carrier",
+        ) from None
+
+
+def _check_skus(
+    session: Session, order: Order | None, known: set, shipments: list, single: bool = False
+) -> None:
+    """Every SKU a parcel lists must be an item of the order (checked before any write)."""
+    wanted = [(n, k, line.sku) for n, s in enumerate(shipments) for k, line in enumerate(s.items)]
+    if not wanted:
+        return
+    if order is not None:
+        known = known | {
+            i.sku
+            for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+        }
+    for n, k, sku in wanted:
+        if normalize.clean(sku) not in known:
+            where = f"items.{k}.sku" if single else f"shipments.{n}.items.{k}.sku"
+            raise IntakeError("unknown_sku", f"the order has no item with SKU {sku!r}", where)
+
+
+def _record(session: Session, order: Order, source: str, changes: dict, now: datetime) -> None:
+    order.updated_at = now
+    session.add(order)
+    session.add(OrderChange(order_id=order.id, source=source[:64], changes=changes, created_at=now))
+    session.flush()
+
+
+def _item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
+    return (sku or name, variant)
+
+
+def _apply_items(
+    session: Session, order: Order, data: OrderIn, changes: dict, fresh: bool = False
+) -> dict[str, OrderItem]:
+    """Items matched by SKU (or name when there is none) and variant are updated in place, new
+    ones added. An item no longer sent is kept: a parcel or a return may point at it."""
+    rows = [] if fresh else session.exec(select(OrderItem).where(OrderItem.order_id == order.id))
+    existing = {_item_key(i.sku, i.name, i.variant): i for i in rows}
+    for item in data.items or []:
+        sku, name = normalize.clean(item.sku), normalize.clean(item.name)
+        variant = normalize.clean(item.variant)
+        values = {
+            "sku": sku,
+            "name": name,
+            "variant": variant,
+            "qty": item.quantity,
+            "price": item.price,
+            "image": item.image_url,
+        }
+        key = _item_key(sku, name, variant)
+        row = existing.get(key)
+        if row is None:
+            row = OrderItem(order_id=order.id, tags=list(order.tags or []), **values)
+            session.add(row)
+            existing[key] = row
+            changes[f"items.{sku or name}"] = [None, "added"]
+        else:
+            _set(row, values, changes, prefix=f"items.{sku or name}.")
+            session.add(row)
+    session.flush()
+    return {i.sku: i for i in existing.values() if i.sku}
+
+
+def _apply_shipment(
+    session: Session,
+    order: Order,
+    data: ShipmentIn,
+    code: str,
+    changes: dict,
+    now: datetime,
+    by_sku: dict | None = None,
+    fresh: bool = False,
+) -> tuple[Shipment, str]:
+    number = carriers.normalize(data.tracking_number)
+    shipment = None
+    if not fresh:
+        shipment = session.exec(
+            select(Shipment).where(
+                Shipment.order_id == order.id,
+                Shipment.carrier == code,
+                Shipment.tracking_number == number,
+            )
+        ).first()
+    values = {"service": normalize.clean(data.service)}
+    if data.shipped_at is not None:
+        values["shipped_at"] = data.shipped_at.astimezone(UTC)
+    elif shipment is None:
+        values["shipped_at"] = now
+    before = len(changes)
+    label = f"shipments.{code}:{number}."
+    if shipment is None:
+        shipment = Shipment(order_id=order.id, carrier=code, tracking_number=number, **values)
+        shipment.next_check_at = now  # a new parcel: ask its carrier at once
+        shipment.promised_date = order.requested_date
+        shipment.promised_slot = order.requested_slot or ""
+        session.add(shipment)
+        session.flush()
+        changes[label.rstrip(".")] = [None, "added"]
+        result = CREATED
+    else:
+        _set(shipment, values, changes, prefix=label)
+        result = UNCHANGED
+    if data.items:
+        _apply_parcel_items(session, order, shipment, data, changes, label, by_sku, result)
+    if result == UNCHANGED and len(changes) > before:
+        result = UPDATED
+        shipment.updated_at = now
+        if shipment.status not in {s.value for s in carriers.TERMINAL}:
+            shipment.next_check_at = now  # changed: look again at once
+        session.add(shipment)
+    session.flush()
+    return shipment, result
+
+
+def _apply_parcel_items(
+    session: Session,
+    order: Order,
+    shipment: Shipment,
+    data: ShipmentIn,
+    changes,
+    label,
+    by_sku: dict | None,
+    result: str,
+) -> None:
+    if by_sku is None:
+        by_sku = {
+            i.sku: i
+            for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+            if i.sku
+        }
+    current = {}
+    if result != CREATED:
+        current = {
+            si.order_item_id: si
+            for si in session.exec(
+                select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id)
+            ).all()
+        }
+    for n, line in enumerate(data.items):
+        item = by_sku.get(normalize.clean(line.sku))
+        if item is None:
+            raise IntakeError(
+                "unknown_sku",
+                f"the order has no item with SKU {line.sku!r}",
+                f"items.{n}.sku",
+            )
+        row = current.get(item.id)
+        if row is None:
+            session.add(
+                ShipmentItem(shipment_id=shipment.id, order_item_id=item.id, qty=line.quantity)
+            )
+            changes[f"{label}items.{item.sku}"] = [None, line.quantity]
+        elif row.qty != line.quantity:
+            changes[f"{label}items.{item.sku}"] = [row.qty, line.quantity]
+            row.qty = line.quantity
+            session.add(row)

@@ -31,6 +31,13 @@ class Order(SQLModel, table=True):
     currency: str = Field(default="JPY", max_length=3)
     total: int = 0  # minor units (yen, cents)
     payment_method: str = Field(default="", max_length=32)  # e.g. "cod" (代金引換)
+    # The platform's own id (Shopify's numeric order id): webhooks find the order by it.
+    external_id: str = Field(default="", max_length=64, index=True)
+    address: str = Field(default="", max_length=500)  # ship-to, one line
+    tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # What the customer asked for at checkout (お届け日指定 / お届け時間帯).
+    requested_date: date | None = None
+    requested_slot: str = Field(default="", max_length=16)
     placed_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -120,4 +127,33 @@ class ShipmentEvent(SQLModel, table=True):
     description: str = Field(default="", max_length=500)
     location: str = Field(default="", max_length=200)
     raw_code: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OrderChange(SQLModel, table=True):
+    """What an intake changed on an existing order or shipment: ``{field: [old, new]}``."""
+
+    __tablename__ = "order_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    source: str = Field(max_length=64)  # "api:warehouse", "import:shopify", "shopify-webhook"
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class IntakeReceipt(SQLModel, table=True):
+    """Something already taken in, remembered by its key: an API ``Idempotency-Key`` (with the
+    answer given), a Shopify event id, or the newest ``updated_at`` seen for a Shopify object."""
+
+    __tablename__ = "intake_receipts"
+    __table_args__ = (UniqueConstraint("brand", "scope", "key", name="uq_intake_receipt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64)
+    scope: str = Field(max_length=64)
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(default="", max_length=64)
+    status: int = 0
+    body: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from tracking.staff.models import ApiKey
+from tracking.timeutil import utcnow
 
 
 def create_api_key(session: Session, brand: str, name: str) -> str:
@@ -33,3 +35,28 @@ def api_key_brand(session: Session, key: str) -> ApiKey | None:
     if row is None or row.revoked_at is not None:
         return None
     return row if hmac.compare_digest(row.key_hash, _digest(key)) else None
+
+
+def record_use(session: Session, row: ApiKey) -> None:
+    """Note when a key was last used (at most one write a minute per key)."""
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+
+
+def revoke_api_key(session: Session, brand: str, prefix: str) -> ApiKey | None:
+    """Revoke ``brand``'s key with ``prefix`` (the part after ``tdk_``); None if none."""
+    row = session.exec(select(ApiKey).where(ApiKey.brand == brand, ApiKey.prefix == prefix)).first()
+    if row is None:
+        return None
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        session.commit()
+    return row
+
+
+def list_api_keys(session: Session, brand: str) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).where(ApiKey.brand == brand).order_by(ApiKey.id)))

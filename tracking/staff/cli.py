@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from tracking.db import get_session
-from tracking.staff.api_keys import create_api_key
+from tracking.staff.api_keys import create_api_key, list_api_keys, revoke_api_key
 from tracking.staff.auth import MIN_PASSWORD, StaffError, create_staff
 
 staff_cli = AppGroup("staff", help="Staff accounts and API keys.")
@@ -44,3 +44,28 @@ def create_command(brand: str, email: str, password: str) -> None:
 def api_key_command(brand: str, name: str) -> None:
     """Create an API key for BRAND (printed once)."""
     click.echo(create_api_key(get_session(), _check_brand(brand), name))
+
+
+@staff_cli.command("revoke-key")
+@click.option("--brand", required=True)
+@click.argument("prefix")
+def revoke_key_command(brand: str, prefix: str) -> None:
+    """Revoke BRAND's API key PREFIX (the part after ``tdk_``, or the whole key)."""
+    parts = prefix.split("_")
+    prefix = parts[1] if len(parts) >= 3 and parts[0] == "tdk" else prefix
+    row = revoke_api_key(get_session(), _check_brand(brand), prefix)
+    if row is None:
+        raise click.ClickException(f"{brand} has no API key {prefix!r}")
+    click.echo(f"API key {row.prefix} ({row.name}) of {brand} is revoked")
+
+
+@staff_cli.command("api-keys")
+@click.option("--brand", required=True)
+def list_keys_command(brand: str) -> None:
+    """List BRAND's API keys: prefix, name, created, last used, revoked."""
+    for row in list_api_keys(get_session(), _check_brand(brand)):
+        used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never"
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        click.echo(
+            f"{row.prefix}  {row.name:<20} created {row.created_at:%Y-%m-%d}  used {used}  {state}"
+        )

@@ -33,3 +33,4 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64)  # sha256 of the whole key (256 random bits)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None

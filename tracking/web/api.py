@@ -1,62 +1,379 @@
-"""JSON API for warehouse systems: list returns, move one through the state machine.
+"""JSON API for shops and warehouse systems: orders and their shipments in, tracking links
+out; the returns queue.
 
-``Authorization: Bearer <key>``; a key belongs to one brand and sees only that brand. Errors are
-``{"error": {"code", "message"}}`` with stable codes.
+``Authorization: Bearer <key>``; a key belongs to one brand and sees only that brand (another
+brand's order is a 404, never a 403). Errors are ``{"error": {"code", "message", "field"}}``
+with stable codes. ``Idempotency-Key`` on a POST replays the first answer. docs/api.md.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+import base64
+import binascii
+import functools
+import hashlib
+import json
+from datetime import UTC, datetime
 
+from flask import Blueprint, current_app, g, request
+from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
+from sqlmodel import select
+
+import carriers
 from tracking.db import get_session
-from tracking.extensions import csrf
+from tracking.extensions import csrf, limiter
+from tracking.orders import intake, receipts
+from tracking.orders.links import fresh_link, tracking_link
+from tracking.orders.models import Order, OrderItem, Shipment
+from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
 from tracking.returns import machine, service
-from tracking.staff.api_keys import api_key_brand
+from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.web import brands
+from tracking.web.api_models import (
+    EstimateOut,
+    ItemOut,
+    OrderOut,
+    ReturnOut,
+    ShipmentOut,
+    TransitionBody,
+)
+from tracking.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: the bearer key is the credential
+PUBLIC = {"api.openapi"}
 
 
-def error(status: int, code: str, message: str):
-    return {"error": {"code": code, "message": message}}, status
+def error(status: int, code: str, message: str, field: str | None = None):
+    return {"error": {"code": code, "message": message, "field": field}}, status
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+
+
+def _rate_key() -> str:
+    """Limits count per API key (its public prefix), or per address without one."""
+    parts = _bearer().split("_")
+    return f"api-key:{parts[1]}" if len(parts) >= 3 else f"api-ip:{request.remote_addr}"
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key, per_method=False)(
+    bp
+)
 
 
 @bp.before_request
 def _authenticate():
-    header = request.headers.get("Authorization", "")
-    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    row = api_key_brand(get_session(), key) if key else None
+    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
+    if request.endpoint in PUBLIC:
+        return None
+    key = _bearer()
+    session = get_session()
+    row = api_key_brand(session, key) if key else None
     if row is None or row.brand not in brands():
         return error(401, "unauthorized", "a valid API key is required")
+    record_use(session, row)
     g.api_key = row
     g.brand = brands()[row.brand]
     return None
 
 
-def _json(rr, order=None) -> dict:
+# --- request parsing -------------------------------------------------------------------------
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        self.answer = error(status, code, message, field)
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(exc: BadRequest):
+    return exc.answer
+
+
+def _json_body():
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest(400, "invalid_json", "the body is not JSON") from None
+
+
+def _validate(model: type[BaseModel], data, prefix: str = ""):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or None
+        if prefix and where:
+            where = f"{prefix}.{where}"
+        raise BadRequest(422, "validation_error", first["msg"], where or prefix or None) from None
+
+
+def _intake_error(exc: intake.IntakeError):
+    get_session().rollback()
+    return error(422, exc.code, exc.message, exc.field or None)
+
+
+_STAMP = TypeAdapter(AwareDatetime)
+
+
+def _query_time(name: str) -> datetime | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    try:
+        return _STAMP.validate_python(value).astimezone(UTC)
+    except ValidationError:
+        raise BadRequest(
+            400, "invalid_query", f"{name} must be an ISO 8601 time with a UTC offset", name
+        ) from None
+
+
+def idempotent(view):
+    """A POST with ``Idempotency-Key`` answers once; a replay gets the same answer back, and
+    the same key with another request is refused."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "")
+        if not key:
+            return view(*args, **kwargs)
+        if len(key) > 255 or not key.isprintable():
+            return error(400, "invalid_idempotency_key", "use up to 255 printable characters")
+        session = get_session()
+        scope = f"api-key:{g.api_key.id}"
+        digest = hashlib.sha256(
+            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
+        ).hexdigest()
+        seen = receipts.get(session, g.brand.slug, scope, key)
+        if seen is not None:
+            if seen.fingerprint != digest:
+                return error(
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for another request",
+                )
+            return seen.body, seen.status, {"Idempotent-Replayed": "true"}
+        body, status = view(*args, **kwargs)
+        if status < 500:
+            receipts.remember(
+                session, g.brand.slug, scope, key, fingerprint=digest, status=status, body=body
+            )
+        return body, status
+
+    return wrapper
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def _order_or_404(number: str) -> Order:
+    order = intake.find(get_session(), g.brand.slug, number[:64])
+    if order is None:
+        raise BadRequest(404, "not_found", "no such order")
+    return order
+
+
+def _shipment_json(s: Shipment) -> dict:
+    estimate = None
+    if s.edd_start and s.edd_end:
+        estimate = EstimateOut(
+            start=s.edd_start, end=s.edd_end, slot=s.edd_slot, source=s.edd_source
+        )
+    try:
+        url = carriers.get(s.carrier).tracking_url(s.tracking_number)
+    except carriers.UnknownCarrier:
+        url = None
+    return ShipmentOut(
+        carrier=s.carrier,
+        tracking_number=s.tracking_number,
+        service=s.service,
+        shipped_at=s.shipped_at,
+        status=s.status,
+        sub_status=s.sub_status,
+        late=s.late,
+        delivered_at=s.delivered_at,
+        estimate=estimate,
+        carrier_url=url or None,
+    ).model_dump(mode="json")
+
+
+def _order_json(order: Order) -> dict:
+    session = get_session()
+    items = session.exec(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    ).all()
+    shipments = session.exec(
+        select(Shipment)
+        .where(Shipment.order_id == order.id, Shipment.direction == "outbound")
+        .order_by(Shipment.id)
+    ).all()
+    return OrderOut(
+        number=order.number,
+        email=order.email,
+        placed_at=order.placed_at,
+        name=order.name,
+        phone=order.phone,
+        postcode=order.postcode,
+        address=order.address,
+        locale=order.locale,
+        currency=order.currency,
+        total=order.total,
+        payment_method=order.payment_method,
+        tags=list(order.tags or []),
+        external_id=order.external_id,
+        requested_date=order.requested_date,
+        requested_slot=order.requested_slot,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        items=[
+            ItemOut(
+                sku=i.sku,
+                name=i.name,
+                variant=i.variant,
+                quantity=i.qty,
+                price=i.price,
+                image_url=i.image,
+            )
+            for i in items
+        ],
+        shipments=[_shipment_json(s) for s in shipments],
+        link=tracking_link(order),
+    ).model_dump(mode="json")
+
+
+@bp.put("/orders/<number>")
+def put_order(number: str):
+    body = _validate(OrderBody, _json_body())
+    data = _validate(OrderIn, {**body.model_dump(exclude_unset=True), "number": number}, "")
+    session = get_session()
+    try:
+        outcome = intake.upsert_order(session, g.brand, data, source=f"api:{g.api_key.name}")
+    except intake.IntakeError as exc:
+        return _intake_error(exc)
+    session.commit()
+    status = 201 if outcome.result == intake.CREATED else 200
+    return {"order": _order_json(outcome.order), "result": outcome.result}, status
+
+
+@bp.get("/orders/<number>")
+def get_order(number: str):
+    return {"order": _order_json(_order_or_404(number))}
+
+
+@bp.post("/orders/<number>/shipments")
+@idempotent
+def post_shipment(number: str):
+    order = _order_or_404(number)
+    data = _validate(ShipmentIn, _json_body())
+    session = get_session()
+    try:
+        shipment, result = intake.add_shipment(
+            session, g.brand, order, data, source=f"api:{g.api_key.name}"
+        )
+    except intake.IntakeError as exc:
+        return _intake_error(exc)
+    session.commit()
+    status = 201 if result == intake.CREATED else 200
+    return {"shipment": _shipment_json(shipment), "result": result}, status
+
+
+@bp.post("/orders/<number>/link")
+@idempotent
+def post_link(number: str):
+    order = _order_or_404(number)
+    session = get_session()
+    link = fresh_link(session, order)
+    session.commit()
+    return {"link": link}, 200
+
+
+def _cursor(order: Order) -> str:
+    raw = json.dumps([order.updated_at.astimezone(UTC).isoformat(), order.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _read_cursor(value: str) -> tuple[datetime, int]:
+    try:
+        stamp, oid = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        when = datetime.fromisoformat(stamp)
+        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid < 2**63:
+            raise ValueError
+        return when, oid
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest(
+            400, "invalid_cursor", "cursor is not one this API gave", "cursor"
+        ) from None
+
+
+@bp.get("/orders")
+def list_orders():
+    status = request.args.get("status", "")
+    if status and status not in {s.value for s in carriers.Status}:
+        raise BadRequest(400, "invalid_status", "status must be a shipment status", "status")
+    since = _query_time("updated_since")
+    try:
+        limit = int(request.args.get("limit", "50"))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 200:
+        raise BadRequest(400, "invalid_query", "limit must be 1 to 200", "limit")
+    query = select(Order).where(Order.brand == g.brand.slug)
+    if since is not None:
+        query = query.where(Order.updated_at >= since)
+    if status:
+        query = query.where(
+            Order.id.in_(select(Shipment.order_id).where(Shipment.status == status))
+        )
+    if request.args.get("cursor"):
+        when, oid = _read_cursor(request.args["cursor"])
+        query = query.where(
+            (Order.updated_at > when) | ((Order.updated_at == when) & (Order.id > oid))
+        )
+    rows = get_session().exec(query.order_by(Order.updated_at, Order.id).limit(limit + 1)).all()
+    page = rows[:limit]
     return {
-        "rma": rr.rma,
-        "status": rr.status,
-        "version": rr.version,
-        "order_number": order.number if order else None,
-        "email": rr.email,
-        "fault": rr.fault,
-        "return_shipping_paid_by": rr.return_shipping_paid_by,
-        "refund_estimate": rr.refund_estimate,
-        "return_carrier": rr.return_carrier or None,
-        "return_tracking_number": rr.return_tracking_number or None,
-        "created_at": rr.created_at.isoformat(),
-        "updated_at": rr.updated_at.isoformat(),
-        "allowed_actions": machine.actions_from(rr.status, "staff"),
+        "orders": [_order_json(o) for o in page],
+        "next_cursor": _cursor(page[-1]) if len(rows) > limit else None,
     }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return openapi_document()
+
+
+# --- returns ---------------------------------------------------------------------------------
+
+
+def _json(rr, order=None) -> dict:
+    return ReturnOut(
+        rma=rr.rma,
+        status=rr.status,
+        version=rr.version,
+        order_number=order.number if order else None,
+        email=rr.email,
+        fault=rr.fault,
+        return_shipping_paid_by=rr.return_shipping_paid_by,
+        refund_estimate=rr.refund_estimate,
+        return_carrier=rr.return_carrier or None,
+        return_tracking_number=rr.return_tracking_number or None,
+        created_at=rr.created_at.isoformat(),
+        updated_at=rr.updated_at.isoformat(),
+        allowed_actions=machine.actions_from(rr.status, "staff"),
+    ).model_dump(mode="json")
 
 
 @bp.get("/returns")
 def list_returns():
     status = request.args.get("status", "")
     if status and status not in machine.STATUSES:
-        return error(400, "invalid_status", f"status must be one of {', '.join(machine.STATUSES)}")
+        return error(
+            400, "invalid_status", f"status must be one of {', '.join(machine.STATUSES)}", "status"
+        )
     rows = service.search(
         get_session(), g.brand.slug, status=status, q=request.args.get("q", "")[:100]
     )
@@ -64,28 +381,32 @@ def list_returns():
 
 
 @bp.post("/returns/<rma>/transitions")
+@idempotent
 def post_transition(rma: str):
     session = get_session()
-    rr = service.by_rma(session, g.brand.slug, rma)
+    rr = service.by_rma(session, g.brand.slug, rma[:64])
     if rr is None:
         return error(404, "not_found", "no such return")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("action"), str):
-        return error(400, "invalid_body", 'send JSON like {"action": "receive", "version": 3}')
-    version = body.get("version")
-    if version is not None and not isinstance(version, int):
-        return error(400, "invalid_body", "version must be an integer")
+    try:
+        body = TransitionBody.model_validate(_json_body())
+    except (ValidationError, BadRequest) as exc:
+        field = None
+        if isinstance(exc, ValidationError):
+            field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or None
+        return error(
+            400, "invalid_body", 'send JSON like {"action": "receive", "version": 3}', field
+        )
     try:
         service.transition(
             session,
             g.brand,
             rr,
-            body["action"],
+            body.action,
             actor=f"api:{g.api_key.name}",
-            reason=str(body.get("reason", ""))[:2000],
-            expected_version=version,
-            carrier=str(body.get("carrier", ""))[:32],
-            tracking_number=str(body.get("tracking_number", ""))[:64],
+            reason=body.reason,
+            expected_version=body.version,
+            carrier=body.carrier,
+            tracking_number=body.tracking_number,
         )
     except service.TransitionError as exc:
         status = {"stale": 409, "illegal": 409, "forbidden": 422, "tracking": 422}[exc.code]
@@ -93,7 +414,7 @@ def post_transition(rma: str):
             exc.code, "invalid_" + ("action" if exc.code == "forbidden" else "tracking_number")
         )
         session.refresh(rr)
-        body = error(status, code, str(exc))[0]
-        body["return"] = _json(rr)
-        return body, status
-    return {"return": _json(rr)}
+        answer = error(status, code, str(exc))[0]
+        answer["return"] = _json(rr)
+        return answer, status
+    return {"return": _json(rr)}, 200

@@ -1,0 +1,83 @@
+"""Staff upload an order file in a real browser: the preview shows the error row, they confirm,
+and find the imported order on its tracking page. Both languages, phone and desktop."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracking.orders.imports.generic import TEMPLATE
+
+from .conftest import screenshot
+
+CASES = [
+    ("sakura-tea", "ja", "staff@sakura-tea.example", "メールアドレス", "パスワード"),
+    ("northpeak", "en", "staff@northpeak.example", "Email address", "Password"),
+]
+TEXT = {
+    "ja": {
+        "kind": "ファイルの種類",
+        "file": "ファイル（CSV、UTF-8またはShift_JIS）",
+        "check": "ファイルを確認する",
+        "import": "取り込む",
+        "new": "新規：1件",
+        "failed": "取り込めない行：1件",
+        "login": "ログイン",
+    },
+    "en": {
+        "kind": "Kind of file",
+        "file": "File (CSV, UTF-8 or Shift_JIS)",
+        "check": "Check the file",
+        "import": "Import now",
+        "new": "New: 1",
+        "failed": "Failed: 1",
+        "login": "Log in",
+    },
+}
+
+
+@pytest.mark.parametrize(("brand", "lang", "email", "email_label", "password_label"), CASES)
+def test_staff_upload_preview_confirm_and_find_the_order(
+    page,
+    live_app,
+    live_url,
+    tmp_path,
+    viewport_width,
+    brand,
+    lang,
+    email,
+    email_label,
+    password_label,
+):
+    live_app.config["IMPORT_DIR"] = str(tmp_path / "imports")
+    number = f"IMP-{lang}-{viewport_width}"
+    body = TEMPLATE.replace("ST-2001", number)
+    if brand == "northpeak":
+        body = body.replace("yamato,1234-5678-9012", "ups,1Z999AA10123456784")
+    body += f"BAD-{number},,2026-11-24 10:15,,,,,,,,,,,,X,Broken,,1,100,,,,\r\n"
+    path = tmp_path / "orders.csv"
+    path.write_text(body, encoding="utf-8")
+    t = TEXT[lang]
+
+    page.goto(f"{live_url}/admin/login?lang={lang}")
+    page.get_by_label(email_label).fill(email)
+    page.get_by_label(password_label).fill("todoku-demo-staff")
+    page.get_by_role("button", name=t["login"]).click()
+    page.goto(f"{live_url}/admin/{brand}/import?lang={lang}")
+    page.get_by_label(t["kind"]).select_option("generic")
+    page.get_by_label(t["file"]).set_input_files(str(path))
+    screenshot(page, f"import-form-{brand}-{lang}-{viewport_width}")
+    page.get_by_role("button", name=t["check"]).click()
+
+    page.get_by_text(t["new"]).wait_for()
+    assert page.get_by_text(t["failed"]).is_visible()
+    error_row = page.locator("table.errors tbody tr")
+    assert error_row.count() == 1 and f"BAD-{number}" in error_row.inner_text()
+    screenshot(page, f"import-preview-{brand}-{lang}-{viewport_width}")
+    page.get_by_role("button", name=t["import"]).click()
+
+    link = page.get_by_role("link", name=number.upper())
+    link.wait_for()
+    screenshot(page, f"import-result-{brand}-{lang}-{viewport_width}")
+    link.click()
+    page.wait_for_load_state()
+    assert number.upper() in page.content()

@@ -1,0 +1,57 @@
+"""``flask --app app orders …``: import order and shipping files, print tracking links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from tracking.db import get_session
+from tracking.orders import intake
+from tracking.orders.imports.run import FORMATS, ImportFileError, run_import
+from tracking.orders.links import tracking_link
+
+orders_cli = AppGroup("orders", help="Import orders and shipments; print tracking links.")
+
+
+def _brand(slug: str):
+    brand = current_app.extensions["todoku_brands"].get(slug)
+    if brand is None:
+        raise click.BadParameter(f"no brand {slug!r}", param_hint="--brand")
+    return brand
+
+
+@orders_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--brand", required=True)
+@click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)))
+@click.option("--dry-run", is_flag=True, help="Check and count, store nothing.")
+@click.option("--max-errors", default=50, show_default=True, help="Errors to print.")
+def import_command(file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int) -> None:
+    """Import FILE (one of the formats in docs/import.md) into BRAND.
+
+    Exits 1 when any row failed; the valid rows are imported all the same."""
+    try:
+        report = run_import(get_session(), _brand(brand), fmt, file.read_bytes(), dry_run=dry_run)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for err in report.errors[:max_errors]:
+        click.echo(f"line {err.line}: {err.column}: {err.reason}", err=True)
+    if len(report.errors) > max_errors:
+        click.echo(f"… and {len(report.errors) - max_errors} more", err=True)
+    click.echo(report.summary())
+    if report.failed:
+        raise SystemExit(1)
+
+
+@orders_cli.command("link")
+@click.argument("number")
+@click.option("--brand", required=True)
+def link_command(number: str, brand: str) -> None:
+    """Print the signed tracking link of order NUMBER (from TODOKU_BASE_URL)."""
+    order = intake.find(get_session(), _brand(brand).slug, number)
+    if order is None:
+        raise click.ClickException(f"{brand} has no order {number!r}")
+    click.echo(tracking_link(order))

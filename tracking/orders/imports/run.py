@@ -1,0 +1,195 @@
+"""Running an import: parse the file in its format, validate each order against the intake
+models, store it through the intake, and count created / updated / unchanged / failed.
+
+Every failed row is reported with its file line, column and reason; valid rows are stored even
+when others fail. A dry run does all the work in a transaction it then rolls back, so its
+counts are exactly what the real import will do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from tracking.brands.brand import Brand
+from tracking.orders import intake
+from tracking.orders.imports import (
+    ParsedOrder,
+    ParsedShipment,
+    RowError,
+    decode,
+    generic,
+    header,
+    rakuten,
+    rakuten_shipping,
+    shopify,
+)
+from tracking.orders.schema import OrderIn, ShipmentIn
+
+FORMATS = {
+    "shopify": shopify,
+    "rakuten": rakuten,
+    "rakuten-shipping": rakuten_shipping,
+    "generic": generic,
+}
+COMMIT_EVERY = 500
+
+
+class ImportFileError(ValueError):
+    """The whole file is unreadable (encoding, wrong format)."""
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    numbers: list[str] = field(default_factory=list)  # the first orders created or updated
+
+    def count(self, result: str, number: str = "") -> None:
+        setattr(self, result, getattr(self, result) + 1)
+        if result != "unchanged" and number and len(self.numbers) < 50:
+            self.numbers.append(number)
+
+    def as_dict(self, max_errors: int = 200) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "dry_run": self.dry_run,
+            "numbers": self.numbers,
+            "errors": [
+                [e.line, e.column, e.reason, e.number, e.code] for e in self.errors[:max_errors]
+            ],
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{'dry run: ' if self.dry_run else ''}{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.failed} failed"
+        )
+
+
+def detect_format(raw: bytes) -> str | None:
+    columns = header(decode(raw))
+    for name in ("rakuten-shipping", "shopify", "generic", "rakuten"):
+        if FORMATS[name].detect(columns):
+            return name
+    return None
+
+
+def _error_for(exc: ValidationError, parsed: ParsedOrder | ParsedShipment) -> RowError:
+    first = exc.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    line = parsed.line if isinstance(parsed, ParsedShipment) else parsed.lines[0]
+    if isinstance(parsed, ParsedOrder) and len(loc) >= 2 and loc[1].isdigit():
+        lines = parsed.item_lines if loc[0] == "items" else parsed.shipment_lines
+        if int(loc[1]) < len(lines):
+            line = lines[int(loc[1])]
+    name = loc[-1] if loc else ""
+    if loc[:1] == ["items"] and name == "name":
+        name = "name@item"
+    column = parsed.columns.get(name) or parsed.columns.get(loc[0] if loc else "", name)
+    code = first["type"]
+    if code in ("string_too_short", "missing") and not first.get("input"):
+        code = "empty"
+    return RowError(line, column, first["msg"], getattr(parsed, "number", "") or "", code)
+
+
+def run_import(
+    session: Session,
+    brand: Brand,
+    fmt: str,
+    raw: bytes,
+    *,
+    dry_run: bool = False,
+    source: str = "",
+    progress: Callable[[Report], None] | None = None,
+) -> Report:
+    if fmt not in FORMATS:
+        raise ImportFileError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError:
+        raise ImportFileError("the file is neither UTF-8 nor Shift_JIS (cp932) text") from None
+    module = FORMATS[fmt]
+    if not module.detect(header(text)):
+        guess = detect_format(raw)
+        hint = f"; it looks like a {guess} file" if guess else ""
+        raise ImportFileError(f"the header is not that of a {fmt} file{hint}")
+    report = Report(dry_run=dry_run)
+    source = source or f"import:{fmt}"
+    pending = 0
+    for parsed in module.parse(text, brand.tz):
+        if isinstance(parsed, RowError):
+            report.failed += 1
+            report.errors.append(parsed)
+            continue
+        error = _store(session, brand, parsed, source, report)
+        if error is not None:
+            report.failed += 1
+            report.errors.append(error)
+        pending += 1
+        if pending >= COMMIT_EVERY:
+            pending = 0
+            if not dry_run:
+                session.commit()
+            if progress:
+                progress(report)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return report
+
+
+def _store(session, brand, parsed, source, report) -> RowError | None:
+    if isinstance(parsed, ParsedShipment):
+        try:
+            data = ShipmentIn.model_validate(parsed.data)
+        except ValidationError as exc:
+            return _error_for(exc, parsed)
+        order = intake.find(session, brand.slug, parsed.number)
+        if order is None:
+            return RowError(
+                parsed.line,
+                "注文番号",
+                "no such order: import the order file first",
+                parsed.number,
+                "no_such_order",
+            )
+        try:
+            _, result = intake.add_shipment(session, brand, order, data, source=source)
+        except intake.IntakeError as exc:
+            return RowError(
+                parsed.line,
+                parsed.columns.get("carrier", exc.field),
+                exc.message,
+                parsed.number,
+                exc.code,
+            )
+        report.count(result, order.number)
+        return None
+    try:
+        data = OrderIn.model_validate(parsed.data)
+    except ValidationError as exc:
+        error = _error_for(exc, parsed)
+        error.number = str(parsed.data.get("number", ""))
+        return error
+    try:
+        outcome = intake.upsert_order(session, brand, data, source=source)
+    except intake.IntakeError as exc:
+        loc = exc.field.split(".")
+        line = parsed.lines[0]
+        if loc[:1] == ["shipments"] and len(loc) > 1 and int(loc[1]) < len(parsed.shipment_lines):
+            line = parsed.shipment_lines[int(loc[1])]
+        column = parsed.columns.get(loc[-1], loc[-1])
+        return RowError(line, column, exc.message, data.number, exc.code)
+    report.count(outcome.result, outcome.order.number)
+    return None

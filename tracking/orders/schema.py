@@ -1,0 +1,108 @@
+"""What an order looks like coming in: the pydantic models every intake path validates against
+(the JSON API's bodies, each CSV row, each Shopify webhook), so the rules and the OpenAPI schema
+are written once.
+
+Text is rejected where it would break a database or a page: NUL and other control characters,
+lone surrogates, over-long values. Numbers are bounded (a 40-digit quantity would overflow
+PostgreSQL's integers)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _safe(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def text(max_length: int, min_length: int = 0):
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_safe)
+    ]
+
+
+def _email(value: str) -> str:
+    if value.count("@") != 1 or value.startswith("@") or value.endswith("@") or " " in value:
+        raise ValueError("must be an email address")
+    return value
+
+
+def _url(value: str) -> str:
+    if value and not re.match(r"^https?://", value):
+        raise ValueError("must start with http:// or https://")
+    return value
+
+
+Email = Annotated[text(254, 3), AfterValidator(_email)]
+Url = Annotated[text(500), AfterValidator(_url)]
+MAX_MONEY = 10**12  # minor units; far above any order, far below BIGINT
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ItemIn(Strict):
+    sku: text(64) = ""
+    name: text(200, 1)
+    variant: text(100) = ""
+    quantity: int = Field(default=1, ge=1, le=100_000)
+    price: int = Field(default=0, ge=0, le=MAX_MONEY, description="Per unit, in minor units")
+    image_url: Url = ""
+
+
+class ShipmentItemIn(Strict):
+    sku: text(64, 1)
+    quantity: int = Field(default=1, ge=1, le=100_000)
+
+
+class ShipmentIn(Strict):
+    carrier: text(64) = Field(
+        default="",
+        description=(
+            "Our carrier code (yamato, sagawa, japanpost, …), a Shopify tracking_company name "
+            "or a Rakuten 配送会社 code; empty: detected from the number among the brand's "
+            "carriers"
+        ),
+    )
+    tracking_number: text(64, 1)
+    service: text(64) = ""
+    shipped_at: AwareDatetime | None = None
+    items: list[ShipmentItemIn] = Field(default_factory=list, max_length=500)
+
+
+class OrderBody(Strict):
+    """An order as sent to ``PUT /api/v1/orders/<number>`` (the number is in the path)."""
+
+    email: Email
+    placed_at: AwareDatetime | None = None
+    name: text(200) = ""
+    phone: text(32) = ""
+    postcode: text(16) = ""
+    address: text(500) = ""
+    locale: text(8) = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "JPY"
+    total: int | None = Field(default=None, ge=0, le=MAX_MONEY)
+    payment_method: text(32) = Field(default="", description='e.g. "card", "cod" (代金引換)')
+    tags: list[text(64)] = Field(default_factory=list, max_length=50)
+    external_id: text(64) = Field(default="", description="The platform's own order id")
+    requested_date: date | None = None
+    requested_slot: text(16) = ""
+    items: list[ItemIn] | None = Field(default=None, max_length=500)
+    shipments: list[ShipmentIn] | None = Field(default=None, max_length=50)
+
+
+class OrderIn(OrderBody):
+    number: text(64, 1)

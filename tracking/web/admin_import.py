@@ -1,0 +1,143 @@
+"""Staff upload order and shipping files at ``/admin/<brand_slug>/import``: a dry-run preview
+(counts and the first failed rows), then the import itself; the result lists failed rows and
+links the imported orders. Jobs run beside the request (``tracking.orders.imports.jobs``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracking.db import get_session
+from tracking.orders import intake
+from tracking.orders.imports import generic, jobs
+from tracking.orders.imports.run import FORMATS, detect_format
+from tracking.security import order_token
+from tracking.web.admin import staff_page
+
+bp = Blueprint("admin_import", __name__, url_prefix="/admin")
+
+FORMAT_LABELS = {
+    "generic": _l("Todoku CSV (one row per item)"),
+    "shopify": _l("Shopify order export"),
+    "rakuten": _l("Rakuten RMS order file (受注データ)"),
+    "rakuten-shipping": _l("Rakuten shipping report (発送完了報告)"),
+}
+
+# A row error's stable code → what staff read; the parser's own text is shown beside it.
+REASONS = {
+    "empty": _l("This cell is empty."),
+    "missing": _l("This cell is empty."),
+    "string_too_long": _l("Too long."),
+    "int_parsing": _l("Not a whole number."),
+    "int_from_float": _l("Not a whole number."),
+    "greater_than_equal": _l("Outside the allowed range."),
+    "less_than_equal": _l("Outside the allowed range."),
+    "value_error": _l("Not a valid value."),
+    "bad_time": _l("Not a date and time Todoku can read."),
+    "bad_date": _l("Not a date Todoku can read."),
+    "bad_amount": _l("Not an amount."),
+    "unknown_carrier": _l("Unknown carrier."),
+    "ambiguous_carrier": _l("The tracking number fits several carriers: give the carrier."),
+    "unknown_sku": _l("The order has no item with this SKU."),
+    "no_such_order": _l("No such order: import the order file first."),
+}
+
+
+def reason_text(code: str, reason: str) -> str:
+    return str(REASONS[code]) if code in REASONS else reason
+
+
+def _form(brand, user, error: str = "", fmt: str = "", status: int = 200):
+    html = render_template(
+        "admin/import.html",
+        brand=brand,
+        user=user,
+        formats=FORMAT_LABELS,
+        fmt=fmt,
+        error=error,
+    )
+    return html, status
+
+
+@bp.get("/<brand_slug>/import")
+@staff_page
+def import_form(brand, user):
+    return _form(brand, user)
+
+
+@bp.get("/<brand_slug>/import/template.csv")
+@staff_page
+def template_csv(brand, user):
+    return Response(
+        generic.TEMPLATE.encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=todoku-orders-template.csv"},
+    )
+
+
+@bp.post("/<brand_slug>/import")
+@staff_page
+def upload(brand, user):
+    fmt = request.form.get("format", "")
+    upload = request.files.get("file")
+    if fmt not in FORMATS and fmt != "auto":
+        return _form(brand, user, _("Please choose the kind of file."), status=422)
+    if upload is None or not upload.filename:
+        return _form(brand, user, _("Please choose a file."), fmt, 422)
+    raw = upload.read()
+    if not raw.strip():
+        return _form(brand, user, _("The file is empty."), fmt, 422)
+    if fmt == "auto":
+        fmt = detect_format(raw) or ""
+        if not fmt:
+            return _form(brand, user, _("This file's columns match none of the formats."), "", 422)
+    file_id = jobs.store_file(brand.slug, fmt, upload.filename, raw)
+    jobs.start(file_id, "preview")
+    return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
+
+
+@bp.post("/<brand_slug>/import/<file_id>/confirm")
+@staff_page
+def confirm(brand, user, file_id: str):
+    data = jobs.status(file_id, brand.slug)
+    if data is None:
+        abort(404)
+    preview = data["jobs"].get("preview") or {}
+    if preview.get("state") != "done":
+        abort(409)
+    jobs.start(file_id, "import")
+    return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
+
+
+@bp.get("/<brand_slug>/import/<file_id>")
+@staff_page
+def job(brand, user, file_id: str):
+    data = jobs.status(file_id, brand.slug)
+    if data is None:
+        abort(404)
+    kind = "import" if "import" in data["jobs"] else "preview"
+    current = data["jobs"][kind]
+    links = {}
+    if kind == "import" and current.get("state") == "done":
+        session = get_session()
+        for number in (current["report"] or {}).get("numbers", [])[:50]:
+            order = intake.find(session, brand.slug, number)
+            if order is not None:
+                token = order_token(brand.slug, order.public_id)
+                links[number] = url_for("portal.order_page", brand_slug=brand.slug, token=token)
+    template = (
+        "admin/_import_job.html" if request.headers.get("HX-Request") else "admin/import_job.html"
+    )
+    return render_template(
+        template,
+        brand=brand,
+        user=user,
+        data=data,
+        kind=kind,
+        job=current,
+        file_id=file_id,
+        links=links,
+        reason_text=reason_text,
+        format_label=FORMAT_LABELS.get(data["format"], data["format"]),
+    )
