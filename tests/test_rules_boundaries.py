@@ -79,7 +79,14 @@ def test_other_postcodes(typed, expected):
 
 
 @pytest.mark.parametrize(
-    "typed", ["Hanako@Example.com", " hanako@example.com ", "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ"]
+    "typed",
+    [
+        "Hanako@Example.com",
+        " hanako@example.com ",
+        "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        "hanako @ example.com",  # a space typed inside
+        "hanako@exam ple.com",
+    ],
 )
 def test_emails_fold_case_and_width(typed):
     assert N.email(typed) == "hanako@example.com"
