@@ -359,3 +359,35 @@ def test_unknown_reason_counts_as_the_customers_side_and_zero_lines_are_ignored(
 def test_cap_boundary(cap, prior, review):
     policy = POLICY.model_copy(update={"max_requests_per_customer": cap})
     assert P.over_cap(policy, prior) is review
+
+
+def test_checks_shown_to_staff_state_each_figure():
+    items = {
+        1: P.item_eligibility(POLICY, facts(item_id=1), tokyo(2), JST),
+        2: P.item_eligibility(POLICY, facts(item_id=2, tags=("warranty",)), tokyo(2), JST),
+    }
+    lines = [
+        P.LineInput(item_id=1, qty=1, reason="damaged", resolution="refund", photo_count=0),
+        P.LineInput(item_id=3, qty=0, reason="damaged", resolution="refund"),  # not chosen
+        P.LineInput(item_id=2, qty=1, reason="no-such", resolution="refund", photo_count=2),
+    ]
+    policy = POLICY.model_copy(update={"max_requests_per_customer": 3})
+    assert P.checks(policy, items, lines, prior_requests=3) == [
+        {
+            "check": "window",
+            "item_id": 1,
+            "ok": True,
+            "window_ends": "2026-11-15",
+            "warranty_ends": None,
+        },
+        {"check": "photos", "item_id": 1, "ok": False, "count": 0, "required": 1},
+        {
+            "check": "window",
+            "item_id": 2,
+            "ok": True,
+            "window_ends": "2026-11-15",
+            "warranty_ends": "2027-11-01",
+        },
+        {"check": "photos", "item_id": 2, "ok": True, "count": 2, "required": 0},
+        {"check": "customer_cap", "item_id": None, "ok": False, "prior": 3, "cap": 3, "days": 365},
+    ]

@@ -264,3 +264,24 @@ def test_api_loaders_refuse_another_brands_return(session, client, returns):
         f"/api/v1/returns/{np_.rma}/transitions", json={"action": "approve"}, headers=headers
     )
     assert r.status_code == 200 and r.json["return"]["status"] == "approved"
+
+
+def test_view_token_of_one_brand_naming_another_brands_order(app, session, two):
+    # The brand check of the token on its own: the order named is the reading brand's.
+    np_ = two["northpeak"]
+    with app.app_context():
+        token = events.view_token("sakura-tea", np_.public_id)
+        assert events.read_view(session, "northpeak", token) is None
+        assert events.read_view(session, "northpeak", events.view_token("northpeak", np_.public_id))
+
+
+@pytest.mark.parametrize(
+    "shape", [["{brand}", "{pid}"], ["{brand}", "{pid}", 5], ["{brand}", 5, "view"], "{brand}"]
+)
+def test_view_tokens_of_the_wrong_shape_are_refused(app, session, two, shape):
+    st = two["sakura-tea"]
+    fill = {"{brand}": "sakura-tea", "{pid}": st.public_id}
+    payload = [fill.get(x, x) for x in shape] if isinstance(shape, list) else "sakura-tea"
+    with app.app_context():
+        signed = events._serializer().dumps(payload)
+        assert events.read_view(session, "sakura-tea", signed) is None
