@@ -1,7 +1,12 @@
 """Shared fixtures (flaskr-style): an app per test on a freshly migrated database.
 
 Database-facing tests take the ``app``/``client``/``session`` fixtures and run on SQLite, and
-again on PostgreSQL when TODOKU_TEST_DATABASE_URL is set (``.ci/run`` sets it).
+again on PostgreSQL when TODOKU_TEST_DATABASE_URL is set (``.ci/run`` sets it); without it the
+PostgreSQL copies are skipped with that reason (``-rs`` reports it).
+
+Markers (docs/testing.md): ``postgres`` is put on every test copy that runs on PostgreSQL and
+``browser`` on everything under tests/browser/, here at collection, so ``-m postgres`` and
+``-m "not browser"`` select what they say.
 """
 
 from __future__ import annotations
@@ -18,7 +23,38 @@ from sqlmodel import Session, SQLModel, select
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TODOKU_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+BACKENDS = ["sqlite", "postgres"]
+NO_POSTGRES = "PostgreSQL: TODOKU_TEST_DATABASE_URL is not set (.ci/run sets it)"
+# Fixtures whose "postgres" parameter makes a test a PostgreSQL test.
+BACKEND_FIXTURES = ("database_url", "empty_db")
+BROWSER_DIR = ROOT / "tests" / "browser"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark before ``-m`` deselects (this hook runs ahead of pytest's own)."""
+    for item in items:
+        if BROWSER_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(params.get(name) == "postgres" for name in BACKEND_FIXTURES):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Report every "no PostgreSQL" skip under one location, so ``-rs`` folds them into one
+    line with a count instead of a line per test."""
+    report = yield
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and NO_POSTGRES in str(longrepr[2]):
+        report.longrepr = (str(Path(__file__)), 0, longrepr[2])
+    return report
+
+
+def skip_without_postgres() -> None:
+    if not PG_URL:
+        pytest.skip(NO_POSTGRES)
 
 
 def pytest_configure(config):
@@ -135,6 +171,7 @@ def database_url(request, tmp_path) -> str:
         template = "sqlite_demo_template" if "demo" in request.fixturenames else "sqlite_template"
         shutil.copy(request.getfixturevalue(template), path)
         return f"sqlite:///{path}"
+    skip_without_postgres()
     if "demo" in request.fixturenames:
         url = request.getfixturevalue("pg_demo_snapshot")
         _truncate_pg(url, restore_demo=True)

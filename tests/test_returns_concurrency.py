@@ -3,6 +3,7 @@ TODOKU_TEST_DATABASE_URL is set): nothing lost, no duplicates, never more than s
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -57,6 +58,9 @@ def app_context(app):
         yield
 
 
+RMA = re.compile(r"NP-[2-9A-HJ-NP-Z]{6}")
+
+
 @pytest.fixture
 def brand(app):
     return app.extensions["todoku_brands"]["northpeak"]
@@ -71,7 +75,7 @@ def test_the_same_form_sent_50_times_at_once_makes_one_request(app, session, bra
         order.id,
         lambda i: submission("same-form-key-0001", (item.id, 1, "changed_mind", "refund")),
     )
-    assert all(isinstance(r, str) for r in results), results
+    assert all(isinstance(r, str) and RMA.fullmatch(r) for r in results), results
     assert len(set(results)) == 1
     assert count(session, ReturnRequest, ReturnRequest.order_id == order.id) == 1
     assert count(session, Notification, Notification.order_id == order.id) == 1
@@ -86,7 +90,7 @@ def test_50_different_submissions_at_once_are_all_kept(app, session, brand):
         order.id,
         lambda i: submission(f"distinct-form-key-{i:04d}", (item.id, 1, "changed_mind", "refund")),
     )
-    assert all(isinstance(r, str) for r in results), results
+    assert all(isinstance(r, str) and RMA.fullmatch(r) for r in results), results
     assert len(set(results)) == N  # unique RMA numbers
     assert count(session, ReturnRequest, ReturnRequest.order_id == order.id) == N
     assert count(session, ReturnEvent) == N

@@ -320,4 +320,6 @@ def test_demo_brands_carry_a_return_policy(app):
     brands = app.extensions["todoku_brands"]
     assert brands["sakura-tea"].returns.rma_prefix == "ST"
     assert brands["northpeak"].returns.tags["hydration"].merchant_fault_only
-    assert isinstance(Reason(code="x", label=Localized(en="X")), Reason)
+    # A reason states only its code and label: the customer's side, no photos by default.
+    reason = Reason(code="x", label=Localized(en="X"))
+    assert (reason.code, reason.fault, reason.photos) == ("x", "customer", 0)

@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("TODOKU_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
-pytestmark = pytest.mark.browser
+# The ``browser`` marker is put on these tests by tests/conftest.py (a ``pytestmark`` in a
+# conftest would mark nothing).
 
 
 def pytest_collection_modifyitems(config, items):

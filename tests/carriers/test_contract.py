@@ -55,7 +55,8 @@ def test_recorded_payload(code, case):
     assert len(result.events) == case["events"]
     for event in result.events:
         assert event.occurred_at.tzinfo is not None
-        assert isinstance(event.status, Status)
+        # Recorded payloads are real traffic: each event maps to a status the table names.
+        assert event.status in set(Status) - {Status.UNKNOWN}, event
     times = [e.occurred_at for e in result.events]
     assert times == sorted(times, reverse=True), "events must be newest first"
     if "first" in case:

@@ -1,0 +1,287 @@
+"""Who can open what, each layer on its own: the contact comparison of the lookup, the signed
+tokens, every query by public id or RMA, and the web loaders (portal, returns page, admin, API).
+A layer with its brand check removed fails here even while the layer behind it still holds."""
+
+from __future__ import annotations
+
+import pytest
+from itsdangerous import URLSafeSerializer
+
+from tests.returns_support import items_of, make_order, submission
+from tracking import security
+from tracking.orders.lookup import find_order, order_by_public_id
+from tracking.page import events
+from tracking.page.view import page_view
+from tracking.returns import links, service
+from tracking.staff import api_keys
+from tracking.staff import auth as staff
+
+PASSWORD = "correct horse battery staple 42"
+
+# --- the lookup form's contact comparison ----------------------------------------------------
+
+
+@pytest.fixture
+def order(session):
+    return make_order(session, "sakura-tea", email="hanako@example.com")  # postcode 1500001
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [
+        "hanako@example.com",
+        "HANAKO@EXAMPLE.COM",
+        " hanako@example.com ",
+        "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        "1500001",
+        "150-0001",
+        "〒150-0001",
+        "１５０ー０００１",
+    ],
+)
+def test_the_right_contact_in_any_shape_opens_the_order(session, order, contact):
+    found = find_order(session, "sakura-tea", order.number.lower(), contact)
+    assert found is not None and found.id == order.id
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [
+        "hanako@example.co",  # prefix of the email
+        "hanako@example.comm",  # the email and more
+        "anako@example.com",  # suffix of the email
+        "hanako@",
+        "@example.com",
+        "150",  # prefix of the postcode
+        "150000",
+        "15000011",
+        "0001",  # suffix of the postcode
+        "500001",
+        "1500002",
+        "〒",  # normalises to nothing
+        "-",
+        "ー",
+        "   ",
+        "",
+    ],
+)
+def test_a_partial_or_wrong_contact_opens_nothing(session, order, contact):
+    assert find_order(session, "sakura-tea", order.number, contact) is None
+
+
+@pytest.mark.parametrize(("field", "contact"), [("postcode", "〒"), ("postcode", "-")])
+def test_an_empty_stored_contact_matches_nothing(session, order, field, contact):
+    # An order imported without a postcode: a contact that normalises to "" must not match "".
+    setattr(order, field, "")
+    session.add(order)
+    session.commit()
+    assert find_order(session, "sakura-tea", order.number, contact) is None
+    assert find_order(session, "sakura-tea", order.number, "") is None
+    assert find_order(session, "sakura-tea", order.number, "hanako@example.com").id == order.id
+
+
+def test_an_order_without_email_is_not_opened_by_an_at_sign(session, order):
+    order.email = ""
+    session.add(order)
+    session.commit()
+    assert find_order(session, "sakura-tea", order.number, "@") is None
+    assert find_order(session, "sakura-tea", order.number, "＠") is None
+    assert find_order(session, "sakura-tea", order.number, "150-0001").id == order.id
+
+
+def test_the_number_and_brand_must_match_too(session, order):
+    assert find_order(session, "northpeak", order.number, "hanako@example.com") is None
+    assert find_order(session, "sakura-tea", order.number + "1", "hanako@example.com") is None
+    assert find_order(session, "sakura-tea", order.number[:-1], "hanako@example.com") is None
+    assert find_order(session, "sakura-tea", "", "hanako@example.com") is None
+    assert find_order(session, "sakura-tea", "-", "hanako@example.com") is None
+
+
+# --- signed tokens, without any database ------------------------------------------------------
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+def test_order_token_reads_back_only_for_its_brand(ctx):
+    token = security.order_token("sakura-tea", "pub-1")
+    assert security.read_order_token("sakura-tea", token) == "pub-1"
+    assert security.read_order_token("northpeak", token) is None
+    assert security.read_order_token("sakura-tea", token[:-2]) is None  # damaged
+    assert security.read_order_token("sakura-tea", token + "x") is None
+    assert security.read_order_token("sakura-tea", "") is None
+
+
+def test_return_token_reads_back_only_for_its_brand_and_kind(ctx):
+    token = links.return_token("northpeak", "pub-2")
+    assert links.read_return_token("northpeak", token) == "pub-2"
+    assert links.read_return_token("sakura-tea", token) is None
+    # One kind of link is not another.
+    assert security.read_order_token("northpeak", token) is None
+    order_token = security.order_token("northpeak", "pub-2")
+    assert links.read_return_token("northpeak", order_token) is None
+
+
+def test_a_token_under_another_key_is_refused(app, ctx):
+    other = URLSafeSerializer("another-secret", salt=security.ORDER_LINK)
+    assert security.read_order_token("sakura-tea", other.dumps(["sakura-tea", "pub-1"])) is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        ["sakura-tea"],
+        ["sakura-tea", "pub-1", "extra"],
+        {"0": "sakura-tea", "1": "pub-1"},
+        "sakura-tea",
+        ["sakura-tea", 7],
+        ["sakura-tea", None],
+        ["sakura-tea", ["pub-1"]],
+    ],
+)
+def test_signed_payloads_of_the_wrong_shape_are_refused(app, ctx, payload):
+    signed = URLSafeSerializer(app.config["SECRET_KEY"], salt=security.ORDER_LINK).dumps(payload)
+    assert security.read_order_token("sakura-tea", signed) is None
+
+
+# --- each query by public id or RMA -------------------------------------------------------------
+
+
+@pytest.fixture
+def two(session):
+    return {b: make_order(session, b) for b in ("sakura-tea", "northpeak")}
+
+
+def test_order_by_public_id_is_scoped(session, two):
+    st, np_ = two["sakura-tea"], two["northpeak"]
+    assert order_by_public_id(session, "sakura-tea", st.public_id).id == st.id
+    assert order_by_public_id(session, "sakura-tea", np_.public_id) is None
+    assert order_by_public_id(session, "northpeak", st.public_id) is None
+
+
+def test_page_view_is_scoped(session, two):
+    st, np_ = two["sakura-tea"], two["northpeak"]
+    assert page_view(session, "sakura-tea", st.public_id).order.id == st.id
+    assert page_view(session, "sakura-tea", np_.public_id) is None
+    assert page_view(session, "northpeak", st.public_id) is None
+
+
+def test_view_token_is_scoped_by_token_and_by_query(app, session, two):
+    st, np_ = two["sakura-tea"], two["northpeak"]
+    with app.app_context():
+        token = events.view_token("sakura-tea", st.public_id)
+        assert events.read_view(session, "sakura-tea", token)[0] == st.id
+        assert events.read_view(session, "northpeak", token) is None  # the token's brand
+        # A token of this brand naming another brand's order: the query's brand.
+        forged = events.view_token("sakura-tea", np_.public_id)
+        assert events.read_view(session, "sakura-tea", forged) is None
+        assert events.read_view(session, "sakura-tea", None) is None
+        assert events.read_view(session, "sakura-tea", token[:-2]) is None
+
+
+@pytest.fixture
+def returns(app, session, two):
+    out = {}
+    with app.app_context():
+        for slug, order in two.items():
+            brand = app.extensions["todoku_brands"][slug]
+            item = items_of(session, order)[0]
+            sub = submission(f"scope-{slug}-0001", (item.id, 1, "changed_mind", "refund"))
+            out[slug] = service.submit(session, brand, order, sub, upload_dir=None)
+    return out
+
+
+def test_returns_by_public_id_and_rma_are_scoped(session, returns):
+    st, np_ = returns["sakura-tea"], returns["northpeak"]
+    assert service.by_public_id(session, "sakura-tea", st.public_id).id == st.id
+    assert service.by_public_id(session, "sakura-tea", np_.public_id) is None
+    assert service.by_public_id(session, "northpeak", st.public_id) is None
+    assert service.by_rma(session, "sakura-tea", st.rma).id == st.id
+    assert service.by_rma(session, "sakura-tea", st.rma.lower()).id == st.id  # typed by staff
+    assert service.by_rma(session, "sakura-tea", np_.rma) is None
+    assert service.by_rma(session, "northpeak", st.rma) is None
+
+
+# --- the web loaders, each with a token or key that is valid for its own brand -----------------
+
+
+def test_portal_refuses_another_brands_order_under_a_valid_token(app, client, two):
+    np_ = two["northpeak"]
+    with app.app_context():
+        own = security.order_token("northpeak", np_.public_id)
+        # Signed for sakura-tea (the token check passes) but naming a northpeak order.
+        forged = security.order_token("sakura-tea", np_.public_id)
+    assert client.get(f"/northpeak/o/{own}").status_code == 200
+    assert client.get(f"/sakura-tea/o/{own}").status_code == 404
+    assert client.get(f"/sakura-tea/o/{forged}").status_code == 404
+    assert client.get(f"/sakura-tea/o/{forged}/return").status_code == 404
+
+
+def test_return_page_refuses_another_brands_return_under_a_valid_token(app, client, returns):
+    np_ = returns["northpeak"]
+    with app.app_context():
+        own = links.return_token("northpeak", np_.public_id)
+        forged = links.return_token("sakura-tea", np_.public_id)
+    assert client.get(f"/northpeak/r/{own}").status_code == 200
+    assert client.get(f"/sakura-tea/r/{own}").status_code == 404
+    assert client.get(f"/sakura-tea/r/{forged}").status_code == 404
+
+
+def test_admin_loaders_refuse_another_brands_return(session, client, returns):
+    staff.create_staff(session, "northpeak", "b@northpeak.example", PASSWORD)
+    client.post("/admin/login", data={"email": "b@northpeak.example", "password": PASSWORD})
+    st, np_ = returns["sakura-tea"], returns["northpeak"]
+    assert client.get(f"/admin/northpeak/returns/{np_.rma}").status_code == 200
+    assert client.get(f"/admin/northpeak/returns/{st.rma}").status_code == 404
+    r = client.post(
+        f"/admin/northpeak/returns/{st.rma}/transition",
+        data={"action": "approve", "version": st.version},
+    )
+    assert r.status_code == 404
+    r = client.post(f"/admin/northpeak/returns/{st.rma}/note", data={"note": "x"})
+    assert r.status_code == 404
+    client.post("/admin/northpeak/returns/bulk-approve", data={"pick": f"{st.rma}:{st.version}"})
+    session.refresh(st)
+    assert st.status == "requested"
+
+
+def test_api_loaders_refuse_another_brands_return(session, client, returns):
+    key = api_keys.create_api_key(session, "northpeak", "warehouse")
+    headers = {"Authorization": f"Bearer {key}"}
+    st, np_ = returns["sakura-tea"], returns["northpeak"]
+    r = client.post(
+        f"/api/v1/returns/{st.rma}/transitions", json={"action": "approve"}, headers=headers
+    )
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
+    session.refresh(st)
+    assert st.status == "requested"
+    r = client.get("/api/v1/returns", headers=headers)
+    assert [x["rma"] for x in r.json["returns"]] == [np_.rma]
+    r = client.post(
+        f"/api/v1/returns/{np_.rma}/transitions", json={"action": "approve"}, headers=headers
+    )
+    assert r.status_code == 200 and r.json["return"]["status"] == "approved"
+
+
+def test_view_token_of_one_brand_naming_another_brands_order(app, session, two):
+    # The brand check of the token on its own: the order named is the reading brand's.
+    np_ = two["northpeak"]
+    with app.app_context():
+        token = events.view_token("sakura-tea", np_.public_id)
+        assert events.read_view(session, "northpeak", token) is None
+        assert events.read_view(session, "northpeak", events.view_token("northpeak", np_.public_id))
+
+
+@pytest.mark.parametrize(
+    "shape", [["{brand}", "{pid}"], ["{brand}", "{pid}", 5], ["{brand}", 5, "view"], "{brand}"]
+)
+def test_view_tokens_of_the_wrong_shape_are_refused(app, session, two, shape):
+    st = two["sakura-tea"]
+    fill = {"{brand}": "sakura-tea", "{pid}": st.public_id}
+    payload = [fill.get(x, x) for x in shape] if isinstance(shape, list) else "sakura-tea"
+    with app.app_context():
+        signed = events._serializer().dumps(payload)
+        assert events.read_view(session, "sakura-tea", signed) is None
