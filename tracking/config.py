@@ -47,6 +47,22 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # Overrides every brand's ``[page] refresh_seconds`` when set (tests shorten it).
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Carrier circuit breaker, shared by every worker: consecutive failed calls that open
+        # it, and how long it stays open before one half-open probe.
+        "CARRIER_BREAKER_FAILURES": int(env.get("CARRIER_BREAKER_FAILURES", "3")),
+        "CARRIER_BREAKER_OPEN_SECONDS": int(env.get("CARRIER_BREAKER_OPEN_SECONDS", "300")),
+        # Aggregator webhook secrets, ``<BRAND>_<PROVIDER>_WEBHOOK_SECRET`` (e.g.
+        # ``SAKURA_AFTERSHIP_WEBHOOK_SECRET``); several comma-separated values during rotation.
+        "CARRIER_WEBHOOK_SECRETS": {
+            key: value
+            for key, value in env.items()
+            if key.endswith(
+                tuple(
+                    f"_{p}_WEBHOOK_SECRET" for p in ("AFTERSHIP", "EASYPOST", "TRACK17", "SHIP24")
+                )
+            )
+            and value.strip()
+        },
     }
     if test_config:
         cfg.update(test_config)
