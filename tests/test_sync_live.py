@@ -244,3 +244,46 @@ def test_captured_cli_exports_fixtures(app, session, tmp_path):
     assert out.exit_code == 0, out.output
     assert "wrote 2 file(s)" in out.output
     assert (tmp_path / "dhl" / "cases.toml").read_text().count("[[case]]") == 1
+
+
+@pytest.mark.parametrize("store", ["database", "redis"])
+def test_daily_budget_is_never_exceeded(app, demo, session, dhl, store):
+    if store == "redis":
+        import redis
+
+        url = "redis://127.0.0.1:6379/3"
+        try:
+            redis.Redis.from_url(url).flushdb()
+        except redis.ConnectionError:
+            pytest.skip("no local Redis")
+        app.config["REDIS_URL"] = url
+    app.config["CARRIER_RATE_LIMITS"] = {"dhl": (1000.0, 3)}
+    dhl.expect_request("/track/shipments").respond_with_data(
+        DHL_BODY, content_type="application/json"
+    )
+    made = _due(session, demo, [f"20000000{i:02d}" for i in range(5)])
+    now = utcnow()
+    report = _round(app, session, now)
+    assert _calls(dhl) == 3
+    assert report.checked == 3 and report.skipped == 2
+    waiting = [s for s in made if as_utc(s.next_check_at) > now + timedelta(minutes=1)]
+    assert all(s.failures == 0 for s in made)
+    assert len(waiting) == 5  # 3 checked (next cadence) + 2 held until the budget resets
+    _round(app, session, now + timedelta(seconds=5))
+    assert _calls(dhl) == 3
+
+
+def test_per_second_bucket_spaces_calls(app, demo, session, dhl, monkeypatch):
+    slept = []
+    monkeypatch.setattr(sync.time, "sleep", slept.append)
+    app.config["CARRIER_RATE_LIMITS"] = {"dhl": (2.0, None)}
+    dhl.expect_request("/track/shipments").respond_with_data(
+        DHL_BODY, content_type="application/json"
+    )
+    _due(session, demo, [f"30000000{i:02d}" for i in range(3)])
+    # A frozen clock: the bucket (2 tokens) is empty at the third call, so the worker waits.
+    frozen = utcnow()
+    monkeypatch.setattr(sync, "utcnow", lambda: frozen + timedelta(seconds=len(slept)))
+    _round(app, session, frozen)
+    assert _calls(dhl) == 3
+    assert slept and all(0 < s <= sync.MAX_SLEEP for s in slept)

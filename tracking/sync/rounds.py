@@ -13,6 +13,7 @@ dies mid-batch loses nothing. On PostgreSQL any number of workers share the work
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ import carriers
 from carriers import CarrierError, NotFound, ParseFailed, RateLimited, Status
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order, Shipment
-from tracking.sync import capture, health
+from tracking.sync import budget, capture, health
 from tracking.sync.apply import apply_result
 from tracking.sync.models import WebhookFeed
 from tracking.timeutil import as_utc, utcnow
@@ -145,12 +146,36 @@ def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: Roun
             _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
             session.commit()
             return
+        if not _budget(session, adapter.code, now, len(chunk)):
+            # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
+            wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
+            for s in (s for c in chunks[index:] for s in c):
+                s.next_check_at = now + wait
+                session.add(s)
+            report.skipped += sum(len(c) for c in chunks[index:])
+            report.errors["BudgetSpent"] += 1
+            session.commit()
+            return
         outcome = _sync_chunk(session, adapter, chunk, now, report, probe=state == health.PROBE)
         session.commit()
         if outcome == "held":
             _hold(session, [s for c in chunks[index + 1 :] for s in c], now, report, adapter.code)
             session.commit()
             return
+
+
+#: Waits shorter than this are slept through (the per-second bucket); longer ones (the daily
+#: cap) end the carrier's turn in this round.
+MAX_SLEEP = 2.0
+
+
+def _budget(session, code: str, now, calls: int) -> bool:
+    """Take one token per request the chunk will make (batched APIs: one)."""
+    wait = budget.take(session, code, now)
+    while 0 < wait <= MAX_SLEEP:
+        time.sleep(wait)
+        wait = budget.take(session, code, utcnow())
+    return wait == 0
 
 
 def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: str) -> None:
