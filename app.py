@@ -24,7 +24,7 @@ from tracking.extensions import csrf, limiter
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync.cli import worker_command
-from tracking.web import admin, api, carrier_hooks, portal, site
+from tracking.web import admin, admin_carriers, api, carrier_hooks, portal, site
 from tracking.web import returns as returns_web
 
 
@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns_web.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_carriers.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(carrier_hooks.bp)
 

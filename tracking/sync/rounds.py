@@ -270,3 +270,28 @@ def _failed(session, shipment: Shipment, now, report: RoundReport, kind: str) ->
     session.add(shipment)
     report.failed += 1
     report.errors[kind] += 1
+
+
+def check_now(session: Session, brands: dict[str, Brand], shipment: Shipment) -> RoundReport:
+    """Staff's "check now" for one shipment: one carrier call right away, through the same path
+    as the worker (budget, health, capture), whatever its schedule. Commits. The customer's
+    Refresh never comes here: it reads what the worker stored."""
+    now = utcnow()
+    report = RoundReport()
+    order = session.get(Order, shipment.order_id)
+    brand = brands.get(order.brand) if order else None
+    code = brand.route_for(shipment.carrier) if brand else shipment.carrier
+    try:
+        adapter = carriers.get(code)
+    except carriers.UnknownCarrier:
+        _failed(session, shipment, now, report, "UnknownCarrier")
+        session.commit()
+        return report
+    if not _budget(session, adapter.code, now, 1):
+        report.skipped += 1
+        report.errors["BudgetSpent"] += 1
+        session.commit()
+        return report
+    _sync_chunk(session, adapter, [shipment], now, report)
+    session.commit()
+    return report
