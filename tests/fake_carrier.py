@@ -94,6 +94,14 @@ def worker_main(config: dict, env: dict, out) -> None:
     from tracking.sync.rounds import run_round
 
     app = create_app(config)
+    try:
+        _loop(app, run_round, get_engine, out)
+    except BaseException as exc:  # report, so the parent never waits forever
+        out.put((0, 0, {"crash": repr(exc)}))
+        raise
+
+
+def _loop(app, run_round, get_engine, out) -> None:
     checked = new = 0
     errors: Counter[str] = Counter()
     with app.app_context():

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlmodel import Session, select
 
-from tracking.sync.models import RateBucket
+from tracking.sync.models import RateBucket, ensure_row
 from tracking.timeutil import as_utc
 
 #: Published defaults (reference: carriers.md §2, security-reliability-performance.md §3.5):
@@ -97,9 +97,9 @@ def _take_db(session, carrier, now, rate, per_day, day) -> float:
         query = query.with_for_update()
     bucket = session.exec(query).first()
     if bucket is None:
-        bucket = RateBucket(carrier=carrier, tokens=rate, refilled_at=now, day=day)
-        session.add(bucket)
-        session.flush()
+        ensure_row(session, RateBucket, carrier)
+        bucket = session.exec(query).one()
+        bucket.tokens, bucket.refilled_at, bucket.day = rate, now, day
     if bucket.day != day:
         bucket.day, bucket.day_count = day, 0
     elapsed = max(0.0, (now - as_utc(bucket.refilled_at)).total_seconds())

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlmodel import Session, select
 
-from tracking.sync.models import CarrierHealth
+from tracking.sync.models import CarrierHealth, ensure_row
 from tracking.timeutil import as_utc
 
 WINDOW = timedelta(hours=24)
@@ -37,23 +37,30 @@ def row(session: Session, carrier: str, *, lock: bool = False) -> CarrierHealth:
         query = query.with_for_update()
     found = session.exec(query).first()
     if found is None:
-        found = CarrierHealth(carrier=carrier)
-        session.add(found)
-        session.flush()
+        ensure_row(session, CarrierHealth, carrier)
+        found = session.exec(query).one()
     return found
 
 
 def gate(session: Session, carrier: str, now: datetime) -> str:
     """CLOSED: call freely. PROBE: this worker makes the one half-open call. OPEN: don't call.
     Commits when it claims the probe, so other workers see the claim at once."""
-    health = row(session, carrier, lock=True)
+    health = row(session, carrier)  # no lock for the common case: a closed circuit
+    if health.open_until is None:
+        return CLOSED
+    if now < as_utc(health.open_until):
+        return OPEN
+    session.refresh(health, with_for_update=session.get_bind().dialect.name == "postgresql")
     open_until = as_utc(health.open_until)
     if open_until is None:
+        session.commit()
         return CLOSED
     if now < open_until:
+        session.commit()
         return OPEN
     probe = as_utc(health.probe_started_at)
     if probe is not None and now - probe < PROBE_TIMEOUT:
+        session.commit()
         return OPEN
     health.probe_started_at = now
     session.add(health)

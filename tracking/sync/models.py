@@ -77,3 +77,26 @@ class WebhookFeed(SQLModel, table=True):
     event_id: str = Field(max_length=100)
     newest_event_at: datetime | None = None
     received_at: datetime = Field(default_factory=utcnow)
+
+
+def ensure_row(session, model, carrier: str) -> None:
+    """Create ``model``'s row for ``carrier`` if missing, race-free across workers (INSERT …
+    ON CONFLICT DO NOTHING), so the caller can then lock it with ``FOR UPDATE``."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"carrier": carrier}
+    if model is CarrierHealth:
+        values |= {
+            "last_error": "",
+            "consecutive_failures": 0,
+            "window_started_at": utcnow(),
+            "window_calls": 0,
+            "window_failures": 0,
+        }
+    else:
+        values |= {"tokens": 0.0, "refilled_at": utcnow(), "day": "", "day_count": 0}
+    session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=["carrier"])
+    )

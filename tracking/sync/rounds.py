@@ -228,6 +228,7 @@ def _sync_chunk(
             _failed(session, s, now, report, type(exc).__name__)
         return "failed"
     health.success(session, adapter.code, now)
+    session.commit()  # release the health row at once: every worker updates it
     fed = _webhook_fed(session, chunk)
     for s in chunk:
         report.checked += 1
