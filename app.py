@@ -25,7 +25,16 @@ from tracking.orders.cli import orders_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync.cli import worker_command
-from tracking.web import admin, admin_import, api, portal, shop_hooks, site
+from tracking.web import (
+    admin,
+    admin_carriers,
+    admin_import,
+    api,
+    carrier_hooks,
+    portal,
+    shop_hooks,
+    site,
+)
 from tracking.web import returns as returns_web
 
 
@@ -65,9 +74,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns_web.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_carriers.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(shop_hooks.bp)
     app.register_blueprint(admin_import.bp)
+    app.register_blueprint(carrier_hooks.bp)
 
     # CLI groups (``flask --app app --help``).
     for command in (

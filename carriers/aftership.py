@@ -2,21 +2,27 @@
 
 fetch registers each number (``POST /trackings``; "already exists" is fine) and then reads them
 back in one ``GET /trackings?tracking_numbers=…``. Checkpoint times are the checkpoint's local
-time, usually with an offset; one without an offset is read as UTC (documented choice).
+time, usually with an offset. One without an offset is read in the checkpoint country's zone
+(single-zone countries, ``country_iso3``), else in the tracking's origin country's zone, else
+the underlying carrier's home zone (``taqbin-jp``/``sagawa``/``japan-post``: Asia/Tokyo); a
+checkpoint with no time at all, or none of those, is skipped and logged, never read as UTC.
+Several trackings for one number (a reused number, or one per slug): the one with the newest
+checkpoint. A ``meta.code`` other than success or "does not exist" is a ProviderError.
 EDD: courier EDD, else AfterShip's predicted EDD, else the merchant's custom EDD.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from .aggregator import AggregatorAdapter
-from .errors import NotFound
+from .errors import AuthFailed, NotFound, ProviderError
 from .http import request
 from .json_api import iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
 
 TAGS: dict[str, Status] = {
@@ -38,8 +44,31 @@ SUBTAGS: dict[str, Status] = {
     "Exception_017": Status.DELAYED,  # extreme weather
     "Exception_010": Status.RETURNING_TO_SENDER,
     "Exception_011": Status.RETURNED_TO_SENDER,
+    # Published sub-statuses (reference §3.1) that name routine customs work, not a problem.
+    "InTransit_005": Status.IN_TRANSIT,
+    "InTransit_006": Status.IN_TRANSIT,
+    "AttemptFail_001": Status.ATTEMPT_FAILED,
+    "AttemptFail_002": Status.ATTEMPT_FAILED,
+    "AttemptFail_003": Status.ATTEMPT_FAILED,
 }
+#: Zones of the underlying carriers, for checkpoint times without an offset.
+SLUG_ZONES = {"taqbin-jp": "Asia/Tokyo", "sagawa": "Asia/Tokyo", "japan-post": "Asia/Tokyo"}
+#: ``meta.code`` values that are not about the parcel. 200/201 = fine, 4004 = unknown number.
+_OK_META = {200, 201, 4003}
+_AUTH_META = {401, 4010, 4011, 4012, 403}
 SUB_STATUS: dict[str, str] = {
+    "Exception_004": "customs",
+    "Exception_006": "held_for_payment",
+    "Exception_007": "address",
+    "Exception_012": "damaged",
+    "Exception_013": "lost",
+    "Exception_018": "missing_documents",
+    "AttemptFail_002": "not_home",
+    "AttemptFail_003": "business_closed",
+    "InTransit_004": "arrived_destination_country",
+    "InTransit_008": "problem_resolved",
+    "OutForDelivery_003": "customer_contacted",
+    "OutForDelivery_004": "appointment",
     "Delivered_002": "picked_up_by_recipient",
     "Delivered_003": "signed",
     "Delivered_005": "neighbor",
@@ -54,7 +83,7 @@ SUB_STATUS: dict[str, str] = {
 
 def classify(tag: str, subtag: str = "", text: str = "") -> tuple[Status, str]:
     if subtag in SUBTAGS:
-        return SUBTAGS[subtag], subtag
+        return SUBTAGS[subtag], SUB_STATUS.get(subtag, subtag)
     if tag in TAGS:
         return TAGS[tag], SUB_STATUS.get(subtag, subtag)
     return unknown("aftership", tag, text), subtag
@@ -116,31 +145,38 @@ class AfterShipAdapter(AggregatorAdapter):
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
         with shape_guard(self.code):
-            if (data.get("meta") or {}).get("code") == 4004:
+            meta = data.get("meta") or {}
+            if meta.get("code") == 4004:
                 raise NotFound("aftership: tracking does not exist")
+            if isinstance(meta.get("code"), int) and meta["code"] not in _OK_META:
+                error = AuthFailed if meta["code"] in _AUTH_META else ProviderError
+                raise error(f"aftership: {meta.get('code')} {meta.get('message', '')}".strip())
             payload = data["data"]
             trackings = payload.get("trackings") or (
                 [payload["tracking"]] if payload.get("tracking") else []
             )
-            tracking = next(
-                (t for t in trackings if t.get("tracking_number") == tracking_number), None
-            )
+            mine = [t for t in trackings if t.get("tracking_number") == tracking_number]
+            tracking = newest(mine, _latest_checkpoint)
             if tracking is None:
                 raise NotFound(f"aftership: {tracking_number} not in the answer")
-            events = []
-            for cp in tracking.get("checkpoints") or []:
+            home = _home_zone(tracking)
+
+            def build(cp: dict) -> TrackingEvent | None:
+                when = _checkpoint_time(cp, home)
+                if when is None:
+                    return None
                 status, sub = classify(cp.get("tag", ""), cp.get("subtag", ""), cp.get("message"))
                 where = cp.get("location") or place(cp.get("city"), cp.get("country_iso3"))
-                events.append(
-                    TrackingEvent(
-                        occurred_at=iso(cp["checkpoint_time"], default=UTC),
-                        status=status,
-                        sub_status=sub,
-                        description=cp.get("message", ""),
-                        location=where,
-                        raw_code=cp.get("subtag") or cp.get("tag", ""),
-                    )
+                return TrackingEvent(
+                    occurred_at=when,
+                    status=status,
+                    sub_status=sub,
+                    description=cp.get("message") or "",
+                    location=where or "",
+                    raw_code=cp.get("subtag") or cp.get("tag", ""),
                 )
+
+            events = collect(self.code, tracking.get("checkpoints"), build)
             tag = tracking.get("tag", "")
             if tag == "Pending" and not events:
                 raise NotFound("aftership: no information from the carrier yet")
@@ -155,5 +191,39 @@ class AfterShipAdapter(AggregatorAdapter):
             sub_status=sub,
             raw_status=tracking.get("subtag_message") or tag,
             edd=edd,
-            delivered_at=iso(delivered, default=UTC) if delivered else None,
+            delivered_at=iso(delivered, default=home or UTC) if delivered else None,
         )
+
+
+def _home_zone(tracking: dict):
+    return country_zone(tracking.get("origin_country_iso3")) or (
+        ZoneInfo(SLUG_ZONES[tracking["slug"]]) if tracking.get("slug") in SLUG_ZONES else None
+    )
+
+
+def _checkpoint_time(cp: dict, home) -> datetime | None:
+    value = cp.get("checkpoint_time")
+    if not value:
+        return None
+    zone = country_zone(cp.get("country_iso3") or cp.get("country_region")) or home
+    try:
+        return iso(value, default=zone)
+    except ValueError:
+        if zone is None:
+            return None  # no offset and no zone we can vouch for: skipped, never UTC
+        raise
+
+
+def _latest_checkpoint(tracking: dict) -> datetime | None:
+    home = _home_zone(tracking)
+    times = []
+    for cp in tracking.get("checkpoints") or []:
+        try:
+            when = _checkpoint_time(cp, home)
+        except ValueError:
+            continue
+        if when:
+            times.append(when)
+    if not times and tracking.get("updated_at"):
+        return iso(tracking["updated_at"], default=UTC)
+    return max(times, default=None)

@@ -1,14 +1,19 @@
 """DHL Shipment Tracking – Unified (``GET /track/shipments``), static ``DHL-API-Key`` header.
 
 ``statusCode`` has only five values, so out-for-delivery, pickup, attempts and returns come from
-description rules. Timestamps normally carry an offset; a timestamp without one is read as UTC
-(choice documented in docs/carriers.md: a wrong hour beats a crash, and it is rare).
+description rules. Timestamps normally carry an offset; one without is read in the event
+location's zone (single-zone countries), else the shipment origin's, else DHL's home zone
+(Europe/Berlin) for the German services ``parcel-de``/``post-de``; otherwise the event is
+skipped and logged, never read as UTC. An event without a timestamp is skipped and logged.
+Several shipments for one number (reused ids, or one per service): the one with the newest
+event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from .base import Adapter
 from .errors import NotFound
@@ -16,7 +21,7 @@ from .http import request
 from .json_api import env, env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
 
 CODES: dict[str, Status] = {
@@ -41,6 +46,11 @@ TEXT_RULES: tuple[tuple[str, str, Status, str], ...] = (
     ("failure", "not at home", Status.ATTEMPT_FAILED, ""),
     ("failure", "recipient not available", Status.ATTEMPT_FAILED, ""),
     ("failure", "could not be delivered", Status.ATTEMPT_FAILED, ""),
+    # Routine clearance reported under "failure" by some services: not a problem.
+    ("failure", "clearance processing complete", Status.IN_TRANSIT, "customs"),
+    ("failure", "customs clearance status updated", Status.IN_TRANSIT, "customs"),
+    ("transit", "customs", Status.IN_TRANSIT, "customs"),
+    ("transit", "clearance", Status.IN_TRANSIT, "customs"),
 )
 
 
@@ -59,6 +69,45 @@ def classify(code: str, description: str) -> tuple[Status, str]:
         if "delivered" in text:
             return Status.DELIVERED, ""
     return unknown("dhl", code or description, description), ""
+
+
+HOME_ZONE = ZoneInfo("Europe/Berlin")
+HOME_SERVICES = ("parcel-de", "post-de")
+
+
+def _zone(shipment: dict, event: dict):
+    address = (event.get("location") or {}).get("address") or {}
+    origin = ((shipment.get("origin") or {}).get("address") or {}).get("countryCode")
+    return (
+        country_zone(address.get("countryCode"))
+        or country_zone(origin)
+        or (HOME_ZONE if shipment.get("service") in HOME_SERVICES else None)
+    )
+
+
+def _when(shipment: dict, event: dict) -> datetime | None:
+    value = event.get("timestamp")
+    if not value:
+        return None
+    zone = _zone(shipment, event)
+    try:
+        return iso(value, default=zone)
+    except ValueError:
+        if zone is None:
+            return None
+        raise
+
+
+def _latest(shipment: dict):
+    times = []
+    for event in shipment.get("events") or []:
+        try:
+            when = _when(shipment, event)
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if when:
+            times.append(when)
+    return max(times, default=None)
 
 
 def _location(event: dict) -> str:
@@ -100,26 +149,29 @@ class DHLAdapter(Adapter):
             if "shipments" not in data and data.get("status") == 404:
                 raise NotFound(f"dhl: {data.get('detail') or data.get('title')}")
             shipments = data["shipments"]
-            shipment = next(
-                (s for s in shipments if s.get("id") == tracking_number),
-                shipments[0] if len(shipments) == 1 else None,
-            )
+            mine = [s for s in shipments if s.get("id") == tracking_number]
+            if not mine and len(shipments) == 1:
+                mine = shipments
+            shipment = newest(mine, _latest)
             if shipment is None:
                 raise NotFound(f"dhl: {tracking_number} not in the answer")
-            events = []
-            for event in shipment.get("events") or []:
+
+            def build(event: dict) -> TrackingEvent | None:
+                when = _when(shipment, event)
+                if when is None:
+                    return None
                 description = event.get("description") or event.get("status") or ""
                 status, sub = classify(event.get("statusCode", ""), description)
-                events.append(
-                    TrackingEvent(
-                        occurred_at=iso(event["timestamp"], default=UTC),
-                        status=status,
-                        sub_status=sub,
-                        description=description,
-                        location=_location(event),
-                        raw_code=event.get("statusCode", ""),
-                    )
+                return TrackingEvent(
+                    occurred_at=when,
+                    status=status,
+                    sub_status=sub,
+                    description=description,
+                    location=_location(event),
+                    raw_code=event.get("statusCode", ""),
                 )
+
+            events = collect(self.code, shipment.get("events"), build)
             current = shipment.get("status") or {}
             status = None
             if current.get("statusCode"):

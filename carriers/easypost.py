@@ -1,19 +1,24 @@
 """EasyPost Trackers (``POST /v2/trackers``; API key as the HTTP Basic user).
 
 Creating a tracker for a code+carrier seen in the last 3 months returns the existing tracker,
-so fetch is safe to repeat. Times are ISO 8601 UTC (``Z``). EDD: ``est_delivery_date``.
+so fetch is safe to repeat. Times are ISO 8601 UTC (``Z``); EasyPost documents every
+``datetime`` as UTC, so one without the ``Z`` is read as UTC (the provider's stated zone, not a
+guess). A detail without a datetime is skipped and logged. ``error`` bodies: a not-found code is
+NotFound; anything else (test-mode-only numbers, plan, account) is a ProviderError.
+EDD: ``est_delivery_date``.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from .aggregator import AggregatorAdapter
-from .errors import NotFound, ParseFailed
+from .errors import AuthFailed, NotFound, ParseFailed, ProviderError
 from .http import request
 from .json_api import iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, result, shape_guard, unknown
 from .status import Status
 
 STATUSES: dict[str, Status] = {
@@ -28,6 +33,9 @@ STATUSES: dict[str, Status] = {
     "cancelled": Status.CANCELLED,
     "error": Status.EXCEPTION,
 }
+
+
+NOT_FOUND_CODES = ("NOT_FOUND", "TRACKING_CODE.INVALID", "INVALID_TRACKING_CODE")
 
 
 def classify(status: str, detail: str = "", text: str = "") -> tuple[Status, str]:
@@ -85,27 +93,36 @@ class EasyPostAdapter(AggregatorAdapter):
         data = load_json(body, self.code)
         with shape_guard(self.code):
             if "error" in data:
-                raise NotFound(f"easypost: {(data['error'] or {}).get('code')}")
+                error = data["error"] or {}
+                code = str(error.get("code") or "")
+                message = f"easypost: {code} {error.get('message') or ''}".strip()
+                if any(code.upper().endswith(c) for c in NOT_FOUND_CODES):
+                    raise NotFound(message)
+                if "UNAUTHORIZED" in code.upper() or "API_KEY" in code.upper():
+                    raise AuthFailed(message)
+                raise ProviderError(message)
             if data.get("tracking_code") != tracking_number:
                 raise ParseFailed("easypost: tracker for a different number")
             details = data.get("tracking_details") or []
             if data.get("status") == "unknown" and not details:
                 raise NotFound("easypost: carrier has no information yet")
-            events = []
-            for d in details:
+
+            def build(d: dict) -> TrackingEvent | None:
+                if not d.get("datetime"):
+                    return None
                 status, sub = classify(
                     d.get("status", ""), d.get("status_detail"), d.get("message")
                 )
-                events.append(
-                    TrackingEvent(
-                        occurred_at=iso(d["datetime"]),
-                        status=status,
-                        sub_status=sub,
-                        description=d.get("message") or "",
-                        location=_location(d),
-                        raw_code=d.get("status", ""),
-                    )
+                return TrackingEvent(
+                    occurred_at=iso(d["datetime"], default=UTC),
+                    status=status,
+                    sub_status=sub or "",
+                    description=d.get("message") or "",
+                    location=_location(d),
+                    raw_code=d.get("status", ""),
                 )
+
+            events = collect(self.code, details, build)
             status, sub = classify(data["status"], data.get("status_detail"))
             edd = window(iso_date(data.get("est_delivery_date")))
         return result(

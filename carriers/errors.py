@@ -34,3 +34,9 @@ class Unavailable(CarrierError):
 
 class ParseFailed(CarrierError):
     """The body was not what the parser expects (layout change, truncation, wrong type)."""
+
+
+class ProviderError(CarrierError):
+    """The provider answered, but with a processing error about the request itself (an
+    aggregator's "only test numbers are valid", a plan or quota limit, a rejected account):
+    nothing is known about the parcel, so it must never become a parcel status."""

@@ -1,6 +1,9 @@
 """FedEx Track API (``POST /track/v1/trackingnumbers``), OAuth client credentials.
 
-Scan times are ISO 8601 with the scan location's offset. EDD: ``estimatedDeliveryTimeWindow``,
+Scan times are ISO 8601 with the scan location's offset; one without is read in the scan
+location's zone (single-zone countries), else FedEx's home zone (America/Chicago, Memphis); a
+scan without a date is skipped and logged. A reused number answered with several
+``trackResults``: the one with the newest scan. EDD: ``estimatedDeliveryTimeWindow``,
 else ``standardTransitTimeWindow``, else ``dateAndTimes[ESTIMATED_DELIVERY]``.
 """
 
@@ -8,14 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from .base import Adapter
-from .errors import NotFound, ParseFailed
+from .errors import NotFound, ProviderError
 from .json_api import chunks, env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import fedex_valid
 from .oauth import OAuthMixin
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
 
 _T, _I, _O = Status.IN_TRANSIT, Status.INFO_RECEIVED, Status.OUT_FOR_DELIVERY
@@ -85,6 +90,28 @@ def classify(code: str, exception_code: str = "", exception_text: str = "") -> t
     return unknown("fedex", code, exception_text), ""
 
 
+HOME_ZONE = ZoneInfo("America/Chicago")
+
+
+def _when(scan: dict) -> datetime | None:
+    if not scan.get("date"):
+        return None
+    zone = country_zone((scan.get("scanLocation") or {}).get("countryCode")) or HOME_ZONE
+    return iso(scan["date"], default=zone)
+
+
+def _latest(track: dict):
+    times = []
+    for scan in track.get("scanEvents") or []:
+        try:
+            when = _when(scan)
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if when:
+            times.append(when)
+    return max(times, default=None)
+
+
 def _location(scan: dict) -> str:
     loc = scan.get("scanLocation") or {}
     return place(loc.get("city"), loc.get("stateOrProvinceCode"), loc.get("countryCode"))
@@ -148,23 +175,25 @@ class FedExAdapter(OAuthMixin, Adapter):
             if error.get("code") in NOT_FOUND_CODES:
                 raise NotFound(f"fedex: {error['code']}")
             if error:
-                raise ParseFailed(f"fedex: error {error.get('code')}")
-            events = []
-            for scan in track.get("scanEvents") or []:
+                raise ProviderError(f"fedex: error {error.get('code')} {error.get('message', '')}")
+
+            def build(scan: dict) -> TrackingEvent | None:
+                when = _when(scan)
+                if when is None:
+                    return None
                 code = scan.get("derivedStatusCode") or scan.get("eventType", "")
-                status, sub = classify(
-                    code, scan.get("exceptionCode", ""), scan.get("exceptionDescription", "")
+                text = scan.get("exceptionDescription") or scan.get("eventDescription", "")
+                status, sub = classify(code, scan.get("exceptionCode", ""), text)
+                return TrackingEvent(
+                    occurred_at=when,
+                    status=status,
+                    sub_status=sub,
+                    description=scan.get("eventDescription", ""),
+                    location=_location(scan),
+                    raw_code=scan.get("eventType", code),
                 )
-                events.append(
-                    TrackingEvent(
-                        occurred_at=iso(scan["date"]),
-                        status=status,
-                        sub_status=sub,
-                        description=scan.get("eventDescription", ""),
-                        location=_location(scan),
-                        raw_code=scan.get("eventType", code),
-                    )
-                )
+
+            events = collect(self.code, track.get("scanEvents"), build)
             latest = track.get("latestStatusDetail") or {}
             ancillary = (latest.get("ancillaryDetails") or [{}])[0]
             status = None
@@ -200,5 +229,5 @@ class FedExAdapter(OAuthMixin, Adapter):
                 results = entry.get("trackResults") or []
                 if not results:
                     raise NotFound(f"fedex: no results for {number}")
-                return results[0]
+                return newest(results, _latest)
         raise NotFound(f"fedex: {number} not in the answer")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from .errors import ParseFailed
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
@@ -53,8 +55,20 @@ def result(
     delivered_at: datetime | None = None,
 ) -> TrackingResult:
     """Sort newest first; the overall status defaults to the newest event's."""
-    events = newest_first(events)
+    listed = newest_first(events)
+    events = [refined(e) for e in listed]
     latest = events[0] if events else None
+    if status is not None:
+        status, sub_status = refine(status, raw_status, sub_status)
+        # The newest event's finer signal beats the same coarse code at shipment level, and a
+        # shipment-level "in transit" when the newest scan is out for delivery or at a pickup
+        # point (shipment summaries lag behind their own scans).
+        finer = (Status.OUT_FOR_DELIVERY, Status.AVAILABLE_FOR_PICKUP)
+        if latest and (
+            (listed[0].status is status and latest.status is not status)
+            or (status is Status.IN_TRANSIT and latest.status in finer)
+        ):
+            status, sub_status = latest.status, latest.sub_status
     if status is None or (status is Status.UNKNOWN and latest):
         status = latest.status if latest else Status.PENDING
     if status is Status.DELIVERED and delivered_at is None:
@@ -85,3 +99,188 @@ def shape_guard(carrier: str) -> Iterator[None]:
         yield
     except SHAPE_ERRORS as exc:
         raise ParseFailed(f"{carrier}: unexpected body ({exc!r})") from exc
+
+
+# ---------------------------------------------------------------------------- robustness
+# Real responses break parsers one event at a time: a scan without a timestamp, a field of the
+# wrong type, a time without an offset. ``collect`` keeps the rest of the response.
+
+_skipped_seen: set[tuple[str, str]] = set()
+
+
+def collect(carrier: str, items, build) -> list[TrackingEvent]:
+    """``build(item)`` for every raw event; an event that cannot be read (shape error,
+    ParseFailed, or ``build`` returning None) is skipped and logged, never fatal. When there
+    were events and not one could be read, that is a layout change: ParseFailed."""
+    items = list(items or ())
+    events: list[TrackingEvent] = []
+    for index, item in enumerate(items):
+        try:
+            event = build(item)
+        except (*SHAPE_ERRORS, ParseFailed) as exc:
+            _log_skipped(carrier, index, exc)
+            continue
+        if event is None:
+            _log_skipped(carrier, index, "no usable timestamp")
+            continue
+        events.append(event)
+    if items and not events:
+        # Not one readable event: the layout changed, not an odd scan. Fail loudly (captured).
+        raise ParseFailed(f"{carrier}: none of {len(items)} event(s) could be read")
+    return events
+
+
+def _log_skipped(carrier: str, index: int, reason) -> None:
+    reason = reason if isinstance(reason, str) else f"{type(reason).__name__}: {reason}"
+    key = (carrier, reason[:80])
+    level = logging.WARNING if key not in _skipped_seen else logging.DEBUG
+    _skipped_seen.add(key)
+    log.log(level, "%s: skipped event #%d (%s)", carrier, index, reason)
+
+
+# Finer signals in the event text, for coarse or unmapped codes. Lower-case needles (English) or
+# the carriers' Japanese words; most specific first.
+_OUT_FOR_DELIVERY = (
+    "out for delivery",
+    "out with courier",
+    "with delivery courier",
+    "on vehicle for delivery",
+    "loaded on delivery vehicle",
+    "配達中",
+    "持ち出し中",
+)
+_PICKUP = (
+    "ready for pickup",
+    "ready for pick up",
+    "ready for pick-up",
+    "available for pickup",
+    "available for pick up",
+    "awaiting collection",
+    "ready for collection",
+    "保管中",
+    "ご来店予定",
+)
+_DELIVERED = ("delivered", "配達完了", "お届け済み", "お届け完了")
+_NOT_DELIVERED = ("not delivered", "undeliverable", "could not", "attempt", "be delivered", "未")
+_CUSTOMS = ("customs", "clearance", "通関", "税関")
+# Words that make a customs scan a real problem (or a delay) rather than routine.
+_CUSTOMS_PROBLEM = (
+    "held",
+    "hold",
+    "refused",
+    "rejected",
+    "required",
+    "payment",
+    "missing",
+    "documents",
+    "seized",
+    "confiscat",
+    "delay",
+    "保留",
+    "遅延",
+)
+
+
+def text_hint(text: str) -> Status | None:
+    """The status the words themselves say, when they say one clearly."""
+    lowered = (text or "").lower()
+    if any(n in lowered for n in _OUT_FOR_DELIVERY):
+        return Status.OUT_FOR_DELIVERY
+    if any(n in lowered for n in _PICKUP):
+        return Status.AVAILABLE_FOR_PICKUP
+    if any(n in lowered for n in _DELIVERED) and not any(n in lowered for n in _NOT_DELIVERED):
+        return Status.DELIVERED
+    return None
+
+
+def refine(status: Status, text: str, sub_status: str = "") -> tuple[Status, str]:
+    """Let the finer signal win over a coarse or missing code:
+
+    - an unmapped code (UNKNOWN) takes what the text clearly says;
+    - a derived "in transit" becomes out-for-delivery or ready-for-pickup when the text says so;
+    - a customs scan mapped to "exception" is routine clearance (in transit, sub ``customs``)
+      unless its words name a problem (held, refused, documents required …).
+    """
+    lowered = (text or "").lower()
+    if status is Status.UNKNOWN:
+        hint = text_hint(text)
+        return (hint, sub_status) if hint else (status, sub_status)
+    if status is Status.IN_TRANSIT:
+        hint = text_hint(text)
+        if hint in (Status.OUT_FOR_DELIVERY, Status.AVAILABLE_FOR_PICKUP):
+            return hint, sub_status
+    routine_customs = any(n in lowered for n in _CUSTOMS) and not any(
+        n in lowered for n in _CUSTOMS_PROBLEM
+    )
+    if status is Status.EXCEPTION and routine_customs:
+        return Status.IN_TRANSIT, "customs"
+    if status is Status.IN_TRANSIT and routine_customs and not sub_status:
+        return status, "customs"
+    return status, sub_status
+
+
+def refined(event: TrackingEvent) -> TrackingEvent:
+    status, sub = refine(event.status, event.description, event.sub_status)
+    if status is event.status and sub == event.sub_status:
+        return event
+    return replace(event, status=status, sub_status=sub)
+
+
+def newest(candidates: list, latest_time):
+    """Of several results for one (reused) number, the current one: the one whose
+    ``latest_time(candidate)`` (its newest readable event time, or None) is the latest.
+    Results without a readable time rank last; ties keep the first listed."""
+    if not candidates:
+        return None
+
+    def key(candidate) -> datetime:
+        try:
+            return latest_time(candidate) or _EPOCH
+        except (*SHAPE_ERRORS, ParseFailed):
+            return _EPOCH
+
+    best = candidates[0]
+    for candidate in candidates[1:]:
+        if key(candidate) > key(best):
+            best = candidate
+    return best
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Single-zone countries (ISO 3166 alpha-2 and alpha-3): an event time without an offset is read
+# in the event location's zone when the country has only one. Others fall back per adapter.
+_ZONES = {
+    ("JP", "JPN"): "Asia/Tokyo",
+    ("KR", "KOR"): "Asia/Seoul",
+    ("CN", "CHN"): "Asia/Shanghai",
+    ("TW", "TWN"): "Asia/Taipei",
+    ("HK", "HKG"): "Asia/Hong_Kong",
+    ("SG", "SGP"): "Asia/Singapore",
+    ("TH", "THA"): "Asia/Bangkok",
+    ("VN", "VNM"): "Asia/Ho_Chi_Minh",
+    ("PH", "PHL"): "Asia/Manila",
+    ("IN", "IND"): "Asia/Kolkata",
+    ("GB", "GBR"): "Europe/London",
+    ("IE", "IRL"): "Europe/Dublin",
+    ("DE", "DEU"): "Europe/Berlin",
+    ("FR", "FRA"): "Europe/Paris",
+    ("NL", "NLD"): "Europe/Amsterdam",
+    ("BE", "BEL"): "Europe/Brussels",
+    ("IT", "ITA"): "Europe/Rome",
+    ("CH", "CHE"): "Europe/Zurich",
+    ("AT", "AUT"): "Europe/Vienna",
+    ("PL", "POL"): "Europe/Warsaw",
+    ("SE", "SWE"): "Europe/Stockholm",
+    ("DK", "DNK"): "Europe/Copenhagen",
+    ("CZ", "CZE"): "Europe/Prague",
+}
+COUNTRY_ZONES: dict[str, ZoneInfo] = {}
+for _codes, _zone in _ZONES.items():
+    for _code in _codes:
+        COUNTRY_ZONES[_code] = ZoneInfo(_zone)
+
+
+def country_zone(code: str | None) -> tzinfo | None:
+    """The zone of a single-zone country (``JP``/``JPN``), else None."""
+    return COUNTRY_ZONES.get((code or "").strip().upper())

@@ -1,21 +1,25 @@
 """Ship24 (``POST /public/v1/trackers/track``: create a tracker and get its results at once;
 Bearer API key).
 
-Event time: ``datetime`` when it has an offset, else ``occurrenceDatetime`` + ``utcOffset``,
-else UTC. Status: the ``statusMilestone`` (always present).
+Event time: ``datetime`` when it has an offset, else ``occurrenceDatetime`` + ``utcOffset``;
+a time with neither is read in the zone of the courier's home country when the courier is a
+Japanese one (``courierCode`` starting ``jp-``/known JP codes: Asia/Tokyo), else the event is
+skipped and logged (never read as UTC). Status: the ``statusMilestone`` (always present).
+Several trackings for one number: the one with the newest event. A body with ``errors`` is a
+ProviderError (e.g. a plan or a test key), not a parcel status.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import datetime
 
 from .aggregator import AggregatorAdapter
-from .errors import NotFound
+from .errors import AuthFailed, NotFound, ProviderError
 from .http import request
 from .json_api import iso, iso_date, load_json, utc_offset, window
 from .model import TrackingEvent, TrackingResult
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
 
 MILESTONES: dict[str, Status] = {
@@ -33,16 +37,56 @@ MILESTONES: dict[str, Status] = {
 }
 
 
-def classify(milestone: str, text: str = "") -> Status:
+#: ``statusCode`` values finer than their milestone (Ship24 folds returns into "exception").
+#: [?] codes as seen in Ship24's docs examples; an unlisted code keeps its milestone.
+STATUS_CODES: dict[str, Status] = {
+    "exception_return_to_sender": Status.RETURNING_TO_SENDER,
+    "exception_returned_to_sender": Status.RETURNED_TO_SENDER,
+    "exception_cancelled": Status.CANCELLED,
+    "exception_delayed": Status.DELAYED,
+    "delivery_out_for_delivery": Status.OUT_FOR_DELIVERY,
+    "delivery_ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
+}
+
+
+def classify(milestone: str, text: str = "", code: str = "") -> Status:
+    if code in STATUS_CODES:
+        return STATUS_CODES[code]
     if milestone in MILESTONES:
         return MILESTONES[milestone]
     return unknown("ship24", milestone, text)
 
 
-def _when(event: dict):
-    value = event.get("datetime") or event["occurrenceDatetime"]
+#: Ship24 courier codes of Japanese carriers [?: codes not verified live] → home zone Japan.
+JP_COURIERS = ("jp-", "yamato", "sagawa", "japan-post", "seino", "fukuyama")
+
+
+def _when(event: dict) -> datetime | None:
+    value = event.get("datetime") or event.get("occurrenceDatetime")
+    if not value:
+        return None
     offset = event.get("utcOffset")
-    return iso(value, default=utc_offset(offset) if offset else UTC)
+    courier = (event.get("courierCode") or "").lower()
+    home = country_zone("JP") if courier.startswith(JP_COURIERS) else None
+    zone = utc_offset(offset) if offset else home
+    try:
+        return iso(value, default=zone)
+    except ValueError:
+        if zone is None:
+            return None  # no offset, no zone we can vouch for: skipped and logged
+        raise
+
+
+def _latest(tracking: dict):
+    times = []
+    for ev in tracking.get("events") or []:
+        try:
+            when = _when(ev)
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if when:
+            times.append(when)
+    return max(times, default=None)
 
 
 class Ship24Adapter(AggregatorAdapter):
@@ -74,34 +118,45 @@ class Ship24Adapter(AggregatorAdapter):
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
         with shape_guard(self.code):
+            errors = data.get("errors") or []
+            if errors:
+                first = errors[0] if isinstance(errors[0], dict) else {"message": str(errors[0])}
+                message = f"ship24: {first.get('code')} {first.get('message') or ''}".strip()
+                code = str(first.get("code") or "").lower()
+                if "not_found" in code:
+                    raise NotFound(message)
+                raise (AuthFailed if "auth" in code else ProviderError)(message)
             trackings = data["data"]["trackings"]
-            tracking = next(
-                (
-                    t
-                    for t in trackings
-                    if (t.get("tracker") or {}).get("trackingNumber") == tracking_number
-                ),
-                None,
-            )
+            mine = [
+                t
+                for t in trackings
+                if (t.get("tracker") or {}).get("trackingNumber") == tracking_number
+            ]
+            tracking = newest(mine, _latest)
             if tracking is None:
                 raise NotFound(f"ship24: {tracking_number} not in the answer")
-            events = []
-            for ev in tracking.get("events") or []:
-                events.append(
-                    TrackingEvent(
-                        occurred_at=_when(ev),
-                        status=classify(ev.get("statusMilestone", ""), ev.get("status", "")),
-                        sub_status=ev.get("statusCode") or "",
-                        description=ev.get("status") or "",
-                        location=ev.get("location") or "",
-                        raw_code=ev.get("statusCode") or ev.get("statusMilestone", ""),
-                    )
+
+            def build(ev: dict) -> TrackingEvent | None:
+                when = _when(ev)
+                if when is None:
+                    return None
+                return TrackingEvent(
+                    occurred_at=when,
+                    status=classify(
+                        ev.get("statusMilestone", ""), ev.get("status", ""), ev.get("statusCode")
+                    ),
+                    sub_status=ev.get("statusCode") or "",
+                    description=ev.get("status") or "",
+                    location=ev.get("location") or "",
+                    raw_code=ev.get("statusCode") or ev.get("statusMilestone", ""),
                 )
+
+            events = collect(self.code, tracking.get("events"), build)
             shipment = tracking.get("shipment") or {}
             milestone = shipment.get("statusMilestone", "")
             if milestone == "pending" and not events:
                 raise NotFound("ship24: no information from the courier yet")
-            status = classify(milestone) if milestone else None
+            status = classify(milestone, code=shipment.get("statusCode")) if milestone else None
             edd = window(iso_date((shipment.get("delivery") or {}).get("estimatedDeliveryDate")))
         return result(
             self.code,

@@ -1,6 +1,9 @@
 """17TRACK API v2.2 (``17token`` header): ``/register`` then ``/gettrackinfo``, ≤40 per call.
 
-Event times: ``time_iso`` carries the local offset; without one we use ``time_utc``. EDD:
+Event times: ``time_iso`` carries the local offset; without one we use ``time_utc``; an event
+with neither is skipped and logged. Several accepted entries for one number: the one with the
+newest event. A non-zero top-level ``code``, or a rejection naming the account (quota, plan,
+test-only key, permission) rather than the number, is a ProviderError. EDD:
 ``track_info.time_metrics.estimated_delivery_date{from,to}``.
 """
 
@@ -10,11 +13,11 @@ import json
 from datetime import UTC, datetime
 
 from .aggregator import AggregatorAdapter
-from .errors import NotFound
+from .errors import AuthFailed, NotFound, ProviderError
 from .http import request
 from .json_api import iso, iso_date, load_json, window
 from .model import TrackingEvent, TrackingResult
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, newest, result, shape_guard, unknown
 from .status import Status
 
 STATUSES: dict[str, Status] = {
@@ -30,6 +33,13 @@ STATUSES: dict[str, Status] = {
 }
 SUB_STATUSES: dict[str, Status] = {
     "Exception_Delayed": Status.DELAYED,
+    # Published Exception_* sub-statuses that are not a problem with the parcel itself.
+    "InTransit_CustomsProcessing": Status.IN_TRANSIT,
+    "InTransit_CustomsReleased": Status.IN_TRANSIT,
+    "DeliveryFailure_NoBody": Status.ATTEMPT_FAILED,
+    "DeliveryFailure_Security": Status.ATTEMPT_FAILED,
+    "DeliveryFailure_Rejected": Status.ATTEMPT_FAILED,
+    "DeliveryFailure_InvalidAddress": Status.EXCEPTION,
     "Exception_Returning": Status.RETURNING_TO_SENDER,
     "Exception_Returned": Status.RETURNED_TO_SENDER,
     "Exception_Cancel": Status.CANCELLED,
@@ -41,6 +51,12 @@ SUB_NAMES: dict[str, str] = {
     "InTransit_CustomsProcessing": "customs",
     "InTransit_CustomsReleased": "customs",
     "InTransit_CustomsRequiringInformation": "customs",
+    "DeliveryFailure_NoBody": "not_home",
+    "DeliveryFailure_InvalidAddress": "address",
+    "Exception_Damage": "damaged",
+    "Exception_Lost": "lost",
+    "Exception_Rejected": "refused",
+    "Exception_Security": "security",
 }
 
 
@@ -52,6 +68,35 @@ def classify(status: str, sub_status: str = "", text: str = "") -> tuple[Status,
     if status in STATUSES:
         return STATUSES[status], SUB_NAMES.get(sub_status, sub_status)
     return unknown("track17", status or sub_status, text), sub_status
+
+
+#: Words in a rejection's message that are about our account, not about the number.
+_ACCOUNT_WORDS = ("quota", "plan", "permission", "test", "token", "key", "limit", "balance")
+
+
+def _rejection(error: dict) -> Exception:
+    message = f"track17: {error.get('code')} {error.get('message') or ''}".strip()
+    text = (error.get("message") or "").lower()
+    if "token" in text or "unauthor" in text:
+        return AuthFailed(message)
+    if any(w in text for w in _ACCOUNT_WORDS):
+        return ProviderError(message)
+    return NotFound(message)
+
+
+def _events(entry: dict) -> list[dict]:
+    providers = ((entry.get("track_info") or {}).get("tracking") or {}).get("providers") or []
+    return [ev for p in providers for ev in p.get("events") or []]
+
+
+def _latest(entry: dict):
+    times = []
+    for ev in _events(entry):
+        try:
+            times.append(_when(ev))
+        except (KeyError, ValueError, TypeError):
+            continue
+    return max(times, default=None)
 
 
 def _when(event: dict) -> datetime:
@@ -100,33 +145,33 @@ class Track17Adapter(AggregatorAdapter):
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:
         data = load_json(body, self.code)
         with shape_guard(self.code):
+            if data.get("code") not in (None, 0):
+                raise ProviderError(f"track17: code {data.get('code')} {data.get('message') or ''}")
             payload = data["data"]
             for rejected in payload.get("rejected") or []:
                 if rejected.get("number") == tracking_number:
-                    raise NotFound(f"track17: {(rejected.get('error') or {}).get('message')}")
-            entry = next(
-                (a for a in payload["accepted"] if a.get("number") == tracking_number), None
-            )
+                    raise _rejection(rejected.get("error") or {})
+            mine = [a for a in payload["accepted"] if a.get("number") == tracking_number]
+            entry = newest(mine, _latest)
             if entry is None:
                 raise NotFound(f"track17: {tracking_number} not in the answer")
             info = entry["track_info"]
             latest = info.get("latest_status") or {}
             if latest.get("status") == "NotFound":
                 raise NotFound("track17: carrier has no information yet")
-            events = []
-            for provider in (info.get("tracking") or {}).get("providers") or []:
-                for ev in provider.get("events") or []:
-                    status, sub = classify("", ev.get("sub_status", ""), ev.get("description"))
-                    events.append(
-                        TrackingEvent(
-                            occurred_at=_when(ev),
-                            status=status,
-                            sub_status=sub,
-                            description=ev.get("description", ""),
-                            location=ev.get("location") or "",
-                            raw_code=ev.get("sub_status") or ev.get("stage") or "",
-                        )
-                    )
+
+            def build(ev: dict) -> TrackingEvent:
+                status, sub = classify("", ev.get("sub_status", ""), ev.get("description"))
+                return TrackingEvent(
+                    occurred_at=_when(ev),
+                    status=status,
+                    sub_status=sub,
+                    description=ev.get("description") or "",
+                    location=ev.get("location") or "",
+                    raw_code=ev.get("sub_status") or ev.get("stage") or "",
+                )
+
+            events = collect(self.code, _events(entry), build)
             status, sub = classify(latest.get("status", ""), latest.get("sub_status", ""))
             edd_raw = (info.get("time_metrics") or {}).get("estimated_delivery_date") or {}
             edd = window(iso_date(edd_raw.get("from")), iso_date(edd_raw.get("to")))

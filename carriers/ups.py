@@ -1,7 +1,10 @@
 """UPS Track API v1 (``GET /api/track/v1/details/{inquiryNumber}``), OAuth client credentials.
 
 Times: activities carry the local ``date``/``time`` plus ``gmtOffset``; we combine those into an
-aware datetime. Without an offset we fall back to ``gmtDate``/``gmtTime`` read as UTC.
+aware datetime. Without an offset we use ``gmtDate``/``gmtTime`` (UTC by definition); without
+those, the local time is read in the activity location's zone (single-zone countries), else in
+UPS's home zone (America/New_York); an activity without any date is skipped and logged.
+Several packages answering for one number (a reused number): the one with the newest activity.
 EDD: ``deliveryDate`` (RDD beats SDD) with ``deliveryTime`` start/end. UPS gives the window in the
 destination's local time without an offset, so the window is kept as dates.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from .base import Adapter
 from .errors import NotFound
@@ -18,7 +22,7 @@ from .json_api import env_url, load_json, place, utc_offset, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import ups_valid
 from .oauth import OAuthMixin
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
 
 # status.type -> status. "D" and "X" are refined from the text below; "D" alone is NOT
@@ -63,16 +67,37 @@ def _ymd(value: str) -> date:
     return datetime.strptime(value, "%Y%m%d").date()
 
 
-def _when(activity: dict) -> datetime:
-    if activity.get("gmtOffset"):
-        local = datetime.strptime(
-            activity["date"] + activity["time"].replace(":", ""), "%Y%m%d%H%M%S"
+HOME_ZONE = ZoneInfo("America/New_York")
+
+
+def _stamp(day: str, time: str) -> datetime:
+    return datetime.strptime(day + (time or "000000").replace(":", ""), "%Y%m%d%H%M%S")
+
+
+def _when(activity: dict) -> datetime | None:
+    if activity.get("date") and activity.get("gmtOffset"):
+        return _stamp(activity["date"], activity.get("time")).replace(
+            tzinfo=utc_offset(activity["gmtOffset"])
         )
-        return local.replace(tzinfo=utc_offset(activity["gmtOffset"]))
-    gmt = datetime.strptime(
-        activity["gmtDate"] + activity["gmtTime"].replace(":", ""), "%Y%m%d%H%M%S"
-    )
-    return gmt.replace(tzinfo=UTC)
+    if activity.get("gmtDate"):
+        return _stamp(activity["gmtDate"], activity.get("gmtTime")).replace(tzinfo=UTC)
+    if activity.get("date"):
+        address = (activity.get("location") or {}).get("address") or {}
+        zone = country_zone(address.get("countryCode")) or HOME_ZONE
+        return _stamp(activity["date"], activity.get("time")).replace(tzinfo=zone)
+    return None
+
+
+def _latest(package: dict):
+    times = []
+    for activity in package.get("activity") or []:
+        try:
+            when = _when(activity)
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if when:
+            times.append(when)
+    return max(times, default=None)
 
 
 def _location(activity: dict) -> str:
@@ -123,20 +148,23 @@ class UPSAdapter(OAuthMixin, Adapter):
             if errors:
                 raise NotFound(f"ups: {errors[0].get('code')} {errors[0].get('message')}")
             package = self._package(data["trackResponse"]["shipment"], tracking_number)
-            events = []
-            for activity in package.get("activity") or []:
+
+            def build(activity: dict) -> TrackingEvent | None:
+                when = _when(activity)
+                if when is None:
+                    return None
                 st = activity["status"]
                 status, sub = classify(st.get("type", ""), st.get("description", ""))
-                events.append(
-                    TrackingEvent(
-                        occurred_at=_when(activity),
-                        status=status,
-                        sub_status=sub,
-                        description=st.get("description", "").strip(),
-                        location=_location(activity),
-                        raw_code=f"{st.get('type', '')}/{st.get('code', '')}",
-                    )
+                return TrackingEvent(
+                    occurred_at=when,
+                    status=status,
+                    sub_status=sub,
+                    description=st.get("description", "").strip(),
+                    location=_location(activity),
+                    raw_code=f"{st.get('type', '')}/{st.get('code', '')}",
                 )
+
+            events = collect(self.code, package.get("activity"), build)
             dates = {d["type"]: _ymd(d["date"]) for d in package.get("deliveryDate") or []}
             current = package.get("currentStatus") or {}
         status = None
@@ -155,9 +183,9 @@ class UPSAdapter(OAuthMixin, Adapter):
     @staticmethod
     def _package(shipments: list, number: str) -> dict:
         packages = [p for s in shipments for p in s.get("package") or []]
-        for package in packages:
-            if package.get("trackingNumber", "").upper() == number.upper():
-                return package
+        mine = [p for p in packages if p.get("trackingNumber", "").upper() == number.upper()]
+        if mine:
+            return newest(mine, _latest)
         if len(packages) == 1:  # inquiry by a shipment number answers with its only package
             return packages[0]
         warnings = [w for s in shipments for w in s.get("warnings") or []]

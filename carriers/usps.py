@@ -3,13 +3,16 @@
 The overall status comes from ``statusCategory``; events have no category, so each event is
 classified by its ``eventCode`` where we know it (Pub. 199 Appendix G) and else by ``eventType``
 text rules. Times: ``eventTimestamp`` is local without an offset, so it is combined with
-``GMTOffset``; with no offset we use ``GMTTimestamp`` (UTC).
+``GMTOffset``; with no offset we use ``GMTTimestamp`` (UTC); with neither, the local time is read
+in the event country's zone (single-zone countries), else USPS's home zone (America/New_York).
+An event without any time is skipped and logged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from .base import Adapter
 from .errors import NotFound
@@ -17,7 +20,7 @@ from .json_api import env_url, iso, iso_date, load_json, place, utc_offset, wind
 from .model import TrackingEvent, TrackingResult
 from .numbers import s10_valid, usps_impb_valid
 from .oauth import OAuthMixin
-from .parsing import result, shape_guard, unknown
+from .parsing import collect, country_zone, result, shape_guard, unknown
 from .status import Status
 
 # statusCategory -> status. Values marked [?] in reference §4.1 are kept: they are the documented
@@ -45,6 +48,9 @@ EVENT_CODES: dict[str, Status] = {
 # Lower-case substring of eventType -> status, most specific first.
 TEXT_RULES: tuple[tuple[str, Status], ...] = (
     ("label created", Status.INFO_RECEIVED),
+    # International mail: routine clearance is movement; a hold is a problem.
+    ("held in customs", Status.EXCEPTION),
+    ("customs", Status.IN_TRANSIT),
     ("pre-shipment", Status.INFO_RECEIVED),
     ("out for delivery", Status.OUT_FOR_DELIVERY),
     ("notice left", Status.ATTEMPT_FAILED),
@@ -72,10 +78,20 @@ def classify_event(code: str, text: str) -> Status:
     return unknown("usps", code or text, text)
 
 
-def _when(event: dict) -> datetime:
+HOME_ZONE = ZoneInfo("America/New_York")
+
+
+def _when(event: dict) -> datetime | None:
+    """Local time + ``GMTOffset``; else ``GMTTimestamp`` (UTC); else the local time in the
+    event country's zone (single-zone countries), else USPS's home zone (America/New_York)."""
     if event.get("eventTimestamp") and event.get("GMTOffset"):
         return iso(event["eventTimestamp"], default=utc_offset(event["GMTOffset"]))
-    return iso(event["GMTTimestamp"], default=UTC)
+    if event.get("GMTTimestamp"):
+        return iso(event["GMTTimestamp"], default=UTC)
+    if event.get("eventTimestamp"):
+        zone = country_zone(event.get("eventCountry")) or HOME_ZONE
+        return iso(event["eventTimestamp"], default=zone)
+    return None
 
 
 def _location(event: dict) -> str:
@@ -138,16 +154,20 @@ class USPSAdapter(OAuthMixin, Adapter):
             if "error" in data:
                 error = data["error"] or {}
                 raise NotFound(f"usps: {error.get('code')} {error.get('message')}")
-            events = [
-                TrackingEvent(
-                    occurred_at=_when(ev),
+
+            def build(ev: dict) -> TrackingEvent | None:
+                when = _when(ev)
+                if when is None:
+                    return None
+                return TrackingEvent(
+                    occurred_at=when,
                     status=classify_event(ev.get("eventCode", ""), ev.get("eventType", "")),
                     description=ev.get("eventType", ""),
                     location=_location(ev),
                     raw_code=ev.get("eventCode", ""),
                 )
-                for ev in data["trackingEvents"]
-            ]
+
+            events = collect(self.code, data["trackingEvents"], build)
             category = data.get("statusCategory", "")
             status = None
             if category:

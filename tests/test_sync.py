@@ -123,8 +123,9 @@ def test_circuit_breaker_skips_the_rest_of_a_failing_carrier(app, demo, session,
     _one_due(session, demo, n=6)
     with app.app_context():
         report = sync.run_round(session, _brands(app))
-    assert adapter.calls == sync.BREAKER_THRESHOLD
-    assert report.failed == sync.BREAKER_THRESHOLD and report.skipped == 6 - sync.BREAKER_THRESHOLD
+    threshold = app.config["CARRIER_BREAKER_FAILURES"]
+    assert adapter.calls == threshold
+    assert report.failed == threshold and report.skipped == 6 - threshold
 
 
 def test_rate_limit_waits_as_told(app, demo, session, flaky):

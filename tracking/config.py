@@ -62,6 +62,25 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "IMPORT_DIR": env.get("IMPORT_DIR") or str(instance / "imports"),
         # The admin import page waits this long for a job before showing "still running".
         "IMPORT_WAIT_SECONDS": float(env.get("IMPORT_WAIT_SECONDS", "5")),
+        # Carrier circuit breaker, shared by every worker: consecutive failed calls that open
+        # it, and how long it stays open before one half-open probe.
+        "CARRIER_BREAKER_FAILURES": int(env.get("CARRIER_BREAKER_FAILURES", "3")),
+        "CARRIER_BREAKER_OPEN_SECONDS": int(env.get("CARRIER_BREAKER_OPEN_SECONDS", "300")),
+        # Per-carrier rate budgets "code=per_second/per_day,…" over the published defaults
+        # (tracking/sync/budget.py), shared through Redis when REDIS_URL is set.
+        "CARRIER_RATE_LIMITS": _rate_limits(env.get("CARRIER_RATE_LIMITS", "")),
+        # Aggregator webhook secrets, ``<BRAND>_<PROVIDER>_WEBHOOK_SECRET`` (e.g.
+        # ``SAKURA_AFTERSHIP_WEBHOOK_SECRET``); several comma-separated values during rotation.
+        "CARRIER_WEBHOOK_SECRETS": {
+            key: value
+            for key, value in env.items()
+            if key.endswith(
+                tuple(
+                    f"_{p}_WEBHOOK_SECRET" for p in ("AFTERSHIP", "EASYPOST", "TRACK17", "SHIP24")
+                )
+            )
+            and value.strip()
+        },
     }
     if test_config:
         cfg.update(test_config)
@@ -74,6 +93,20 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
             raise ConfigError("SECRET_KEY must be set when TODOKU_ENV=production")
         cfg["SECRET_KEY"] = _dev_secret(instance)
     return cfg
+
+
+def _rate_limits(text: str) -> dict[str, tuple[float, int | None]]:
+    out: dict[str, tuple[float, int | None]] = {}
+    for part in text.split(","):
+        code, _, spec = part.partition("=")
+        if not spec:
+            continue
+        rate, _, day = spec.partition("/")
+        try:
+            out[code.strip()] = (float(rate), int(day) if day.strip() else None)
+        except ValueError as exc:
+            raise ConfigError(f"CARRIER_RATE_LIMITS: cannot read {part!r}") from exc
+    return out
 
 
 def _dev_secret(instance: Path) -> str:

@@ -10,6 +10,7 @@ from tracking.orders import models as orders_models
 from tracking.page import models as page_models
 from tracking.returns import models as returns_models
 from tracking.staff import models as staff_models
+from tracking.sync import models as sync_models
 
 FEATURE_MODELS = (
     orders_models,
@@ -18,4 +19,5 @@ FEATURE_MODELS = (
     estimates_models,
     page_models,
     returns_models,
+    sync_models,
 )

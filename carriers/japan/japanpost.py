@@ -12,6 +12,7 @@ import re
 from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid, s10_valid
+from ..parsing import collect
 from ..status import Status
 from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
@@ -72,28 +73,30 @@ class JapanPostAdapter(JapaneseAdapter):
         header = cells(header_row)
         col = column_index(header, _COLUMNS, self.code)
         col.update(column_index(header, _OPTIONAL, self.code, required=False))
-        events = []
-        for row in all_rows:
-            values = cells(row)
-            # Each event's first <tr> starts with the date; the second (phone etc.) does not.
-            if len(values) <= col["status"] or not _DATE.search(nfkc(values[col["date"]])):
-                continue
+
+        def build(values: list[str]) -> TrackingEvent:
             raw = values[col["status"]]
             status, sub = self.classify(raw)
             location = ", ".join(
                 v for v in (values[col["office"]], _get(values, col.get("region"))) if v
             )
             detail = _get(values, col.get("detail"))
-            events.append(
-                TrackingEvent(
-                    occurred_at=parse_jp_datetime(values[col["date"]]),
-                    status=status,
-                    sub_status=sub,
-                    description=f"{raw} {detail}".strip(),
-                    location=location,
-                    raw_code=raw,
-                )
+            return TrackingEvent(
+                occurred_at=parse_jp_datetime(values[col["date"]]),
+                status=status,
+                sub_status=sub,
+                description=f"{raw} {detail}".strip(),
+                location=location,
+                raw_code=raw,
             )
+
+        # Each event's first <tr> starts with the date; the second (phone etc.) does not.
+        event_rows = [
+            values
+            for values in (cells(r) for r in all_rows)
+            if len(values) > col["status"] and _DATE.search(nfkc(values[col["date"]]))
+        ]
+        events = collect(self.code, event_rows, build)
         edd_text = labelled_value(root, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
         return self.page_result(number, events, edd)

@@ -12,6 +12,7 @@ from datetime import datetime
 from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
+from ..parsing import collect
 from ..status import Status
 from .base import JapaneseAdapter
 from .dates import JST, delivery_window, parse_jp_datetime
@@ -62,23 +63,24 @@ class SagawaAdapter(JapaneseAdapter):
             raise ParseFailed(f"sagawa: dd#detail1 has {len(tables)} table(s), expected 2")
         shipped = labelled_value(tables[0], "出荷日")
         shipped_at = parse_jp_datetime(shipped) if shipped else None
-        events = []
-        for row in rows(tables[1]):
+
+        def build(row: Node) -> TrackingEvent | None:
             values = cells(row)
-            if len(values) < 3 or row.find("th") is not None:
-                continue  # header row
             raw = values[0].strip(_ARROWS + " ")
             status, sub = self.classify(raw)
-            events.append(
-                TrackingEvent(
-                    occurred_at=_event_time(values[1], shipped_at),
-                    status=status,
-                    sub_status=sub,
-                    description=raw,
-                    location=values[2],
-                    raw_code=raw,
-                )
+            return TrackingEvent(
+                occurred_at=_event_time(values[1], shipped_at),
+                status=status,
+                sub_status=sub,
+                description=raw,
+                location=values[2],
+                raw_code=raw,
             )
+
+        event_rows = [
+            r for r in rows(tables[1]) if len(cells(r)) >= 3 and r.find("th") is None
+        ]  # header rows out; one row with an unreadable date is skipped and logged
+        events = collect(self.code, event_rows, build)
         edd_text = labelled_value(tables[0], "お届け予定日")
         edd = delivery_window(edd_text) if edd_text else None
         return self.page_result(number, events, edd, state.text())

@@ -12,6 +12,7 @@ from .. import http
 from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
+from ..parsing import collect
 from ..status import Status
 from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
@@ -63,24 +64,25 @@ class YamatoAdapter(JapaneseAdapter):
         detail = block.find(cls="tracking-invoice-block-detail")
         if detail is None:
             raise ParseFailed(f"yamato: block for {number} has no .tracking-invoice-block-detail")
-        events = []
-        for item in detail.find_all("li"):
+
+        def build(item: Node) -> TrackingEvent:
             status_node, date_node = item.find(cls="item"), item.find(cls="date")
             if status_node is None or date_node is None:
                 raise ParseFailed("yamato: event without .item/.date")
             raw = status_node.text()
             name = item.find(cls="name")
             status, sub = self.classify(raw)
-            events.append(
-                TrackingEvent(
-                    occurred_at=parse_jp_datetime(date_node.text()),
-                    status=status,
-                    sub_status=sub,
-                    description=raw,
-                    location=name.text() if name is not None else "",
-                    raw_code=raw,
-                )
+            return TrackingEvent(
+                occurred_at=parse_jp_datetime(date_node.text()),
+                status=status,
+                sub_status=sub,
+                description=raw,
+                location=name.text() if name is not None else "",
+                raw_code=raw,
             )
+
+        # One odd row (no date: a label-created line) is skipped and logged, not fatal.
+        events = collect(self.code, detail.find_all("li"), build)
         edd_text = labelled_value(block, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
         summary = state.find(cls="tracking-invoice-block-state-title") if state else None

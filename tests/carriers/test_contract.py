@@ -12,6 +12,8 @@ Each ``tests/fixtures/<code>/cases.toml`` lists cases:
     edd = ["2026-11-22", "2026-11-23"]    # estimated_delivery start/end dates, or omit for None
     no_edd = true                     # assert estimated_delivery is None
     raises = "NotFound"               # instead of the above: the error parse must raise
+    newest_status = "in_transit"      # the newest event's status (optional)
+    newest_sub = "customs"            # the newest event's sub-status (optional)
 
 Every adapter must also turn broken bodies into ParseFailed (or NotFound), never a bare error.
 """
@@ -73,6 +75,10 @@ def test_recorded_payload(code, case):
         assert result.estimated_delivery is None
     if result.status is Status.DELIVERED:
         assert result.delivered_at is not None
+    if "newest_status" in case:
+        assert result.events[0].status is Status(case["newest_status"])
+    if "newest_sub" in case:
+        assert result.events[0].sub_status == case["newest_sub"]
 
 
 BROKEN = {

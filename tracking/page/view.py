@@ -13,7 +13,8 @@ import carriers
 from carriers import Status
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.page.models import Feedback
-from tracking.timeutil import as_utc
+from tracking.sync.rounds import CADENCE
+from tracking.timeutil import as_utc, utcnow
 
 # Milestones of the progress bar, in order.
 PROGRESS = (
@@ -44,6 +45,18 @@ class ParcelView:
             return Status(self.shipment.status)
         except ValueError:
             return Status.UNKNOWN
+
+    def outage_since(self, now: datetime | None = None) -> datetime | None:
+        """When the carrier is failing and this parcel's data is older than its cadence: the
+        time of the last status we have (the page says so plainly). None otherwise."""
+        s = self.shipment
+        checked = as_utc(s.last_checked_at)
+        if not s.failures or checked is None or self.status.is_terminal:
+            return None
+        cadence = CADENCE.get(self.status, CADENCE[Status.UNKNOWN])
+        if (now or utcnow()) - checked <= cadence:
+            return None
+        return checked
 
     @property
     def progress_step(self) -> int:

@@ -1,17 +1,22 @@
-"""``flask --app app worker``: the background worker's loop."""
+"""``flask --app app worker``: the background worker's loop; ``carriers captured``: the
+failures it captured (the ``carriers`` group is the library's; this command is added to it
+from the tracking side, since ``carriers/`` imports nothing from ``tracking/``)."""
 
 from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
+from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox
+from tracking.sync import capture
 from tracking.sync.rounds import run_round
 
 log = logging.getLogger("todoku.worker")
@@ -45,3 +50,29 @@ def worker_command(once: bool, interval: int) -> None:
         if once:
             return
         time.sleep(interval)
+
+
+@carriers_cli.command("captured")
+@with_appcontext
+@click.option(
+    "--export",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write every captured body as a fixture file (+ a cases.toml stub per carrier).",
+)
+@click.option("--carrier", default=None, help="Only this carrier code.")
+def captured_command(directory: Path | None, carrier: str | None) -> None:
+    """Responses no parser could read (redacted): list them, or export them as fixtures."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        if directory is None:
+            for row in capture.recent(session, limit=200):
+                if carrier and row.carrier != carrier:
+                    continue
+                click.echo(
+                    f"{row.id:>5} {row.captured_at:%Y-%m-%d %H:%M} {row.carrier:<10} "
+                    f"{row.tracking_number:<24} {row.body_size:>7} B  {row.error}"
+                )
+            return
+        written = capture.export(session, directory, carrier)
+    click.echo(f"wrote {len(written)} file(s) under {directory}")

@@ -2,14 +2,18 @@
 
 Runs in the worker, never in a request. Cadence depends on the status (a parcel out for
 delivery changes by the hour, one in a depot by the day); failures back off exponentially;
-a carrier that keeps failing is skipped for the rest of the round (circuit breaker) so one
-outage does not burn the whole round's time. On PostgreSQL several workers share the work by
-claiming rows with ``FOR UPDATE SKIP LOCKED``; on SQLite run one worker.
+a carrier that keeps failing opens its circuit (``health``: shared by every worker, half-open
+with one probe) so one outage does not burn the round. Claims are leases: a claimed shipment's
+``next_check_at`` moves to the lease's end, committed before any carrier call, so a worker that
+dies mid-batch loses nothing. On PostgreSQL any number of workers share the work (claims with
+``FOR UPDATE SKIP LOCKED``); on SQLite run one worker. A body no parser can read is captured
+(``capture``) for staff and for a new fixture.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,10 +21,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 import carriers
-from carriers import CarrierError, NotFound, RateLimited, Status
+from carriers import CarrierError, NotFound, ParseFailed, RateLimited, Status
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order, Shipment
+from tracking.sync import budget, capture, health
 from tracking.sync.apply import apply_result
+from tracking.sync.models import WebhookFeed
 from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -39,7 +45,11 @@ CADENCE: dict[Status, timedelta] = {
     Status.UNKNOWN: timedelta(hours=6),
 }
 MAX_BACKOFF = timedelta(hours=24)
-BREAKER_THRESHOLD = 3  # consecutive failures of one carrier in a round
+#: A shipment an aggregator's webhooks feed is polled this rarely: a safety net only.
+WEBHOOK_SAFETY_NET = timedelta(hours=24)
+#: A claimed shipment is leased for this long: a worker that dies mid-batch loses nothing, the
+#: shipment is simply due again when the lease runs out.
+LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -49,6 +59,7 @@ class RoundReport:
     new_events: int = 0
     failed: int = 0
     skipped: int = 0
+    captured: int = 0
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -63,7 +74,13 @@ def next_check(status: str, now: datetime, failures: int = 0) -> datetime | None
     return now + min(base * (2**failures), MAX_BACKOFF) if failures else now + base
 
 
-def due_shipments(session: Session, now: datetime, limit: int) -> list[tuple[Shipment, str]]:
+def claim(
+    session: Session, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[tuple[Shipment, str]]:
+    """Take up to ``limit`` due shipments and lease them: their ``next_check_at`` moves to the
+    lease's end and the claim is committed at once, so no other worker takes them while this
+    one works, and a worker killed mid-batch only delays them by the lease. On PostgreSQL the
+    claim skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``)."""
     query = (
         select(Shipment, Order.brand)
         .join(Order, Order.id == Shipment.order_id)
@@ -72,19 +89,36 @@ def due_shipments(session: Session, now: datetime, limit: int) -> list[tuple[Shi
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # Several workers: each claims its own rows; locked rows go to the next worker.
         query = query.with_for_update(skip_locked=True, of=Shipment)
+    rows = list(session.exec(query).all())
+    for shipment, _ in rows:
+        shipment.next_check_at = now + lease
+        session.add(shipment)
+    session.commit()
+    return rows
+
+
+# Kept for callers that only want to look (no lease).
+def due_shipments(session: Session, now: datetime, limit: int) -> list[tuple[Shipment, str]]:
+    query = (
+        select(Shipment, Order.brand)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.next_check_at.is_not(None), Shipment.next_check_at <= now)
+        .order_by(Shipment.next_check_at)
+        .limit(limit)
+    )
     return list(session.exec(query).all())
 
 
 def run_round(
     session: Session, brands: dict[str, Brand], now: datetime | None = None, limit: int = 200
 ) -> RoundReport:
-    """One polling round; commits once at the end (claims are held until then)."""
+    """One polling round: claim (leased, committed), then per carrier: the shared breaker's
+    gate, fetch, store; each chunk is committed on its own."""
     now = now or utcnow()
     report = RoundReport()
     batches: dict[str, list[Shipment]] = defaultdict(list)
-    for shipment, brand_slug in due_shipments(session, now, limit):
+    for shipment, brand_slug in claim(session, now, limit):
         brand = brands.get(brand_slug)
         route = brand.route_for(shipment.carrier) if brand else shipment.carrier
         batches[route].append(shipment)
@@ -96,24 +130,81 @@ def run_round(
             log.error("sync: no adapter %r for %d shipments", code, len(shipments))
             for s in shipments:
                 _failed(session, s, now, report, "UnknownCarrier")
+            session.commit()
             continue
-        consecutive = 0
-        size = max(1, adapter.batch_size)
-        for start in range(0, len(shipments), size):
-            chunk = shipments[start : start + size]
-            if consecutive >= BREAKER_THRESHOLD:
-                report.skipped += len(chunk)
-                for s in chunk:  # not tried: look again in an hour, no failure counted
-                    s.next_check_at = now + timedelta(hours=1)
-                    session.add(s)
-                continue
-            ok = _sync_chunk(session, adapter, chunk, now, report)
-            consecutive = 0 if ok else consecutive + 1
+        _sync_carrier(session, adapter, shipments, now, report)
     session.commit()
     return report
 
 
-def _sync_chunk(session, adapter, chunk: list[Shipment], now, report: RoundReport) -> bool:
+def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: RoundReport) -> None:
+    size = max(1, adapter.batch_size)
+    chunks = [shipments[i : i + size] for i in range(0, len(shipments), size)]
+    for index, chunk in enumerate(chunks):
+        state = health.gate(session, adapter.code, now)
+        if state == health.OPEN:
+            _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
+            session.commit()
+            return
+        if not _budget(session, adapter.code, now, len(chunk)):
+            # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
+            wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
+            for s in (s for c in chunks[index:] for s in c):
+                s.next_check_at = now + wait
+                session.add(s)
+            report.skipped += sum(len(c) for c in chunks[index:])
+            report.errors["BudgetSpent"] += 1
+            session.commit()
+            return
+        outcome = _sync_chunk(session, adapter, chunk, now, report, probe=state == health.PROBE)
+        session.commit()
+        if outcome == "held":
+            _hold(session, [s for c in chunks[index + 1 :] for s in c], now, report, adapter.code)
+            session.commit()
+            return
+
+
+#: Waits shorter than this are slept through (the per-second bucket); longer ones (the daily
+#: cap) end the carrier's turn in this round.
+MAX_SLEEP = 2.0
+
+
+def _budget(session, code: str, now, calls: int) -> bool:
+    """Take one token per request the chunk will make (batched APIs: one)."""
+    wait = budget.take(session, code, now)
+    while 0 < wait <= MAX_SLEEP:
+        time.sleep(wait)
+        wait = budget.take(session, code, utcnow())
+    return wait == 0
+
+
+def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: str) -> None:
+    """Not tried (circuit open or carrier asked to wait): due again when the circuit's
+    half-open probe may run; no failure counted."""
+    until = health.open_until(session, code) or now + timedelta(minutes=5)
+    for s in shipments:
+        s.next_check_at = until
+        session.add(s)
+    report.skipped += len(shipments)
+
+
+def _webhook_fed(session, chunk: list[Shipment]) -> set[int]:
+    ids = [s.id for s in chunk]
+    query = select(WebhookFeed.shipment_id).where(WebhookFeed.shipment_id.in_(ids))
+    return set(session.exec(query).all())
+
+
+def schedule(shipment: Shipment, now: datetime, fed: bool) -> None:
+    nxt = next_check(shipment.status, now)
+    if nxt is not None and fed:
+        nxt = now + WEBHOOK_SAFETY_NET
+    shipment.next_check_at = nxt
+
+
+def _sync_chunk(
+    session, adapter, chunk: list[Shipment], now, report: RoundReport, probe: bool = False
+) -> str:
+    """Returns "ok", "failed" or "held" (rate limited: the rest of this carrier waits too)."""
     numbers = [s.tracking_number for s in chunk]
     context = {
         "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
@@ -123,17 +214,22 @@ def _sync_chunk(session, adapter, chunk: list[Shipment], now, report: RoundRepor
     try:
         bodies = adapter.fetch(numbers, **context)
     except RateLimited as exc:
-        wait = timedelta(seconds=exc.retry_after or 900)
+        wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
+        health.hold(session, adapter.code, now + wait, "RateLimited")
         for s in chunk:
             s.next_check_at = now + wait
             session.add(s)
         report.errors["RateLimited"] += 1
-        return False
+        return "held"
     except CarrierError as exc:
         log.warning("sync: %s fetch failed: %s", adapter.code, exc)
+        health.failure(session, adapter.code, now, f"{type(exc).__name__}: {exc}", probe)
         for s in chunk:
             _failed(session, s, now, report, type(exc).__name__)
-        return False
+        return "failed"
+    health.success(session, adapter.code, now)
+    session.commit()  # release the health row at once: every worker updates it
+    fed = _webhook_fed(session, chunk)
     for s in chunk:
         report.checked += 1
         body = bodies.get(s.tracking_number)
@@ -144,19 +240,28 @@ def _sync_chunk(session, adapter, chunk: list[Shipment], now, report: RoundRepor
         except NotFound:
             # Often just not registered yet: keep "pending", look again later.
             s.last_checked_at = now
-            s.next_check_at = next_check(Status.PENDING, now)
+            schedule(s, now, s.id in fed)
+            if s.next_check_at is None:
+                s.next_check_at = next_check(Status.PENDING, now)
             session.add(s)
             continue
-        except CarrierError as exc:
+        except ParseFailed as exc:
             log.warning("sync: %s parse failed for %s: %s", adapter.code, s.id, exc)
+            capture.capture(session, adapter.code, s.tracking_number, body, str(exc), s.id)
+            report.captured += 1
+            _failed(session, s, now, report, "ParseFailed")
+            continue
+        except CarrierError as exc:
+            # ProviderError, AuthFailed …: about the account, never a parcel status.
+            log.warning("sync: %s error for %s: %s", adapter.code, s.id, exc)
             _failed(session, s, now, report, type(exc).__name__)
             continue
         before = s.status
         report.new_events += apply_result(session, s, result)
         s.last_checked_at = now
-        s.next_check_at = next_check(s.status, now)
+        schedule(s, now, s.id in fed)
         report.updated += int(before != s.status)
-    return True
+    return "ok"
 
 
 def _failed(session, shipment: Shipment, now, report: RoundReport, kind: str) -> None:
@@ -166,3 +271,28 @@ def _failed(session, shipment: Shipment, now, report: RoundReport, kind: str) ->
     session.add(shipment)
     report.failed += 1
     report.errors[kind] += 1
+
+
+def check_now(session: Session, brands: dict[str, Brand], shipment: Shipment) -> RoundReport:
+    """Staff's "check now" for one shipment: one carrier call right away, through the same path
+    as the worker (budget, health, capture), whatever its schedule. Commits. The customer's
+    Refresh never comes here: it reads what the worker stored."""
+    now = utcnow()
+    report = RoundReport()
+    order = session.get(Order, shipment.order_id)
+    brand = brands.get(order.brand) if order else None
+    code = brand.route_for(shipment.carrier) if brand else shipment.carrier
+    try:
+        adapter = carriers.get(code)
+    except carriers.UnknownCarrier:
+        _failed(session, shipment, now, report, "UnknownCarrier")
+        session.commit()
+        return report
+    if not _budget(session, adapter.code, now, 1):
+        report.skipped += 1
+        report.errors["BudgetSpent"] += 1
+        session.commit()
+        return report
+    _sync_chunk(session, adapter, [shipment], now, report)
+    session.commit()
+    return report
