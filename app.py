@@ -17,6 +17,7 @@ from carriers.cli import carriers_cli
 from tracking import db, errors, i18n, migrate, templating
 from tracking.brands.brand import load_brands
 from tracking.config import load_config
+from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
@@ -24,7 +25,7 @@ from tracking.extensions import csrf, limiter
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync.cli import worker_command
-from tracking.web import admin, api, portal, site
+from tracking.web import admin, api, dashboard, portal, site
 from tracking.web import returns as returns_web
 
 
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns_web.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
 
     # CLI groups (``flask --app app --help``).
@@ -74,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         carriers_cli,
         estimate_cli,
         staff_cli,
+        dashboard_cli,
     ):
         app.cli.add_command(command)
     return app

@@ -4,6 +4,7 @@ imports the models from their feature packages."""
 
 from __future__ import annotations
 
+from tracking.dashboard import models as dashboard_models
 from tracking.estimates import models as estimates_models
 from tracking.mail import models as mail_models
 from tracking.orders import models as orders_models
@@ -18,4 +19,5 @@ FEATURE_MODELS = (
     estimates_models,
     page_models,
     returns_models,
+    dashboard_models,
 )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlmodel import Session, select
 
+from tracking.dashboard import demo as dashboard_demo
 from tracking.demo.shops import ORDERS
 from tracking.estimates import demo as estimates_demo
 from tracking.orders.demo import create
@@ -37,5 +39,7 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
         loaded.append(order)
     estimates_demo.load_demo(session, now)
     returns_demo.load_demo(session, now)
+    brands = current_app.extensions["todoku_brands"]
+    dashboard_demo.load_demo(session, {s: brands[s] for s in BRANDS if s in brands}, now)
     session.commit()
     return loaded
