@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from itertools import groupby
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 import carriers
@@ -156,15 +157,19 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     feature included in the page (e.g. the return call-to-action) needs one more.
     """
     rating = select(Feedback.rating).where(Feedback.order_id == Order.id).scalar_subquery()
+    latest = aliased(Inquiry)
     answered = (
-        select(Inquiry.id)
-        .where(Inquiry.order_id == Order.id, Inquiry.status == "answered")
-        .order_by(Inquiry.replied_at.desc(), Inquiry.id.desc())
+        select(latest.id)
+        .where(latest.order_id == Order.id, latest.status == "answered")
+        .order_by(latest.replied_at.desc(), latest.id.desc())
         .limit(1)
+        .correlate(Order)
         .scalar_subquery()
     )
-    question = select(Inquiry.message).where(Inquiry.id == answered).scalar_subquery()
-    answer = select(Inquiry.reply).where(Inquiry.id == answered).scalar_subquery()
+    question = (
+        select(Inquiry.message).where(Inquiry.id == answered).correlate(Order).scalar_subquery()
+    )
+    answer = select(Inquiry.reply).where(Inquiry.id == answered).correlate(Order).scalar_subquery()
     rows = session.exec(
         select(
             Order,
