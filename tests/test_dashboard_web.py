@@ -16,6 +16,19 @@ from tracking.page.models import Inquiry
 from tracking.staff.models import ApiKey, StaffUser
 
 PASSWORD = "todoku-demo-staff"
+
+
+@pytest.fixture(autouse=True)
+def history(app, session, demo):
+    """The dashboard's demo history on top of the demo shops (the shared template has none)."""
+    from tracking.dashboard import demo as dashboard_demo
+    from tracking.timeutil import utcnow
+
+    with app.app_context():
+        dashboard_demo.load_demo(session, app.extensions["todoku_brands"], utcnow())
+        session.commit()
+
+
 SAKURA = "/admin/sakura-tea"
 
 
@@ -322,3 +335,19 @@ def test_pages_need_a_login(client, demo):
     for path in GET_PAGES:
         r = client.get(SAKURA + path)
         assert r.status_code == 302 and "/admin/login" in r.headers["Location"], path
+
+
+def test_the_demo_history_loads_once(app, session):
+    from tracking.dashboard import demo as dashboard_demo
+    from tracking.page.models import Feedback, PageEvent
+    from tracking.timeutil import utcnow
+
+    def counts():
+        return [len(session.exec(select(m)).all()) for m in (PageEvent, Feedback, Inquiry)]
+
+    before = counts()
+    assert all(before), before  # every chart and list has something
+    with app.app_context():
+        dashboard_demo.load_demo(session, app.extensions["todoku_brands"], utcnow())
+        session.commit()
+    assert counts() == before

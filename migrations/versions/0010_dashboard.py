@@ -77,6 +77,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_orders_brand_placed_at", ["brand", "placed_at"], unique=False)
         batch_op.create_index("ix_orders_brand_postcode", ["brand", "postcode"], unique=False)
 
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.create_index("ix_feedback_brand_created", ["brand", "created_at"], unique=False)
+
     with op.batch_alter_table("page_events", schema=None) as batch_op:
         batch_op.create_index(
             "ix_page_events_brand_kind_created", ["brand", "kind", "created_at"], unique=False
@@ -84,6 +87,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.create_index("ix_shipments_order_status", ["order_id", "status"], unique=False)
+        batch_op.create_index("ix_shipments_delivered_at", ["delivered_at"], unique=False)
 
     with op.batch_alter_table("staff_users", schema=None) as batch_op:
         batch_op.add_column(
@@ -104,7 +108,11 @@ def downgrade() -> None:
         batch_op.drop_column("role")
 
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_delivered_at")
         batch_op.drop_index("ix_shipments_order_status")
+
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_brand_created")
 
     with op.batch_alter_table("page_events", schema=None) as batch_op:
         batch_op.drop_index("ix_page_events_brand_kind_created")

@@ -15,9 +15,20 @@ from tracking.timeutil import as_utc
 
 DAYS = 28
 RATINGS = (5, 4, 5, 3, 5, 2, 4, 5)
+# By rating: what a customer giving it might write (empty: no comment).
 COMMENTS = {
-    "ja": ("丁寧な梱包でした。", "", "予定より一日遅れました。", ""),
-    "en": ("Arrived early, thanks!", "", "The box was dented.", ""),
+    "ja": {
+        5: "丁寧な梱包でした。",
+        4: "",
+        3: "予定より一日遅れました。",
+        2: "箱がへこんでいました。",
+    },
+    "en": {
+        5: "Arrived early, thanks!",
+        4: "",
+        3: "A day later than shown.",
+        2: "The box was dented.",
+    },
 }
 QUESTIONS = {
     "ja": (
@@ -59,7 +70,8 @@ def _page_events(session: Session, brand, orders, now: datetime) -> None:
     impressions = 0
     for i, order in enumerate(orders):
         for day in range(DAYS):
-            for k in range((i + day) % 3):
+            # Busier on some days than others (a sale, a weekend), so the chart has a shape.
+            for k in range((i * 3 + day * day) % 5 // 2 + (day % 7 == 2)):
                 at = now - timedelta(days=day, hours=(i * 5 + k * 7) % 24)
                 view = f"demo{order.id}d{day}k{k}"
                 session.add(
@@ -121,13 +133,13 @@ def _feedback(session: Session, brand: str, orders) -> None:
         if order.id in have:
             continue
         have.add(order.id)
-        comments = COMMENTS.get(order.locale, COMMENTS["en"])
+        rating = RATINGS[n % len(RATINGS)]
         session.add(
             Feedback(
                 brand=brand,
                 order_id=order.id,
-                rating=RATINGS[n % len(RATINGS)],
-                comment=comments[n % len(comments)],
+                rating=rating,
+                comment=COMMENTS.get(order.locale, COMMENTS["en"])[rating],
                 locale=order.locale,
                 created_at=as_utc(shipment.delivered_at) + timedelta(hours=3),
             )

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracking.orders.models import Order, Shipment
-from tracking.page.models import PageEvent
+from tracking.page.models import Feedback, PageEvent
 from tracking.timeutil import utcnow
 
 # Newest first, page after page: WHERE brand = ? AND id < ? ORDER BY id DESC LIMIT n.
@@ -22,6 +22,8 @@ Index("ix_orders_brand_postcode", Order.brand, Order.postcode)
 Index("ix_orders_brand_name", Order.brand, Order.name)
 Index("ix_orders_brand_placed_at", Order.brand, Order.placed_at)
 Index("ix_shipments_order_status", Shipment.order_id, Shipment.status)
+Index("ix_shipments_delivered_at", Shipment.delivered_at)
+Index("ix_feedback_brand_created", Feedback.brand, Feedback.created_at)
 Index("ix_page_events_brand_kind_created", PageEvent.brand, PageEvent.kind, PageEvent.created_at)
 
 

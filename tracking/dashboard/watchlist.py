@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from carriers.status import TERMINAL
+from tracking.dashboard.sql import common, rare
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.timeutil import as_utc, utcnow
 
@@ -39,7 +40,8 @@ REASONS = (
 )
 _MOVING = (Status.INFO_RECEIVED, Status.IN_TRANSIT, Status.DELAYED, Status.OUT_FOR_DELIVERY)
 _UNREGISTERED = (Status.PENDING, Status.UNKNOWN)
-_CLOSED = tuple(s.value for s in TERMINAL)
+# Named positively so the status index finds the few open parcels among millions delivered.
+_OPEN = tuple(s.value for s in Status if s not in TERMINAL)
 
 
 @dataclass
@@ -81,8 +83,8 @@ def entries(session: Session, brand: str, now: datetime | None = None) -> list[E
         .join(Order, Order.id == Shipment.order_id)
         .where(
             Order.brand == brand,
-            Shipment.direction == "outbound",
-            col(Shipment.status).not_in(_CLOSED),
+            common(Shipment.direction == "outbound"),
+            rare(col(Shipment.status).in_(_OPEN)),
             or_(
                 col(Shipment.late).is_(True),
                 col(Shipment.status).in_(
