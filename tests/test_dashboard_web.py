@@ -351,3 +351,24 @@ def test_the_demo_history_loads_once(app, session):
         dashboard_demo.load_demo(session, app.extensions["todoku_brands"], utcnow())
         session.commit()
     assert counts() == before
+
+
+def test_bad_input_is_never_a_500(client, demo):
+    login(client, "owner@sakura-tea.example")
+    huge = "9" * 30
+    assert client.post(f"{SAKURA}/inquiries/{huge}/reply", data={"reply": "x"}).status_code == 404
+    assert client.post(f"{SAKURA}/settings/keys/{huge}/revoke").status_code == 404
+    assert client.post(f"{SAKURA}/settings/staff/{huge}/active").status_code == 404
+    for query in (
+        {"q": "a\x00b"},
+        {"q": "x" * 5000},
+        {"after": huge},
+        {"after": "-1"},
+        {"since": "%ED%A0%80"},  # a lone surrogate, percent-encoded
+        {"carrier": "'; drop"},
+    ):
+        assert client.get(f"{SAKURA}/orders", query_string=query).status_code == 200, query
+    assert client.get(f"{SAKURA}/orders/{'X' * 300}").status_code == 404
+    assert client.get(f"{SAKURA}/figures?since=0000-00-00&until={huge}").status_code == 200
+    r = client.post(f"{SAKURA}/settings/keys", data={"name": "\x00"})
+    assert r.status_code == 422

@@ -44,6 +44,8 @@ def load(session: Session, now: datetime | None = None, history: bool = True) ->
     returns_demo.load_demo(session, now)
     if history:
         brands = current_app.extensions["todoku_brands"]
-        dashboard_demo.load_demo(session, {s: brands[s] for s in BRANDS if s in brands}, now)
+        showcase = {spec.number for spec in ORDERS}
+        wanted = {s: brands[s] for s in BRANDS if s in brands}
+        dashboard_demo.load_demo(session, wanted, now, showcase)
     session.commit()
     return loaded

@@ -37,6 +37,15 @@ def owner_only(view):
     return wrapper
 
 
+MAX_ID = 2**31 - 1  # an id past INTEGER's range is no row (and PostgreSQL would refuse it)
+
+
+def _checked_id(value: int) -> int:
+    if value > MAX_ID:
+        abort(404)
+    return value
+
+
 def csv_response(brand, name: str, header: list[str], rows) -> object:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -226,7 +235,7 @@ def inquiries_csv(brand, user):
 @staff_page
 def inquiry_reply(brand, user, inquiry_id):
     session = get_session()
-    found = inquiries.by_id(session, brand, inquiry_id)
+    found = inquiries.by_id(session, brand, _checked_id(inquiry_id))
     if found is None:
         abort(404)
     inquiry, order = found
@@ -394,7 +403,7 @@ def add_staff(brand, user):
 
 
 def _account_or_404(brand, account_id: int) -> StaffUser:
-    account = get_session().get(StaffUser, account_id)
+    account = get_session().get(StaffUser, _checked_id(account_id))
     if account is None or account.brand != brand.slug:
         abort(404)
     return account
@@ -432,7 +441,7 @@ def add_key(brand, user):
 @owner_only
 def revoke_key(brand, user, key_id):
     session = get_session()
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, _checked_id(key_id))
     if key is None or key.brand != brand.slug:
         abort(404)
     if key.revoked_at is None:
