@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType
 
 
 class _Likely(ColumnElement):
-    type = Boolean()
+    # Untyped: a Boolean would be rendered "likelihood(...) = 1" on SQLite, which hides the
+    # hint from the planner.
+    type = NullType()
     inherit_cache = True
     # The wrapped clause is part of the cache key (else two queries could share one SQL text).
     _traverse_internals = [("clause", InternalTraversal.dp_clauseelement)]

@@ -82,7 +82,7 @@ def entries(session: Session, brand: str, now: datetime | None = None) -> list[E
         select(Shipment, Order.number, last_scan.label("last_scan"))
         .join(Order, Order.id == Shipment.order_id)
         .where(
-            Order.brand == brand,
+            common(Order.brand == brand),
             common(Shipment.direction == "outbound"),
             rare(col(Shipment.status).in_(_OPEN)),
             or_(
@@ -103,13 +103,13 @@ def entries(session: Session, brand: str, now: datetime | None = None) -> list[E
                 ),
             ),
         )
-        .order_by(Shipment.id)
+        # No ORDER BY: SQLite would walk every parcel by id to honour it; sorted below.
         .limit(LIMIT)
     ).all()
     out: list[Entry] = []
     for shipment, number, scan in rows:
         out.extend(_classify(shipment, number, as_utc(scan), now))
-    out.sort(key=lambda e: (REASONS.index(e.reason), -(e.age_days(now) or 0)))
+    out.sort(key=lambda e: (REASONS.index(e.reason), -(e.age_days(now) or 0), e.shipment.id))
     return out
 
 
