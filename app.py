@@ -17,6 +17,7 @@ from carriers.cli import carriers_cli
 from tracking import db, errors, i18n, migrate, templating
 from tracking.brands.brand import load_brands
 from tracking.config import load_config
+from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
@@ -31,6 +32,7 @@ from tracking.web import (
     admin_import,
     api,
     carrier_hooks,
+    dashboard,
     portal,
     shop_hooks,
     site,
@@ -75,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(returns_web.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_carriers.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(shop_hooks.bp)
     app.register_blueprint(admin_import.bp)
@@ -90,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         estimate_cli,
         staff_cli,
         orders_cli,
+        dashboard_cli,
     ):
         app.cli.add_command(command)
     return app

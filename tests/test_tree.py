@@ -24,6 +24,7 @@ INFRASTRUCTURE = {
 }
 PACKAGES = {
     "brands",
+    "dashboard",
     "demo",
     "estimates",
     "mail",

@@ -4,6 +4,7 @@ imports the models from their feature packages."""
 
 from __future__ import annotations
 
+from tracking.dashboard import models as dashboard_models
 from tracking.estimates import models as estimates_models
 from tracking.mail import models as mail_models
 from tracking.orders import models as orders_models
@@ -20,4 +21,5 @@ FEATURE_MODELS = (
     page_models,
     returns_models,
     sync_models,
+    dashboard_models,
 )

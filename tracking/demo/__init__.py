@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlmodel import Session, select
 
+from tracking.dashboard import demo as dashboard_demo
 from tracking.demo.shops import ORDERS
 from tracking.estimates import demo as estimates_demo
 from tracking.orders.demo import create
@@ -22,7 +24,10 @@ BRANDS = ("sakura-tea", "northpeak")
 __all__ = ["BRANDS", "ORDERS", "load"]
 
 
-def load(session: Session, now: datetime | None = None) -> list[Order]:
+def load(session: Session, now: datetime | None = None, history: bool = True) -> list[Order]:
+    """``history``: the dashboard's four weeks of page views, feedback and questions, so its
+    charts show something. The feature tests load the shops without it (their own rows are
+    then the only ones); the dashboard's tests add it themselves."""
     now = now or utcnow()
     loaded = []
     for salt, spec in enumerate(ORDERS, start=1):
@@ -37,5 +42,10 @@ def load(session: Session, now: datetime | None = None) -> list[Order]:
         loaded.append(order)
     estimates_demo.load_demo(session, now)
     returns_demo.load_demo(session, now)
+    if history:
+        brands = current_app.extensions["todoku_brands"]
+        showcase = {spec.number for spec in ORDERS}
+        wanted = {s: brands[s] for s in BRANDS if s in brands}
+        dashboard_demo.load_demo(session, wanted, now, showcase)
     session.commit()
     return loaded

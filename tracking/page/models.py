@@ -58,3 +58,7 @@ class Inquiry(SQLModel, table=True):
     reply_by: date  # the day promised to the customer (shop-local)
     status: str = Field(default="open", max_length=16, index=True)  # open, answered
     created_at: datetime = Field(default_factory=utcnow)
+    # The shop's answer (written in the admin), mailed to the customer and shown on their page.
+    reply: str = Field(default="", max_length=4000)
+    replied_at: datetime | None = None
+    replied_by: str = Field(default="", max_length=254)

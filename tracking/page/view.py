@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from itertools import groupby
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 import carriers
 from carriers import Status
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
-from tracking.page.models import Feedback
+from tracking.page.models import Feedback, Inquiry
 from tracking.sync.rounds import CADENCE
 from tracking.timeutil import as_utc, utcnow
 
@@ -130,6 +131,8 @@ class OrderView:
     parcels: list[ParcelView]
     unshipped: list[tuple[OrderItem, int]]
     feedback_rating: int | None = None
+    # The shop's latest answer to a question asked on this page: (question, answer), or None.
+    shop_reply: tuple[str, str] | None = None
 
     @property
     def item_groups(self) -> list[list[tuple[OrderItem, int]]]:
@@ -159,15 +162,36 @@ class OrderView:
 
 
 def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
-    """The tracking page's view in two queries: the order with its items and feedback rating,
-    then its parcels with their events. None when the brand has no such order.
+    """The tracking page's view in two queries: the order with its items, feedback rating and
+    the shop's latest answer to a question, then its parcels with their events. None when the
+    brand has no such order.
 
     Two, not three, so the page view stays within its budget of three queries even when a
     feature included in the page (e.g. the return call-to-action) needs one more.
     """
     rating = select(Feedback.rating).where(Feedback.order_id == Order.id).scalar_subquery()
+    latest = aliased(Inquiry)
+    answered = (
+        select(latest.id)
+        .where(latest.order_id == Order.id, latest.status == "answered")
+        .order_by(latest.replied_at.desc(), latest.id.desc())
+        .limit(1)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+    question = (
+        select(Inquiry.message).where(Inquiry.id == answered).correlate(Order).scalar_subquery()
+    )
+    answer = select(Inquiry.reply).where(Inquiry.id == answered).correlate(Order).scalar_subquery()
     rows = session.exec(
-        select(Order, rating.label("feedback_rating"), OrderItem, ShipmentItem)
+        select(
+            Order,
+            rating.label("feedback_rating"),
+            OrderItem,
+            ShipmentItem,
+            question.label("question"),
+            answer.label("answer"),
+        )
         .join(OrderItem, OrderItem.order_id == Order.id, isouter=True)
         .join(ShipmentItem, ShipmentItem.order_item_id == OrderItem.id, isouter=True)
         .where(Order.brand == brand, Order.public_id == public_id)
@@ -175,10 +199,12 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     ).all()
     if not rows:
         return None
-    order, feedback_rating = rows[0][0], rows[0][1]
-    item_rows = [(item, link) for _o, _r, item, link in rows if item is not None]
+    order, feedback_rating, question_text, answer_text = rows[0][0], rows[0][1], *rows[0][4:]
+    item_rows = [(item, link) for _o, _r, item, link, _q, _a in rows if item is not None]
     view = _assemble(order, item_rows, _parcel_rows(session, order.id))
     view.feedback_rating = feedback_rating
+    if answer_text:
+        view.shop_reply = (question_text, answer_text)
     return view
 
 

@@ -28,15 +28,24 @@ class StaffError(ValueError):
     pass
 
 
-def create_staff(session: Session, brand: str, email: str, password: str) -> StaffUser:
+ROLES = ("owner", "staff")
+
+
+def create_staff(
+    session: Session, brand: str, email: str, password: str, role: str = "staff"
+) -> StaffUser:
     email = normalize.email(email)
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {ROLES}")
     if "@" not in email:
         raise StaffError("not an email address")
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
     if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
         raise StaffError(f"{email} already has an account")
-    user = StaffUser(brand=brand, email=email, password_hash=generate_password_hash(password))
+    user = StaffUser(
+        brand=brand, email=email, password_hash=generate_password_hash(password), role=role
+    )
     session.add(user)
     session.commit()
     return user

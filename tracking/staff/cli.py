@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from tracking.db import get_session
 from tracking.staff.api_keys import create_api_key, list_api_keys, revoke_api_key
-from tracking.staff.auth import MIN_PASSWORD, StaffError, create_staff
+from tracking.staff.auth import MIN_PASSWORD, ROLES, StaffError, create_staff
 
 staff_cli = AppGroup("staff", help="Staff accounts and API keys.")
 
@@ -29,13 +29,20 @@ def _check_brand(slug: str) -> str:
     confirmation_prompt=True,
     help=f"At least {MIN_PASSWORD} characters; asked for when not given.",
 )
-def create_command(brand: str, email: str, password: str) -> None:
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="staff",
+    show_default=True,
+    help="An owner also manages staff accounts, API keys and alert settings.",
+)
+def create_command(brand: str, email: str, password: str, role: str) -> None:
     """Create a staff account for BRAND."""
     try:
-        user = create_staff(get_session(), _check_brand(brand), email, password)
+        user = create_staff(get_session(), _check_brand(brand), email, password, role)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"staff account {user.email} created for {brand}")
+    click.echo(f"{user.role} account {user.email} created for {brand}")
 
 
 @staff_cli.command("api-key")

@@ -17,6 +17,8 @@ class StaffUser(SQLModel, table=True):
     email: str = Field(unique=True, max_length=254)  # one account, one brand
     password_hash: str = Field(max_length=255)
     active: bool = True
+    # "owner" manages staff accounts, API keys and alert settings; "staff" works the daily pages.
+    role: str = Field(default="staff", max_length=16)
     # Bumped on logout and password change: every older session cookie stops working.
     session_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)

@@ -87,7 +87,9 @@ def login():
         error = _("Email address or password is not correct.")
         return render_template("admin/login.html", brand=None, email=email, error=error), 401
     staff.log_in(get_session(), user)
-    target = _safe_next(request.args.get("next")) or url_for("admin.queue", brand_slug=user.brand)
+    target = _safe_next(request.args.get("next")) or url_for(
+        "dashboard.home", brand_slug=user.brand
+    )
     return redirect(target, code=303)
 
 
@@ -102,7 +104,7 @@ def home():
     user = staff.current_staff()
     if user is None:
         return redirect(url_for("admin.login"))
-    return redirect(url_for("admin.queue", brand_slug=user.brand))
+    return redirect(url_for("dashboard.home", brand_slug=user.brand))
 
 
 def _filters() -> dict:

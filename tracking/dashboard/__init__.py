@@ -1,0 +1,1 @@
+"""The merchant's daily screen: orders, the watchlist, inquiries, figures, alerts and roles."""

@@ -1,0 +1,139 @@
+"""The inquiries inbox: customers' "ask the shop" questions with their orders, and the reply.
+
+A reply is stored on the inquiry (the tracking page shows it) and mailed to the customer in the
+language they asked in, through the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from tracking.brands.brand import Brand
+from tracking.mail import outbox
+from tracking.orders.models import Order
+from tracking.page.models import Inquiry
+from tracking.security import order_token
+from tracking.timeutil import as_utc, utcnow
+
+MAX_REPLY = 4000
+STATES = ("open", "answered")
+
+
+@dataclass
+class InboxRow:
+    inquiry: Inquiry
+    order: Order
+    overdue: bool
+
+
+def today(brand: Brand, now: datetime | None = None) -> date:
+    return as_utc(now or utcnow()).astimezone(brand.tz).date()
+
+
+def inbox(
+    session: Session, brand: Brand, state: str = "open", now: datetime | None = None, limit=200
+) -> list[InboxRow]:
+    """Open ones oldest promise first (what to answer next); answered ones newest first."""
+    stmt = (
+        select(Inquiry, Order)
+        .join(Order, Order.id == Inquiry.order_id)
+        .where(Inquiry.brand == brand.slug, Order.brand == brand.slug)
+    )
+    if state in STATES:
+        stmt = stmt.where(Inquiry.status == state)
+    if state == "open":
+        stmt = stmt.order_by(col(Inquiry.reply_by), col(Inquiry.id))
+    else:
+        stmt = stmt.order_by(col(Inquiry.id).desc())
+    day = today(brand, now)
+    return [
+        InboxRow(i, o, i.status == "open" and i.reply_by < day)
+        for i, o in session.exec(stmt.limit(limit)).all()
+    ]
+
+
+def open_counts(session: Session, brand: Brand, now: datetime | None = None) -> tuple[int, int]:
+    """(open, overdue) for the admin home."""
+    rows = inbox(session, brand, "open", now, limit=10_000)
+    return len(rows), sum(r.overdue for r in rows)
+
+
+def by_id(session: Session, brand: Brand, inquiry_id: int) -> tuple[Inquiry, Order] | None:
+    row = session.exec(
+        select(Inquiry, Order)
+        .join(Order, Order.id == Inquiry.order_id)
+        .where(Inquiry.id == inquiry_id, Inquiry.brand == brand.slug, Order.brand == brand.slug)
+    ).first()
+    return tuple(row) if row else None
+
+
+class ReplyError(ValueError):
+    pass
+
+
+def parse_reply(text: str | None) -> tuple[str, str | None]:
+    value = (text or "").strip().replace("\x00", "")
+    if not value:
+        return value, str(_l("Please write a reply."))
+    if len(value) > MAX_REPLY:
+        return value, str(_l("Please keep the reply under %(n)s characters.", n=f"{MAX_REPLY:,}"))
+    return value, None
+
+
+def reply(
+    session: Session,
+    brand: Brand,
+    inquiry: Inquiry,
+    order: Order,
+    text: str,
+    staff_email: str,
+    now: datetime | None = None,
+) -> Inquiry:
+    """Answer once: store, mark answered and queue the customer's mail. Commits."""
+    if inquiry.status == "answered":
+        raise ReplyError("already answered")
+    now = now or utcnow()
+    inquiry.reply, inquiry.replied_at, inquiry.replied_by = text, now, staff_email
+    inquiry.status = "answered"
+    session.add(inquiry)
+    locale = inquiry.locale if inquiry.locale in brand.locales else brand.default_locale
+    base = current_app.config["BASE_URL"]
+    link = f"{base}/{brand.slug}/o/{order_token(brand.slug, order.public_id)}"
+    with force_locale(locale):
+        subject = gettext("Answer to your question about order %(number)s", number=order.number)
+        body = "\n".join(
+            [
+                gettext("Dear %(name)s,", name=order.name or order.email),
+                "",
+                gettext("Thank you for your question. Here is our answer:"),
+                "",
+                text,
+                "",
+                gettext("Your question:"),
+                inquiry.message,
+                "",
+                gettext("You can also read this answer on your order status page:"),
+                link,
+                "",
+                brand.display_name(locale),
+            ]
+        )
+    outbox.enqueue(
+        session,
+        brand=brand.slug,
+        kind="inquiry_reply",
+        dedupe_key=f"inquiry-reply:{inquiry.id}",
+        to=order.email,
+        subject=subject,
+        body=body,
+        locale=locale,
+        order_id=order.id,
+    )
+    session.commit()
+    return inquiry
