@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := tracking/translations
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install translations extract lint fmt migrate demo worker bench clean
+.PHONY: run test install translations extract lint fmt migrate demo worker bench clean mutation
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -61,6 +61,19 @@ fmt: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Mutation testing of the rule modules (docs/testing.md); slow, not part of `make test`.
+MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security.*" \
+  "tracking.returns.links.*" "tracking.page.events.x_read_view*" "tracking.page.events.x_view_token*" \
+  "tracking.orders.lookup.*" "carriers.numbers.*" "carriers.*ǁvalidate*" "carriers.*.x_classify*" \
+  "carriers.japan.*ǁclassify*" "tracking.returns.policy.*" "tracking.page.view.x_page_view*" \
+  "tracking.returns.service.x_by_public_id*" "tracking.returns.service.x_by_rma*" \
+  "tracking.web.admin.x__return_or_404*"
+mutation: install
+	rm -rf mutants
+	env -u TODOKU_TEST_DATABASE_URL $(BIN)/mutmut run $(MUTATE) || true
+	$(BIN)/python tests/mutation_tables.py
+	$(BIN)/python tests/mutation_report.py
 
 bench: install
 	$(BIN)/python bench/run.py
