@@ -16,13 +16,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from carriers.cli import carriers_cli
 from tracking import db, errors, i18n, migrate, templating
 from tracking.brands.brand import load_brands
-from tracking.config import load_config
+from tracking.config import ConfigError, load_config
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
+from tracking.mail import outbox as mail_outbox
+from tracking.mail import triggers as mail_triggers
+from tracking.mail.cli import coupons_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
+from tracking.sync.apply import AFTER_APPLY
 from tracking.sync.cli import worker_command
 from tracking.web import admin, api, portal, site
 from tracking.web import returns as returns_web
@@ -44,6 +48,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # A bad brand file stops start-up here, naming the file and key.
     app.extensions["todoku_brands"] = load_brands(app.config["BRANDS_DIR"])
+    # A brand's mail server secret missing from the environment stops start-up too.
+    problems = mail_outbox.check_brands(app.extensions["todoku_brands"], app.config["SMTP_SECRETS"])
+    if problems:
+        raise ConfigError("\n".join(problems))
+    # Carrier updates queue the customer's shipping and delivery mail (after the estimate).
+    if mail_triggers.after_apply not in AFTER_APPLY:
+        AFTER_APPLY.append(mail_triggers.after_apply)
 
     # Extensions.
     db.init_app(app)
@@ -74,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         carriers_cli,
         estimate_cli,
         staff_cli,
+        coupons_cli,
     ):
         app.cli.add_command(command)
     return app
