@@ -29,6 +29,7 @@ from tracking.staff.cli import staff_cli
 from tracking.sync.apply import AFTER_APPLY
 from tracking.sync.cli import worker_command
 from tracking.web import admin, api, portal, site
+from tracking.web import mail as mail_web
 from tracking.web import returns as returns_web
 
 
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(returns_web.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(mail_web.bp)
 
     # CLI groups (``flask --app app --help``).
     for command in (
