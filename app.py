@@ -16,12 +16,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from carriers.cli import carriers_cli
 from tracking import db, errors, i18n, migrate, templating
 from tracking.brands.brand import load_brands
-from tracking.config import load_config
+from tracking.config import ConfigError, load_config
 from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
+from tracking.mail import outbox as mail_outbox
+from tracking.mail.cli import coupons_cli
 from tracking.orders.cli import orders_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
@@ -37,6 +39,7 @@ from tracking.web import (
     shop_hooks,
     site,
 )
+from tracking.web import mail as mail_web
 from tracking.web import returns as returns_web
 
 
@@ -57,6 +60,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # A bad brand file stops start-up here, naming the file and key.
     app.extensions["todoku_brands"] = load_brands(app.config["BRANDS_DIR"])
+    # A brand's mail server secret missing from the environment stops start-up too.
+    problems = mail_outbox.check_brands(app.extensions["todoku_brands"], app.config["SMTP_SECRETS"])
+    if problems:
+        raise ConfigError("\n".join(problems))
 
     # Extensions.
     db.init_app(app)
@@ -82,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(shop_hooks.bp)
     app.register_blueprint(admin_import.bp)
     app.register_blueprint(carrier_hooks.bp)
+    app.register_blueprint(mail_web.bp)
 
     # CLI groups (``flask --app app --help``).
     for command in (
@@ -94,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         staff_cli,
         orders_cli,
         dashboard_cli,
+        coupons_cli,
     ):
         app.cli.add_command(command)
     return app

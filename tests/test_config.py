@@ -10,6 +10,7 @@ from tracking.config import ConfigError, load_config
 def test_production_requires_secret_key(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("TODOKU_ENV", "production")
+    monkeypatch.setenv("TODOKU_BASE_URL", "https://track.example.jp")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config(str(tmp_path))
 
@@ -33,8 +34,19 @@ def test_environment_then_test_mapping(tmp_path, monkeypatch):
     assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is False
 
 
+def test_production_requires_the_public_base_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("TODOKU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    monkeypatch.delenv("TODOKU_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="TODOKU_BASE_URL"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("TODOKU_BASE_URL", "https://track.example.jp/")
+    assert load_config(str(tmp_path))["BASE_URL"] == "https://track.example.jp"
+
+
 def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("TODOKU_ENV", "production")
+    monkeypatch.setenv("TODOKU_BASE_URL", "https://track.example.jp")
     monkeypatch.setenv("SECRET_KEY", "x" * 50)
     assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
 

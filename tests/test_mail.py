@@ -1,32 +1,48 @@
-"""The outbox: one mail per event, delivered over a real SMTP server when configured."""
+"""The outbox, through a real SMTP server: headers, both parts, crash and retry, 4xx and 5xx."""
 
 from __future__ import annotations
 
-import socket
+from datetime import timedelta
+from email.utils import parseaddr, parsedate_to_datetime
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Sink
 from sqlmodel import select
 
+from tests.mail_support import SmtpServer, free_port, parts
 from tracking.mail import outbox as mail
 from tracking.mail.models import Notification
+from tracking.timeutil import utcnow
 
 
-def _queue(session, key="inquiry:1", to="shop@example.com"):
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def ctx(app, smtp):
+    app.config["SMTP_URL"] = smtp.url
+    with app.app_context():
+        yield app
+
+
+def _queue(session, key="inquiry:1", to="shop@example.com", brand="sakura-tea", **kw):
     return mail.enqueue(
         session,
-        brand="sakura-tea",
+        brand=brand,
         kind="inquiry",
         dedupe_key=key,
         to=to,
-        subject="件名",
+        subject="件名です",
         body="本文です",
+        html="<p>本文です</p>",
         locale="ja",
+        **kw,
     )
 
 
-def test_enqueue_is_idempotent_per_dedupe_key(session):
+def test_enqueue_is_idempotent_per_dedupe_key(ctx, session):
     first = _queue(session)
     again = _queue(session)
     session.commit()
@@ -34,44 +50,142 @@ def test_enqueue_is_idempotent_per_dedupe_key(session):
     assert len(session.exec(select(Notification)).all()) == 1
 
 
-def test_without_smtp_mail_stays_in_the_outbox(session):
+def test_without_smtp_mail_stays_in_the_outbox(ctx, session):
+    ctx.config["SMTP_URL"] = None
     _queue(session)
     session.commit()
-    assert mail.deliver_pending(session, None, "shop@example.com") == 0
+    assert mail.deliver_pending(session) == 0
     assert session.exec(select(Notification.status)).one() == "queued"
 
 
-class Recorder(Sink):
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield f"smtp://127.0.0.1:{port}", handler
-    controller.stop()
-
-
-def test_delivery_over_real_smtp(session, smtp_server):
-    url, handler = smtp_server
-    _queue(session, "a", "one@example.com")
-    _queue(session, "b", "two@example.com")
+def test_every_mail_has_the_headers_and_both_parts(ctx, session, smtp):
+    note = _queue(session, to="hanako@example.com")
     session.commit()
-    assert mail.deliver_pending(session, url, "Todoku <no-reply@example.com>") == 2
-    assert sorted(m.rcpt_tos[0] for m in handler.messages) == ["one@example.com", "two@example.com"]
-    assert (
-        "本文です".encode() in handler.messages[0].content
-        or b"utf-8" in handler.messages[0].content
-    )
-    assert set(session.exec(select(Notification.status)).all()) == {"sent"}
-    assert mail.deliver_pending(session, url, "x@example.com") == 0  # nothing twice
+    assert mail.deliver_pending(session) == 1
+    (msg,) = smtp.handler.messages
+    name, address = parseaddr(msg["From"])
+    assert name == "さくら茶舗" or name  # the brand's name in the mail's language
+    assert address == "no-reply@localhost"  # MAIL_FROM's address
+    assert msg["Reply-To"] == "support@sakura-tea.example"
+    assert msg["To"] == "hanako@example.com"
+    assert msg["Subject"] == "件名です"
+    assert msg["Message-ID"] == note.message_id and note.message_id.endswith("@127.0.0.1>")
+    assert abs(parsedate_to_datetime(msg["Date"]) - utcnow()) < timedelta(minutes=1)
+    assert msg["List-Unsubscribe"] is None  # transactional mail has no unsubscribe
+    assert msg.get_content_type() == "multipart/alternative"
+    body = parts(msg)
+    assert body["text/plain"].strip() == "本文です"
+    assert body["text/html"].strip() == "<p>本文です</p>"
+    session.refresh(note)
+    assert (note.status, note.attempts, note.last_error) == ("sent", 1, "")
+    assert mail.deliver_pending(session) == 0  # nothing twice
+
+
+def test_mail_due_later_waits(ctx, session, smtp):
+    later = utcnow() + timedelta(hours=2)
+    _queue(session, send_after=later)
+    session.commit()
+    assert mail.deliver_pending(session) == 0
+    assert mail.deliver_pending(session, now=later + timedelta(seconds=1)) == 1
+
+
+def test_crash_after_sending_resends_once_with_the_same_message_id(ctx, session, smtp, monkeypatch):
+    note = _queue(session)
+    session.commit()
+
+    def crash(_note):
+        raise SystemExit("worker killed between send and mark")
+
+    monkeypatch.setattr(mail, "_after_send", crash)
+    with pytest.raises(SystemExit):
+        mail.deliver_pending(session)
+    monkeypatch.undo()
+    session.rollback()
+    session.refresh(note)
+    assert note.status == "sending"  # claimed, sent, never marked
+    assert mail.deliver_pending(session) == 0  # the claim still holds: no second worker takes it
+    assert mail.deliver_pending(session, now=utcnow() + mail.LEASE + timedelta(seconds=1)) == 1
+    ids = [m["Message-ID"] for m in smtp.handler.messages]
+    assert ids == [note.message_id, note.message_id]  # at worst once more, same Message-ID
+    assert mail.deliver_pending(session, now=utcnow() + 3 * mail.LEASE) == 0
+    assert len(smtp.handler.messages) == 2
+
+
+def test_crash_before_sending_loses_nothing(ctx, session, smtp, monkeypatch):
+    _queue(session, "a")
+    _queue(session, "b")
+    session.commit()
+    monkeypatch.setattr(mail, "_before_send", lambda note: (_ for _ in ()).throw(SystemExit()))
+    with pytest.raises(SystemExit):
+        mail.deliver_pending(session)
+    monkeypatch.undo()
+    session.rollback()
+    assert smtp.handler.envelopes == []
+    assert mail.deliver_pending(session, now=utcnow() + mail.LEASE + timedelta(seconds=1)) == 2
+    assert len(smtp.handler.messages) == 2
+
+
+def test_4xx_is_retried_with_backoff_then_sent(ctx, session, smtp):
+    smtp.handler.answers = ["451 4.3.0 Mailbox busy, try later"]
+    note = _queue(session)
+    session.commit()
+    start = utcnow()
+    assert mail.deliver_pending(session, now=start) == 0
+    session.refresh(note)
+    assert note.status == "queued" and note.attempts == 1
+    assert note.last_error.startswith("451") and "try later" in note.last_error
+    wait = note.send_after - start
+    assert timedelta(minutes=1) <= wait <= timedelta(minutes=1, seconds=7)
+    assert mail.deliver_pending(session, now=start + timedelta(seconds=30)) == 0  # not due yet
+    assert mail.deliver_pending(session, now=start + timedelta(minutes=2)) == 1
+    session.refresh(note)
+    assert (note.status, note.attempts) == ("sent", 2)
+    assert len(smtp.handler.messages) == 1
+
+
+def test_backoff_doubles_and_is_capped():
+    assert mail.backoff(1) >= timedelta(minutes=1)
+    assert timedelta(minutes=8) <= mail.backoff(4) <= timedelta(minutes=8.8)
+    assert timedelta(hours=6) <= mail.backoff(30) <= timedelta(hours=6.6)
+
+
+def test_5xx_fails_at_once_and_says_why(ctx, session, smtp):
+    smtp.handler.answers = ["550 5.1.1 No such user here"]
+    note = _queue(session, "x")
+    _queue(session, "y")
+    session.commit()
+    assert mail.deliver_pending(session) == 1  # the other mail still goes
+    session.refresh(note)
+    assert note.status == "failed" and note.attempts == 1
+    assert note.last_error == "550 5.1.1 No such user here"
+    assert mail.deliver_pending(session, now=utcnow() + timedelta(days=1)) == 0
+
+
+def test_unreachable_server_keeps_the_mail_and_gives_up_after_max_attempts(ctx, session):
+    ctx.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"
+    ctx.config["MAIL_MAX_ATTEMPTS"] = 3
+    note = _queue(session)
+    session.commit()
+    now = utcnow()
+    for attempt in (1, 2):
+        assert mail.deliver_pending(session, now=now) == 0
+        session.refresh(note)
+        assert (note.status, note.attempts) == ("queued", attempt)
+        assert note.last_error.startswith("connect: ConnectionRefusedError")
+        now = note.send_after + timedelta(seconds=1)
+    assert mail.deliver_pending(session, now=now) == 0
+    session.refresh(note)
+    assert note.status == "failed" and note.last_error.startswith("gave up after 3 tries")
+
+
+def test_staff_resend_puts_a_mail_back_in_the_queue(ctx, session, smtp):
+    smtp.handler.answers = ["554 5.7.1 Rejected"]
+    note = _queue(session)
+    session.commit()
+    mail.deliver_pending(session)
+    session.refresh(note)
+    assert note.status == "failed"
+    mail.requeue(session, note)
+    assert mail.deliver_pending(session) == 1
+    session.refresh(note)
+    assert (note.status, note.attempts, note.last_error) == ("sent", 1, "")

@@ -182,6 +182,7 @@ def test_pip_install_then_procfile_release_and_web_serve_japanese(tmp_path):
         PATH=os.pathsep.join(path),
         PORT=str(port),
         TODOKU_ENV="production",
+        TODOKU_BASE_URL=f"http://127.0.0.1:{port}",
         SECRET_KEY="production-path-test-" + "x" * 32,
         DATABASE_URL=f"sqlite:///{tmp_path / 'todoku.sqlite3'}",
         TODOKU_INSTANCE_PATH=str(tmp_path / "instance"),

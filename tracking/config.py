@@ -35,10 +35,13 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "SMTP_URL": env.get("SMTP_URL") or None,
         "TRUST_PROXY_HOPS": int(env.get("TRUST_PROXY_HOPS", "0")),
         "MAIL_FROM": env.get("MAIL_FROM", "Todoku <no-reply@localhost>"),
+        # Brand SMTP credentials named in a brand's [mail.smtp] (user_env, password_env).
+        "SMTP_SECRETS": {k: v for k, v in env.items() if k.startswith("TODOKU_SMTP_")},
+        # Temporary SMTP failures are retried this many times (exponential backoff) then failed.
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
         # The public address of the site, for links made outside a request (CLI, mail).
-        "BASE_URL": (
-            env.get("TODOKU_BASE_URL") or f"http://127.0.0.1:{env.get('PORT', '8000')}"
-        ).rstrip("/"),
+        # Required in production; in development it defaults to the local server.
+        "BASE_URL": env.get("TODOKU_BASE_URL") or None,
         # Staff sessions end after this long without activity, and this long after login.
         "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES", "120")),
         "STAFF_MAX_HOURS": int(env.get("STAFF_MAX_HOURS", "12")),
@@ -88,6 +91,11 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
+    if not cfg["BASE_URL"]:
+        if production:  # every mailed link would point at 127.0.0.1
+            raise ConfigError("TODOKU_BASE_URL must be set when TODOKU_ENV=production")
+        cfg["BASE_URL"] = f"http://127.0.0.1:{env.get('PORT', '8000')}"
+    cfg["BASE_URL"] = cfg["BASE_URL"].rstrip("/")
     if not cfg["SECRET_KEY"]:
         if production:
             raise ConfigError("SECRET_KEY must be set when TODOKU_ENV=production")

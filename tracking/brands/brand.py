@@ -26,6 +26,7 @@ from tracking.brands.base import Localized, Strict
 
 # The feature sections of a brand file; each feature owns its own (they import only brands.base).
 from tracking.estimates.config import ShippingConfig
+from tracking.mail.config import MailConfig
 from tracking.page.config import PageConfig
 from tracking.returns.config import ReturnPolicy
 
@@ -117,6 +118,7 @@ class Brand(Strict):
     page: PageConfig = PageConfig()
     shipping: ShippingConfig = ShippingConfig()
     returns: ReturnPolicy = ReturnPolicy()
+    mail: MailConfig = MailConfig()
 
     @field_validator("slug")
     @classmethod

@@ -1,24 +1,53 @@
-"""Mail: an outbox table, and delivery over SMTP when ``SMTP_URL`` is set.
+"""The outbox: mail is queued in the transaction of the change it reports, and a worker sends it.
 
-Without SMTP (the demo, development) mail stays in the outbox, where staff read it in the admin
-mail preview. ``enqueue`` never sends: delivery happens in the worker, outside any request.
+Guarantees (docs/mail.md):
+
+* ``enqueue`` never sends and never commits: a change that rolls back leaves no mail, and the
+  ``dedupe_key`` makes one mail per event however often the event is reported.
+* ``deliver_pending`` *claims* due rows first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then a
+  conditional update with a fresh claim token, so two workers never own the same row, on SQLite
+  too), commits the claim, sends, and marks each row sent right after its own send.
+* A worker that dies after claiming leaves rows ``sending`` until ``claimed_until``; the next
+  worker claims them again. So a crash before the send loses nothing, and a crash between the
+  send and "marked sent" resends that one mail once, with the same Message-ID.
+* 4xx answers and connection errors are retried with capped exponential backoff and jitter;
+  a 5xx answer fails the mail at once; both keep the server's words in ``last_error``.
+
+Without a transport (no ``SMTP_URL`` and no brand ``[mail.smtp]``) mail stays in the outbox,
+where staff read it in the admin mail page.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import secrets
 import smtplib
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import unquote, urlparse
 
+from flask import current_app
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracking.mail.models import Notification
-from tracking.timeutil import utcnow
+from tracking.brands.brand import Brand
+from tracking.mail.models import Notification, Unsubscribe
+from tracking.orders.models import Order
+from tracking.security import sign_link
+from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+
+UNSUBSCRIBE_LINK = "todoku.unsubscribe.v1"
+LEASE = timedelta(minutes=10)  # a claimed row is reclaimed after this long (worker died)
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
 
 
 def enqueue(
@@ -30,8 +59,11 @@ def enqueue(
     to: str,
     subject: str,
     body: str,
+    html: str = "",
     locale: str = "ja",
     order_id: int | None = None,
+    category: str = "transactional",
+    send_after: datetime | None = None,
 ) -> Notification:
     """Add a mail to the outbox unless one with ``dedupe_key`` exists; returns the row.
 
@@ -45,12 +77,16 @@ def enqueue(
     note = Notification(
         brand=brand,
         kind=kind,
+        category=category,
         dedupe_key=dedupe_key,
         to_address=to,
         subject=subject,
         body_text=body,
+        body_html=html,
         locale=locale,
         order_id=order_id,
+        message_id=make_msgid("todoku", domain=_domain()),
+        send_after=send_after or utcnow(),
     )
     try:
         with session.begin_nested():
@@ -60,49 +96,317 @@ def enqueue(
     return note
 
 
-def _smtp(url: str) -> smtplib.SMTP:
-    parts = urlparse(url)
-    cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    conn = cls(
-        parts.hostname or "localhost",
-        parts.port or (465 if parts.scheme == "smtps" else 25),
-        timeout=10,
+def _domain() -> str:
+    return urlparse(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` failed ones: 1, 2, 4 … minutes, at most 6 h,
+    plus up to 10 % jitter so a recovering server is not hit by every worker at once."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return delay * (1 + random.random() / 10)
+
+
+# --- transports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transport:
+    host: str
+    port: int
+    starttls: bool = False
+    ssl: bool = False
+    user: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> Transport:
+        parts = urlparse(url)
+        implicit = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname or "localhost",
+            port=parts.port or (465 if implicit else 25),
+            starttls=parts.scheme == "smtp+starttls",
+            ssl=implicit,
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password or "") if parts.username else None,
+        )
+
+    def connect(self) -> smtplib.SMTP:
+        context = current_app.config.get("MAIL_TLS_CONTEXT") or ssl.create_default_context()
+        if self.ssl:
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, local_hostname=_domain(), timeout=15, context=context
+            )
+        else:  # our own name in EHLO: smtplib would otherwise do a slow reverse lookup
+            conn = smtplib.SMTP(self.host, self.port, local_hostname=_domain(), timeout=15)
+        if self.starttls:
+            conn.starttls(context=context)
+        if self.user:
+            conn.login(self.user, self.password or "")
+        return conn
+
+
+def transport_for(brand: Brand | None) -> Transport | None:
+    """The brand's own server (``[mail.smtp]``) or ``SMTP_URL``; None means capture only."""
+    cfg = current_app.config
+    smtp = brand.mail.smtp if brand else None
+    if smtp is not None:
+        env = cfg["SMTP_SECRETS"]
+        return Transport(
+            host=smtp.host,
+            port=smtp.port,
+            starttls=smtp.starttls,
+            ssl=smtp.ssl,
+            user=env.get(smtp.user_env) if smtp.user_env else None,
+            password=env.get(smtp.password_env) if smtp.password_env else None,
+        )
+    return Transport.from_url(cfg["SMTP_URL"]) if cfg.get("SMTP_URL") else None
+
+
+def check_brands(brands: dict[str, Brand], secrets_env: dict[str, str]) -> list[str]:
+    """Problems that must stop start-up: a brand's SMTP secret not in the environment."""
+    problems = []
+    for slug, brand in brands.items():
+        smtp = brand.mail.smtp
+        for key in ("user_env", "password_env"):
+            name = getattr(smtp, key) if smtp else None
+            if name and not secrets_env.get(name):
+                problems.append(f"brand {slug!r}: [mail.smtp] {key}: ${name} is not set")
+    return problems
+
+
+# --- the message --------------------------------------------------------------------------
+
+
+def sender(brand: Brand | None, locale: str) -> tuple[str, str]:
+    """(From, Reply-To) header values for a brand's mail."""
+    default_name, default_addr = parseaddr(current_app.config["MAIL_FROM"])
+    if brand is None:
+        return formataddr((default_name, default_addr)), ""
+    name = brand.mail.from_name.get(locale, brand.default_locale) if brand.mail.from_name else ""
+    name = name or brand.display_name(locale)
+    address = str(brand.mail.from_address or default_addr)
+    return formataddr((name, address)), str(brand.support.email)
+
+
+def unsubscribe_url(brand_slug: str, public_id: str) -> str:
+    token = sign_link(UNSUBSCRIBE_LINK, brand_slug, public_id)
+    return f"{current_app.config['BASE_URL']}/{brand_slug}/unsubscribe/{token}"
+
+
+def build_message(
+    note: Notification, brand: Brand | None, now: datetime, unsubscribe: str | None = None
+) -> EmailMessage:
+    msg = EmailMessage()
+    from_header, reply_to = sender(brand, note.locale)
+    msg["From"] = from_header
+    msg["To"] = note.to_address
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = note.subject
+    msg["Date"] = format_datetime(as_utc(now))
+    msg["Message-ID"] = note.message_id or make_msgid("todoku", domain=_domain())
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(note.body_text)
+    if note.body_html:
+        msg.add_alternative(note.body_html, subtype="html")
+    return msg
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+def _due(now: datetime):
+    return or_(
+        and_(Notification.status == "queued", Notification.send_after <= now),
+        and_(Notification.status == "sending", Notification.claimed_until < now),
     )
-    if parts.scheme == "smtp+starttls":
-        conn.starttls()
-    if parts.username:
-        conn.login(unquote(parts.username), unquote(parts.password or ""))
-    return conn
 
 
-def deliver_pending(session: Session, smtp_url: str | None, sender: str, limit: int = 50) -> int:
-    """Send queued mail; returns how many were sent. Without ``smtp_url`` nothing is sent."""
-    if not smtp_url:
-        return 0
-    queued = session.exec(
-        select(Notification)
-        .where(Notification.status == "queued")
-        .order_by(Notification.id)
+def claim(session: Session, brands: Iterable[str], now: datetime, limit: int) -> list[Notification]:
+    """Take up to ``limit`` due rows of ``brands`` for this worker and commit the claim."""
+    brands = list(brands)
+    if not brands:
+        return []
+    ids = session.exec(
+        select(Notification.id)
+        .where(_due(now), col(Notification.brand).in_(brands))
+        .order_by(Notification.send_after, Notification.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
-    if not queued:
+    if not ids:
+        session.commit()
+        return []
+    token = secrets.token_hex(16)
+    session.execute(
+        update(Notification)
+        .where(col(Notification.id).in_(ids), _due(now))  # re-checked: another worker may have won
+        .values(
+            status="sending",
+            claim_token=token,
+            claimed_until=now + LEASE,
+            attempts=Notification.attempts + 1,
+        )
+    )
+    session.commit()
+    return list(
+        session.exec(
+            select(Notification)
+            .where(Notification.claim_token == token, Notification.status == "sending")
+            .order_by(Notification.id)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def _unsubscribed(session: Session, note: Notification) -> bool:
+    return (
+        session.exec(
+            select(Unsubscribe.id).where(
+                Unsubscribe.brand == note.brand, Unsubscribe.email == note.to_address.lower()
+            )
+        ).first()
+        is not None
+    )
+
+
+def _finish(session: Session, note: Notification, status: str, error: str = "", when=None):
+    note.status = status
+    note.last_error = error[:500]
+    note.claim_token = ""
+    note.claimed_until = None
+    if status == "sent":
+        note.sent_at = when
+    session.add(note)
+    session.commit()
+
+
+def _retry(session: Session, note: Notification, error: str, now: datetime) -> None:
+    if note.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        _finish(session, note, "failed", f"gave up after {note.attempts} tries: {error}")
+        return
+    note.send_after = now + backoff(note.attempts)
+    _finish(session, note, "queued", error)
+
+
+def _release(session: Session, notes: list[Notification]) -> None:
+    """Give back rows this worker claimed but did not try (the connection dropped)."""
+    for note in notes:
+        note.attempts = max(note.attempts - 1, 0)
+        _finish(session, note, "queued", note.last_error)
+
+
+def _smtp_error(exc: Exception) -> tuple[bool, str]:
+    """(permanent?, words) for an SMTP failure: 5xx is permanent, 4xx and I/O are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        words = "; ".join(f"{code} {msg!r}" for code, msg in exc.recipients.values())
+        return all(code >= 500 for code in codes), words
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
+        return exc.smtp_code >= 500, f"{exc.smtp_code} {text}".strip()
+    return False, f"{type(exc).__name__}: {exc}"
+
+
+# Test seams: a crash right before or right after handing a mail to the server.
+def _before_send(note: Notification) -> None:
+    return None
+
+
+def _after_send(note: Notification) -> None:
+    return None
+
+
+def deliver_pending(
+    session: Session,
+    brands: dict[str, Brand] | None = None,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> int:
+    """Claim due mail and send it; returns how many were sent. Runs inside an app."""
+    brands = brands if brands is not None else current_app.extensions["todoku_brands"]
+    now = now or utcnow()
+    groups: dict[Transport, list[str]] = {}
+    for slug in brands:
+        transport = transport_for(brands.get(slug))
+        if transport is not None:
+            groups.setdefault(transport, []).append(slug)
+    sent = 0
+    for transport, slugs in groups.items():
+        notes = claim(session, slugs, now, limit)
+        if notes:
+            sent += _send_all(session, transport, notes, brands, now)
+    return sent
+
+
+def _send_all(
+    session: Session,
+    transport: Transport,
+    notes: list[Notification],
+    brands: dict[str, Brand],
+    now: datetime,
+) -> int:
+    try:
+        conn = transport.connect()
+    except (OSError, smtplib.SMTPException) as exc:
+        permanent, words = _smtp_error(exc)
+        log.warning("mail: cannot reach %s:%s: %s", transport.host, transport.port, words)
+        for note in notes:
+            _retry(session, note, f"connect: {words}", now)
         return 0
     sent = 0
-    with _smtp(smtp_url) as conn:
-        for note in queued:
-            msg = EmailMessage()
-            msg["From"], msg["To"], msg["Subject"] = sender, note.to_address, note.subject
-            msg.set_content(note.body_text)
+    with conn:
+        for i, note in enumerate(notes):
+            brand = brands.get(note.brand)
+            if note.category == "follow_up" and _unsubscribed(session, note):
+                _finish(session, note, "suppressed", "the customer unsubscribed")
+                continue
+            msg = build_message(note, brand, utcnow(), _unsubscribe_for(session, note))
+            _before_send(note)
             try:
                 conn.send_message(msg)
-            except smtplib.SMTPException as exc:
-                note.attempts += 1
-                note.last_error = str(exc)[:500]
-                note.status = "failed" if note.attempts >= MAX_ATTEMPTS else "queued"
-                log.warning("mail %s not sent: %s", note.id, exc)
-            else:
-                note.status, note.sent_at = "sent", utcnow()
-                sent += 1
-            session.add(note)
-    session.commit()
+            except smtplib.SMTPResponseException as exc:  # the server answered 4xx or 5xx
+                permanent, words = _smtp_error(exc)
+                log.warning("mail %s not sent: %s", note.id, words)
+                if permanent:
+                    _finish(session, note, "failed", words)
+                else:
+                    _retry(session, note, words, now)
+                continue
+            except smtplib.SMTPRecipientsRefused as exc:
+                permanent, words = _smtp_error(exc)
+                if permanent:
+                    _finish(session, note, "failed", words)
+                else:
+                    _retry(session, note, words, now)
+                continue
+            except OSError as exc:  # dropped connection (SMTPServerDisconnected, timeouts)
+                _retry(session, note, _smtp_error(exc)[1], now)
+                _release(session, notes[i + 1 :])
+                return sent
+            _after_send(note)
+            _finish(session, note, "sent", when=utcnow())
+            sent += 1
     return sent
+
+
+def _unsubscribe_for(session: Session, note: Notification) -> str | None:
+    if note.category != "follow_up" or note.order_id is None:
+        return None
+    order = session.get(Order, note.order_id)
+    return unsubscribe_url(note.brand, order.public_id) if order else None
+
+
+def requeue(session: Session, note: Notification, now: datetime | None = None) -> None:
+    """Staff "send again": the row goes back to the queue, due now, with fresh tries."""
+    note.status, note.attempts, note.last_error = "queued", 0, ""
+    note.send_after = now or utcnow()
+    note.claim_token, note.claimed_until = "", None
+    session.add(note)
+    session.commit()

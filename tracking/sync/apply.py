@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from carriers import Status, TrackingResult
 from tracking.estimates import service as estimates
+from tracking.mail import triggers as mail_triggers
 from tracking.orders.models import Shipment, ShipmentEvent
 from tracking.timeutil import as_utc, utcnow
 
@@ -29,7 +30,8 @@ def _refresh_estimate(session: Session, shipment: Shipment, result: TrackingResu
     estimates.refresh(session, shipment, carrier_window=result.estimated_delivery)
 
 
-AFTER_APPLY: list[AfterApply] = [_refresh_estimate]
+# The estimate first: the shipping and delivery mail quote it.
+AFTER_APPLY: list[AfterApply] = [_refresh_estimate, mail_triggers.after_apply]
 
 
 def apply_result(session: Session, shipment: Shipment, result: TrackingResult) -> int:

@@ -28,13 +28,12 @@ log = logging.getLogger("todoku.worker")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:
     """The background worker: polls carriers for due shipments and delivers queued mail."""
-    cfg = current_app.config
     brands = current_app.extensions["todoku_brands"]
     while True:
         try:
             with Session(get_engine(), expire_on_commit=False) as session:
                 report = run_round(session, brands)
-                sent = outbox.deliver_pending(session, cfg["SMTP_URL"], cfg["MAIL_FROM"])
+                sent = outbox.deliver_pending(session, brands)
         except Exception:  # a bad round must not kill the worker; the next one retries
             log.exception("worker: round failed")
         else:

@@ -24,6 +24,8 @@ from sqlmodel import col, select
 
 from tracking.db import get_session
 from tracking.extensions import limiter
+from tracking.mail import labels as mail_labels
+from tracking.mail import outbox as mail_outbox
 from tracking.mail.models import Notification
 from tracking.returns import machine, service
 from tracking.returns.display import RETURN_STATUS_LABELS
@@ -320,4 +322,23 @@ def mail_preview(brand, user):
         )
         .all()
     )
-    return render_template("admin/mail.html", brand=brand, user=user, notes=notes)
+    return render_template(
+        "admin/mail.html",
+        brand=brand,
+        user=user,
+        notes=notes,
+        kind_label=mail_labels.kind_label,
+        mail_status=mail_labels.status_label,
+    )
+
+
+@bp.post("/<brand_slug>/mail/<int:note_id>/resend")
+@staff_page
+def mail_resend(brand, user, note_id: int):
+    session = get_session()
+    note = session.get(Notification, note_id)
+    if note is None or note.brand != brand.slug:
+        abort(404)
+    mail_outbox.requeue(session, note)
+    flash(_("The mail is back in the queue and goes out with the next worker round."))
+    return redirect(url_for("admin.mail_preview", brand_slug=brand.slug))

@@ -1,0 +1,162 @@
+"""Shipping and delivery mail: one per order per milestone, with the signed link, in the order's
+language, and follow-up mail held by quiet hours and stopped by unsubscribing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests.mail_support import SmtpServer, parts
+from tracking.mail import outbox, triggers
+from tracking.mail.models import Notification, Unsubscribe
+from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
+
+
+@pytest.fixture(autouse=True)
+def _ctx(app):
+    with app.app_context():
+        yield
+
+
+def _drain(session, now=None) -> int:
+    total = 0
+    while sent := outbox.deliver_pending(session, now=now):
+        total += sent
+    return total
+
+
+def _mails(session, order):
+    return session.exec(
+        select(Notification).where(Notification.order_id == order.id).order_by(Notification.id)
+    ).all()
+
+
+def test_demo_orders_get_the_mail_of_their_milestone_only(demo, session):
+    kinds = {n: [m.kind for m in _mails(session, o)] for n, o in demo.items()}
+    # ST-1001 went straight to delivered between two checks: no "shipped" mail, then a follow-up.
+    assert kinds["ST-1001"] == ["delivered", "follow_up"]
+    assert kinds["ST-1002"] == ["out_for_delivery"]
+    assert kinds["ST-1004"] == ["attempted"]
+    assert kinds["ST-1005"] == []  # not shipped yet
+
+
+def test_shipping_mail_arrives_with_the_signed_link_that_opens_the_page(app, demo, session, client):
+    order = demo["ST-1002"]
+    # The demo template was signed with another test key: queue the mail again with this app's.
+    session.delete(_mails(session, order)[0])
+    session.commit()
+    note = triggers.order_changed(session, app.extensions["todoku_brands"][order.brand], order)
+    session.commit()
+    with SmtpServer() as smtp:
+        app.config["SMTP_URL"] = smtp.url
+        assert _drain(session) >= 1
+        msg = next(m for m in smtp.handler.messages if m["Message-ID"] == note.message_id)
+    body = parts(msg)
+    assert "山田" not in body["text/plain"] and "佐藤 太郎 様" in body["text/plain"]
+    assert "本日お届け予定" in msg["Subject"] and order.number in msg["Subject"]
+    assert "ParcelDelivery" in body["text/html"] and 'style="' in body["text/html"]
+    link = triggers.tracking_url(order)
+    assert link in body["text/plain"] and link in body["text/html"]
+    page = client.get(link.removeprefix(app.config["BASE_URL"]))
+    assert page.status_code == 200 and order.number in page.get_data(as_text=True)
+
+
+def test_english_mail_greets_by_first_name(demo, session):
+    order = next(o for o in demo.values() if o.locale == "en" and _mails(session, o))
+    note = _mails(session, order)[0]
+    first = order.name.split()[0]
+    assert f"Hi {first}," in note.body_text
+    assert "様" not in note.body_text
+
+
+def test_quiet_hours_defer_follow_up_but_not_shipping(app):
+    brand = app.extensions["todoku_brands"]["sakura-tea"]
+    late_evening = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)  # 22:30 in Tokyo
+    assert triggers.send_time(brand, "shipped", late_evening) == late_evening
+    held = triggers.send_time(brand, "follow_up", late_evening)
+    assert held == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # 08:00 next morning in Tokyo
+    noon = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert triggers.send_time(brand, "follow_up", noon) == noon
+
+
+def test_unsubscribe_stops_follow_up_mail_but_not_shipping_notices(app, demo, session):
+    order = demo["ST-1001"]
+    session.add(Unsubscribe(brand=order.brand, email=order.email))
+    session.commit()
+    follow_up = next(n for n in _mails(session, order) if n.kind == "follow_up")
+    with SmtpServer() as smtp:
+        app.config["SMTP_URL"] = smtp.url
+        _drain(session, now=follow_up.send_after + timedelta(minutes=1))
+        sent_to = [m["Message-ID"] for m in smtp.handler.messages]
+    session.refresh(follow_up)
+    assert follow_up.status == "suppressed" and follow_up.message_id not in sent_to
+    delivered = next(n for n in _mails(session, order) if n.kind == "delivered")
+    session.refresh(delivered)
+    assert delivered.status == "sent"
+
+
+def test_follow_up_mail_carries_one_click_unsubscribe(app, demo, session):
+    order = demo["ST-1001"]
+    follow_up = next(n for n in _mails(session, order) if n.kind == "follow_up")
+    with SmtpServer() as smtp:
+        app.config["SMTP_URL"] = smtp.url
+        _drain(session, now=follow_up.send_after + timedelta(minutes=1))
+        msg = next(m for m in smtp.handler.messages if m["Message-ID"] == follow_up.message_id)
+    url = outbox.unsubscribe_url(order.brand, order.public_id)
+    assert msg["List-Unsubscribe"] == f"<{url}>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_two_parcel_order_partial_then_one_consolidated_mail(app, session):
+    brand = app.extensions["todoku_brands"]["sakura-tea"]
+    order = Order(brand="sakura-tea", number="T-2P", email="two@example.com", name="山田 花子")
+    session.add(order)
+    session.flush()
+    tea = OrderItem(order_id=order.id, sku="A", name="煎茶", qty=1)
+    cup = OrderItem(order_id=order.id, sku="B", name="湯呑み", qty=1)
+    session.add_all([tea, cup])
+    session.flush()
+
+    def parcel(item, number, status):
+        ship = Shipment(order_id=order.id, carrier="yamato", tracking_number=number, status=status)
+        session.add(ship)
+        session.flush()
+        session.add(ShipmentItem(shipment_id=ship.id, order_item_id=item.id, qty=1))
+        session.flush()
+        return ship
+
+    first = parcel(tea, "111111111111", "in_transit")
+    assert triggers.order_changed(session, brand, order).kind == "shipped_partial"
+    assert triggers.order_changed(session, brand, order) is None  # the next scan: nothing new
+    second = parcel(cup, "222222222222", "in_transit")
+    full = triggers.order_changed(session, brand, order)
+    assert full.kind == "shipped" and "111111111111" in full.body_text
+    assert "222222222222" in full.body_text and "湯呑み × 1" in full.body_text
+    first.status = second.status = "delivered"
+    session.flush()
+    assert triggers.order_changed(session, brand, order).kind == "delivered"
+    session.commit()
+    kinds = [(m.kind, m.status) for m in _mails(session, order)]
+    assert kinds == [
+        ("shipped_partial", "superseded"),  # not sent yet when the full notice was queued
+        ("shipped", "superseded"),  # still unsent when the parcels were delivered
+        ("delivered", "queued"),
+        ("follow_up", "queued"),
+    ]
+
+
+def test_the_one_click_link_unsubscribes_and_later_follow_ups_are_not_queued(app, demo, session):
+    order = demo["ST-1002"]
+    url = outbox.unsubscribe_url(order.brand, order.public_id)
+    path = url.removeprefix(app.config["BASE_URL"])
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    assert client.get(path[:-3] + "xyz").status_code == 404  # forged token
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert client.post(path).status_code == 200  # twice is fine
+    brand = app.extensions["todoku_brands"][order.brand]
+    assert triggers.unsubscribed(session, order.brand, order.email)
+    assert triggers.queue(session, brand, order, "follow_up", base=datetime.now(UTC)) is None
+    assert triggers.queue(session, brand, order, "delivered", base=datetime.now(UTC)) is not None

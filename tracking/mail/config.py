@@ -1,0 +1,161 @@
+"""``[mail]`` section of a brand file: who the mail is from, how it is sent, which triggers are
+on (each with its delay), quiet hours, after-sales content, coupons and Rakuten mode.
+
+Secrets never sit in the brand file: ``[mail.smtp]`` names environment variables (they must start
+with ``TODOKU_SMTP_``), read by ``tracking/config.py`` and checked at start-up."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Literal
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from tracking.brands.base import Localized, Strict
+
+SECRET_PREFIX = "TODOKU_SMTP_"
+#: Every trigger a brand can switch on or off, in the order the staff preview lists them.
+TRIGGERS = (
+    "shipped_partial",
+    "shipped",
+    "out_for_delivery",
+    "delivered",
+    "attempted",
+    "exception",
+    "late",
+    "not_registered",
+    "follow_up",
+    "warranty",
+)
+#: After-sales mail: held by quiet hours by default, stopped by unsubscribing.
+FOLLOW_UP_TRIGGERS = frozenset({"follow_up", "warranty"})
+
+
+def _secret_name(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(rf"{SECRET_PREFIX}[A-Z0-9_]+", value):
+        raise ValueError(f"must name an environment variable starting with {SECRET_PREFIX}")
+    return value
+
+
+class SmtpSettings(Strict):
+    """The brand's own mail server (for Rakuten: the あんしんメルアド relay)."""
+
+    host: str = Field(pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    ssl: bool = False  # implicit TLS (port 465); exclusive with starttls
+    user_env: str | None = None  # name of the variable holding the SMTP AUTH user
+    password_env: str | None = None  # … and the password
+
+    @field_validator("user_env", "password_env")
+    @classmethod
+    def _names(cls, value: str | None) -> str | None:
+        return _secret_name(value)
+
+    @model_validator(mode="after")
+    def _one_tls(self) -> SmtpSettings:
+        if self.ssl and self.starttls:
+            raise ValueError("choose ssl (implicit TLS) or starttls, not both")
+        if bool(self.user_env) != bool(self.password_env):
+            raise ValueError("set both user_env and password_env, or neither")
+        return self
+
+
+class Trigger(Strict):
+    enabled: bool = True
+    delay_minutes: int = Field(default=0, ge=0, le=60 * 24 * 30)
+    # Hold it during quiet hours? Unset: follow-up mail waits, shipping notices do not.
+    quiet_hours: bool | None = None
+
+
+class DaysTrigger(Trigger):
+    days: int = Field(default=3, ge=0, le=3650)
+
+
+class Triggers(Strict):
+    shipped_partial: Trigger = Trigger()
+    shipped: Trigger = Trigger()
+    out_for_delivery: Trigger = Trigger()
+    delivered: Trigger = Trigger()
+    attempted: Trigger = Trigger()
+    exception: Trigger = Trigger()
+    late: Trigger = Trigger()
+    not_registered: DaysTrigger = DaysTrigger(days=3)
+    follow_up: DaysTrigger = DaysTrigger(days=5)
+    # Sent this many days before the warranty (returns.tags.*.warranty_days) ends.
+    warranty: DaysTrigger = DaysTrigger(enabled=False, days=30)
+
+
+class QuietHours(Strict):
+    start: time = time(21, 0)  # shop-local
+    end: time = time(8, 0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
+
+
+class Coupon(Strict):
+    """A next-purchase coupon in the delivered and follow-up mails: one fixed code, or
+    ``pool = true`` for unique codes imported with ``flask --app app coupons import``."""
+
+    code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{3,64}$")
+    pool: bool = False
+    text: Localized = Localized(
+        en="A thank-you coupon for your next order", ja="次回のお買い物で使えるクーポン"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Coupon:
+        if bool(self.code) == self.pool:
+            raise ValueError("set either code or pool = true")
+        return self
+
+
+class MailConfig(Strict):
+    enabled: bool = True
+    from_name: Localized | None = None  # default: the brand's name
+    from_address: EmailStr | None = None  # default: the address in MAIL_FROM
+    follow_mail_mode: Literal["standard", "rakuten"] = "standard"
+    smtp: SmtpSettings | None = None  # default: SMTP_URL
+    quiet_hours: QuietHours | None = QuietHours()
+    triggers: Triggers = Triggers()
+    tips: list[Localized] = Field(default_factory=list, max_length=10)  # care and usage tips
+    review_url: str | None = Field(default=None, pattern=r"^https://[^\s]+$")
+    coupon: Coupon | None = None
+
+    @model_validator(mode="after")
+    def _rakuten(self) -> MailConfig:
+        if self.follow_mail_mode == "rakuten":
+            missing = [
+                key
+                for key, ok in (
+                    ("from_address", self.from_address),
+                    ("smtp", self.smtp),
+                    ("smtp.user_env", self.smtp and self.smtp.user_env),
+                    ("smtp.starttls", self.smtp and self.smtp.starttls),
+                )
+                if not ok
+            ]
+            if missing:
+                raise ValueError(
+                    "follow_mail_mode = 'rakuten' sends through Rakuten's relay from the shop's "
+                    f"registered address; missing: {', '.join(missing)}"
+                )
+        return self
+
+    def trigger(self, kind: str) -> Trigger:
+        return getattr(self.triggers, kind)
+
+    def holds_in_quiet_hours(self, kind: str) -> bool:
+        if self.quiet_hours is None:
+            return False
+        choice = self.trigger(kind).quiet_hours if kind in TRIGGERS else None
+        return kind in FOLLOW_UP_TRIGGERS if choice is None else choice
+
+    @property
+    def rakuten(self) -> bool:
+        return self.follow_mail_mode == "rakuten"

@@ -1,0 +1,97 @@
+"""Next-purchase coupons (クーポン配信): a brand's fixed code, or one code per order drawn from a
+pool imported from CSV. A pool code is issued once and never to two customers: the draw locks
+the row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and a unique constraint on ``order_id``
+backs it up."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from tracking.brands.brand import Brand
+from tracking.mail.models import CouponCode
+from tracking.orders.models import Order
+from tracking.timeutil import utcnow
+
+CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
+
+
+def issue(session: Session, brand: Brand, order: Order) -> str | None:
+    """The order's coupon code (the same one every time), or None when the pool is empty."""
+    coupon = brand.mail.coupon
+    if coupon is None:
+        return None
+    if coupon.code:
+        return coupon.code
+    mine = session.exec(select(CouponCode.code).where(CouponCode.order_id == order.id)).first()
+    if mine:
+        return mine
+    for _ in range(5):  # another delivery may take the same row between our read and write
+        row_id = session.exec(
+            select(CouponCode.id)
+            .where(CouponCode.brand == brand.slug, col(CouponCode.order_id).is_(None))
+            .order_by(CouponCode.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row_id is None:
+            return None
+        try:
+            with session.begin_nested():
+                done = session.execute(
+                    update(CouponCode)
+                    .where(CouponCode.id == row_id, col(CouponCode.order_id).is_(None))
+                    .values(order_id=order.id, issued_at=utcnow())
+                )
+        except IntegrityError:  # this order got one concurrently
+            return session.exec(
+                select(CouponCode.code).where(CouponCode.order_id == order.id)
+            ).first()
+        if done.rowcount == 1:
+            return session.exec(select(CouponCode.code).where(CouponCode.id == row_id)).one()
+    return None
+
+
+def import_csv(session: Session, brand: str, text: str) -> tuple[int, int, list[str]]:
+    """Add the codes of a CSV (first column; a header row "code" is skipped) to ``brand``'s pool.
+
+    Returns (added, already there, problems). Commits."""
+    existing = set(session.exec(select(CouponCode.code).where(CouponCode.brand == brand)).all())
+    added, dupes, problems = 0, 0, []
+    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not row[0].strip():
+            continue
+        code = row[0].strip()
+        if n == 1 and code.lower() == "code":
+            continue
+        if not CODE.match(code):
+            problems.append(f"line {n}: {code[:40]!r} is not a code (3-64 letters, digits, - or _)")
+            continue
+        if code in existing:
+            dupes += 1
+            continue
+        existing.add(code)
+        session.add(CouponCode(brand=brand, code=code))
+        added += 1
+    session.commit()
+    return added, dupes, problems
+
+
+def remaining(session: Session, brand: str) -> tuple[int, int]:
+    """(codes left, codes issued) of ``brand``'s pool."""
+    left = session.exec(
+        select(func.count())
+        .select_from(CouponCode)
+        .where(CouponCode.brand == brand, col(CouponCode.order_id).is_(None))
+    ).one()
+    issued = session.exec(
+        select(func.count())
+        .select_from(CouponCode)
+        .where(CouponCode.brand == brand, col(CouponCode.order_id).is_not(None))
+    ).one()
+    return left, issued

@@ -1,0 +1,37 @@
+"""Human labels for the staff mail page (never raw codes)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+KIND_LABELS = {
+    "shipped_partial": _l("Part of the order shipped"),
+    "shipped": _l("Order shipped"),
+    "out_for_delivery": _l("Out for delivery"),
+    "delivered": _l("Delivered"),
+    "attempted": _l("Delivery attempted"),
+    "exception": _l("Delivery problem"),
+    "late": _l("Running late"),
+    "not_registered": _l("Not yet registered with the carrier"),
+    "follow_up": _l("Follow-up after delivery"),
+    "warranty": _l("Warranty reminder"),
+    "inquiry": _l("Customer question (to the shop)"),
+}
+STATUS_LABELS = {
+    "queued": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "suppressed": _l("Not sent: customer unsubscribed"),
+    "superseded": _l("Not sent: a later notice replaced it"),
+}
+
+
+def kind_label(kind: str) -> str:
+    if kind.startswith("return_"):
+        return str(_l("Return: %(step)s", step=kind.removeprefix("return_").replace("_", " ")))
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

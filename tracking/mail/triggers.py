@@ -1,0 +1,464 @@
+"""When to mail the customer, and what: shipping, delivery and after-sales triggers.
+
+``after_apply`` runs after every stored carrier result (``tracking.sync.apply.AFTER_APPLY``; app
+start-up appends it) and ``scan`` in every worker round (time-based triggers). Both look at the
+*order*, not the scan that just arrived, and queue at most one mail per order per milestone
+(the dedupe key is ``order:<id>:<milestone>``):
+
+* a parcel that jumps from "shipped" to "delivered" between two checks gets the delivered mail
+  only, and a queued mail for an earlier milestone that has not gone out yet is superseded;
+* an order whose items are not all in parcels yet gets "part of your order has shipped"; when
+  every item has shipped, one "your order has shipped" lists every parcel; "delivered" waits
+  until every parcel is delivered.
+
+Nothing here commits: mail is part of the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+import carriers
+from carriers import Status, TrackingResult
+from tracking.brands.brand import Brand
+from tracking.i18n import format_day, status_label
+from tracking.mail import coupons, outbox, render
+from tracking.mail.config import FOLLOW_UP_TRIGGERS
+from tracking.mail.models import Notification, Unsubscribe
+from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
+from tracking.security import order_token
+from tracking.templating import carrier_name
+from tracking.timeutil import as_utc, utcnow
+
+# Shipping milestones, earliest first; a later one supersedes an unsent earlier one.
+MILESTONES = ("shipped_partial", "shipped", "late", "out_for_delivery", "attempted", "exception")
+PARCEL_MAIL = {"shipped_partial", "shipped", "out_for_delivery", "attempted", "delivered"}
+# Rakuten: order-related mail only, within three weeks of shipping (intake-formats.md §2.7).
+RAKUTEN_FOLLOW_UP_DAYS = 21
+
+
+def _l(message: str) -> str:  # marked for extraction, translated when the mail is rendered
+    return message
+
+
+SUBJECTS = {
+    "shipped_partial": _l("Part of your order %(number)s has shipped"),
+    "shipped": _l("Your order %(number)s has shipped"),
+    "out_for_delivery": _l("Your order %(number)s is out for delivery"),
+    "delivered": _l("Your order %(number)s has been delivered"),
+    "attempted": _l("We missed you: order %(number)s could not be delivered"),
+    "exception": _l("A problem with the delivery of order %(number)s"),
+    "late": _l("Your order %(number)s is taking longer than expected"),
+    "not_registered": _l("Order %(number)s: tracking is not available yet"),
+    "follow_up": _l("How is your order %(number)s?"),
+    "warranty": _l("The warranty for order %(number)s ends on %(day)s"),
+}
+HEADINGS = {
+    "shipped_partial": _l("Part of your order is on its way"),
+    "shipped": _l("Your order is on its way"),
+    "out_for_delivery": _l("Your parcel arrives today"),
+    "delivered": _l("Your order has been delivered"),
+    "attempted": _l("The carrier tried to deliver your parcel"),
+    "exception": _l("There is a problem with your delivery"),
+    "late": _l("Your order is running late"),
+    "not_registered": _l("The carrier has no scan of your parcel yet"),
+    "follow_up": _l("Did everything arrive in good condition?"),
+    "warranty": _l("Your warranty ends soon"),
+}
+BODIES = {
+    "shipped_partial": _l(
+        "Some of the items of your order have left our warehouse. We will write again when "
+        "the rest ships."
+    ),
+    "shipped": _l("Thank you for your order. You can follow your parcel at any time."),
+    "out_for_delivery": _l("The carrier has your parcel on the delivery vehicle today."),
+    "delivered": _l(
+        "The carrier reports your parcel as delivered. Thank you for shopping with us."
+    ),
+    "attempted": _l(
+        "Nobody was there to receive it. Please book a redelivery with the carrier at a time "
+        "that suits you."
+    ),
+    "exception": _l(
+        "The carrier reported a problem. We are looking into it; you can see the latest news "
+        "on your tracking page or reply to this mail."
+    ),
+    "late": _l(
+        "Your parcel is later than we estimated. We are sorry for the wait; the tracking page "
+        "shows the newest information from the carrier."
+    ),
+    "not_registered": _l(
+        "We handed your parcel to the carrier, but it does not show in their system yet. This "
+        "usually resolves itself; we are keeping an eye on it."
+    ),
+    "follow_up": _l(
+        "A few days have passed since your order arrived. If anything is damaged or not as "
+        "expected, please reply to this mail and we will help."
+    ),
+    "warranty": _l(
+        "If an item of this order has a fault, we can still repair or replace it under "
+        "warranty. Start from your order page."
+    ),
+}
+
+
+def _brands() -> dict[str, Brand]:
+    return current_app.extensions["todoku_brands"]
+
+
+def tracking_url(order: Order) -> str:
+    token = order_token(order.brand, order.public_id)
+    return f"{current_app.config['BASE_URL']}/{order.brand}/o/{token}"
+
+
+# --- scheduling -----------------------------------------------------------------------------
+
+
+def after_quiet_hours(brand: Brand, when: datetime) -> datetime:
+    """``when``, or the end of the brand's quiet hours if it falls inside them (shop-local)."""
+    quiet = brand.mail.quiet_hours
+    if quiet is None:
+        return when
+    local = as_utc(when).astimezone(brand.tz)
+    t = local.time().replace(tzinfo=None)
+    if quiet.start < quiet.end:
+        inside = quiet.start <= t < quiet.end
+    else:  # across midnight, e.g. 21:00–08:00
+        inside = t >= quiet.start or t < quiet.end
+    if not inside:
+        return when
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(as_utc(when).tzinfo)
+
+
+def send_time(brand: Brand, kind: str, base: datetime) -> datetime:
+    when = base + timedelta(minutes=brand.mail.trigger(kind).delay_minutes)
+    return after_quiet_hours(brand, when) if brand.mail.holds_in_quiet_hours(kind) else when
+
+
+def unsubscribed(session: Session, brand: str, email: str) -> bool:
+    return (
+        session.exec(
+            select(Unsubscribe.id).where(Unsubscribe.brand == brand, Unsubscribe.email == email)
+        ).first()
+        is not None
+    )
+
+
+# --- what an order looks like ------------------------------------------------------------------
+
+
+def _parcels(session: Session, order: Order) -> list[Shipment]:
+    return list(
+        session.exec(
+            select(Shipment)
+            .where(Shipment.order_id == order.id, Shipment.direction == "outbound")
+            .order_by(Shipment.id)
+        ).all()
+    )
+
+
+def _all_items_shipped(session: Session, order: Order, parcels: list[Shipment]) -> bool:
+    """True when every item's quantity is in a parcel (or the shop records no items per parcel)."""
+    ids = [p.id for p in parcels]
+    lines = session.exec(select(ShipmentItem).where(col(ShipmentItem.shipment_id).in_(ids))).all()
+    if not lines:
+        return True
+    shipped: dict[int, int] = {}
+    for line in lines:
+        shipped[line.order_item_id] = shipped.get(line.order_item_id, 0) + line.qty
+    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    return all(shipped.get(i.id, 0) >= i.qty for i in items)
+
+
+def milestone(session: Session, order: Order, parcels: list[Shipment]) -> str | None:
+    """The order's current shipping milestone (None: nothing to say yet)."""
+    statuses = {p.status for p in parcels}
+    complete = _all_items_shipped(session, order, parcels)
+    if parcels and statuses == {Status.DELIVERED.value} and complete:
+        return "delivered"
+    live = [p for p in parcels if p.status != Status.DELIVERED.value]
+    live_statuses = {p.status for p in live}
+    if (
+        Status.ATTEMPT_FAILED.value in live_statuses
+        or Status.AVAILABLE_FOR_PICKUP.value in live_statuses
+    ):
+        return "attempted"
+    if live_statuses & {
+        Status.EXCEPTION.value,
+        Status.RETURNING_TO_SENDER.value,
+        Status.RETURNED_TO_SENDER.value,
+    }:
+        return "exception"
+    if Status.OUT_FOR_DELIVERY.value in live_statuses:
+        return "out_for_delivery"
+    if any(p.late for p in live):
+        return "late"
+    if live_statuses & {Status.INFO_RECEIVED.value, Status.IN_TRANSIT.value, Status.DELAYED.value}:
+        return "shipped" if complete else "shipped_partial"
+    return None
+
+
+# --- content --------------------------------------------------------------------------------
+
+
+def _parcel_blocks(session: Session, parcels: list[Shipment]) -> list[render.ParcelBlock]:
+    blocks = []
+    for p in parcels:
+        names = session.exec(
+            select(OrderItem.name, ShipmentItem.qty)
+            .join(ShipmentItem, col(ShipmentItem.order_item_id) == OrderItem.id)
+            .where(ShipmentItem.shipment_id == p.id)
+        ).all()
+        estimate = ""
+        if p.status != Status.DELIVERED.value and p.edd_start:
+            start, end = format_day(p.edd_start), format_day(p.edd_end or p.edd_start)
+            estimate = start if start == end else f"{start} – {end}"
+        try:
+            url = carriers.get(p.carrier).tracking_url(p.tracking_number)
+        except (carriers.UnknownCarrier, NotImplementedError):
+            url = None
+        blocks.append(
+            render.ParcelBlock(
+                carrier=carrier_name(p.carrier),
+                number=p.tracking_number,
+                status=status_label(p.status),
+                estimate=estimate,
+                items=[f"{name} × {qty}" for name, qty in names],
+                carrier_url=url,
+            )
+        )
+    return blocks
+
+
+def _json_ld(brand: Brand, order: Order, parcels: list[Shipment], locale: str) -> list[dict]:
+    """schema.org ParcelDelivery, one per parcel (mail clients show it as a tracking card)."""
+    out = []
+    for p in parcels:
+        data = {
+            "@context": "https://schema.org",
+            "@type": "ParcelDelivery",
+            "carrier": {"@type": "Organization", "name": carrier_name(p.carrier)},
+            "trackingNumber": p.tracking_number,
+            "trackingUrl": tracking_url(order),
+            "partOfOrder": {
+                "@type": "Order",
+                "orderNumber": order.number,
+                "merchant": {"@type": "Organization", "name": brand.display_name(locale)},
+            },
+        }
+        if p.edd_end:
+            data["expectedArrivalUntil"] = p.edd_end.isoformat()
+        if p.delivered_at:
+            data["deliveryStatus"] = {"@type": "DeliveryEvent"}
+        out.append(data)
+    return out
+
+
+def _redelivery(parcels: list[Shipment]) -> render.Button | None:
+    for p in parcels:
+        if p.status in (Status.ATTEMPT_FAILED.value, Status.AVAILABLE_FOR_PICKUP.value):
+            try:
+                url = carriers.get(p.carrier).redelivery_url(p.tracking_number)
+            except carriers.UnknownCarrier:
+                url = None
+            if url:
+                return render.Button(gettext("Book a redelivery with the carrier"), url)
+    return None
+
+
+def content(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    kind: str,
+    locale: str,
+    *,
+    parcels: list[Shipment] | None = None,
+    coupon_code: str | None = None,
+    day: str = "",
+) -> render.Content:
+    """The mail for ``kind`` about ``order``; call inside ``force_locale(locale)``."""
+    parcels = _parcels(session, order) if parcels is None else parcels
+    shown = [p for p in parcels if kind != "shipped_partial" or p.status != Status.PENDING.value]
+    c = render.Content(
+        subject=gettext(SUBJECTS[kind], number=order.number, day=day),
+        heading=gettext(HEADINGS[kind]),
+        greeting=render.greeting(order.name, locale),
+        paragraphs=[gettext(BODIES[kind])],
+        facts=[(gettext("Order number"), order.number)],
+        button=render.Button(gettext("Check delivery status"), tracking_url(order)),
+    )
+    if kind in PARCEL_MAIL or kind in ("exception", "late", "not_registered"):
+        c.parcels = _parcel_blocks(session, shown)
+    if kind in PARCEL_MAIL:
+        c.json_ld = _json_ld(brand, order, shown, locale)
+    if kind == "attempted":
+        c.secondary = _redelivery(parcels)
+    if kind == "follow_up":
+        c.tips = [t.get(locale, brand.default_locale) for t in brand.mail.tips]
+        c.review_url = brand.mail.review_url
+        c.button = render.Button(gettext("Open your order"), tracking_url(order))
+    if kind == "warranty":
+        c.button = render.Button(gettext("Open your order"), tracking_url(order))
+    if coupon_code and brand.mail.coupon and not brand.mail.rakuten:
+        c.coupon = (brand.mail.coupon.text.get(locale, brand.default_locale), coupon_code)
+    if kind in FOLLOW_UP_TRIGGERS:
+        c.unsubscribe_url = outbox.unsubscribe_url(brand.slug, order.public_id)
+    return c
+
+
+# --- queueing -------------------------------------------------------------------------------
+
+
+def queue(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    kind: str,
+    *,
+    base: datetime,
+    parcels: list[Shipment] | None = None,
+    day: str = "",
+) -> Notification | None:
+    """Queue ``kind`` for ``order`` (once), rendered now, due after its delay and quiet hours."""
+    cfg = brand.mail
+    if not cfg.enabled or not cfg.trigger(kind).enabled or not order.email:
+        return None
+    follow_up = kind in FOLLOW_UP_TRIGGERS
+    if follow_up and unsubscribed(session, brand.slug, order.email):
+        return None
+    key = f"order:{order.id}:{kind}"
+    if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first():
+        return None
+    locale = render.locale_for(brand, order)
+    code = None
+    if kind in ("delivered", "follow_up") and cfg.coupon and not cfg.rakuten:
+        code = coupons.issue(session, brand, order)
+    subject, text, html = render.render_in(
+        brand,
+        locale,
+        lambda: content(
+            session, brand, order, kind, locale, parcels=parcels, coupon_code=code, day=day
+        ),
+    )
+    return outbox.enqueue(
+        session,
+        brand=brand.slug,
+        kind=kind,
+        dedupe_key=key,
+        to=order.email,
+        subject=subject,
+        body=text,
+        html=html,
+        locale=locale,
+        order_id=order.id,
+        category="follow_up" if follow_up else "transactional",
+        send_after=send_time(brand, kind, base),
+    )
+
+
+def _supersede(session: Session, order: Order, kind: str) -> None:
+    """An unsent mail for an earlier milestone is stale once a later one is queued."""
+    earlier = MILESTONES[: MILESTONES.index(kind)] if kind in MILESTONES else MILESTONES
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.order_id == order.id,
+            Notification.status == "queued",
+            col(Notification.kind).in_(earlier),
+        )
+        .values(status="superseded", last_error="a later delivery step was mailed instead")
+    )
+
+
+def order_changed(session: Session, brand: Brand, order: Order, now: datetime | None = None):
+    """Queue the mail for the order's current milestone, if not sent before. Does not commit."""
+    now = now or utcnow()
+    parcels = _parcels(session, order)
+    kind = milestone(session, order, parcels)
+    if kind is None:
+        return None
+    note = queue(session, brand, order, kind, base=now, parcels=parcels)
+    if note is not None:
+        _supersede(session, order, kind)
+    if kind == "delivered":
+        _schedule_after_delivery(session, brand, order, parcels, now)
+    return note
+
+
+def _schedule_after_delivery(
+    session: Session, brand: Brand, order: Order, parcels: list[Shipment], now: datetime
+) -> None:
+    delivered = max((as_utc(p.delivered_at) for p in parcels if p.delivered_at), default=now)
+    shipped = min((as_utc(p.shipped_at) for p in parcels if p.shipped_at), default=delivered)
+    follow = brand.mail.triggers.follow_up
+    due = delivered + timedelta(days=follow.days)
+    if not brand.mail.rakuten or due <= shipped + timedelta(days=RAKUTEN_FOLLOW_UP_DAYS):
+        queue(session, brand, order, "follow_up", base=due, parcels=parcels)
+    days = warranty_days(session, brand, order)
+    warranty = brand.mail.triggers.warranty
+    if days and warranty.enabled and not brand.mail.rakuten:
+        ends = delivered + timedelta(days=days)
+        with force_locale(render.locale_for(brand, order)):
+            day = format_day(ends.astimezone(brand.tz).date())
+        base = max(ends - timedelta(days=warranty.days), now)
+        queue(session, brand, order, "warranty", base=base, parcels=parcels, day=day)
+
+
+def warranty_days(session: Session, brand: Brand, order: Order) -> int:
+    """The longest warranty of the order's items (brand default, extended by item tags)."""
+    policy = brand.returns
+    best = policy.warranty_days
+    for item in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all():
+        for tag in item.tags or []:
+            rule = policy.tags.get(tag)
+            if rule and rule.warranty_days:
+                best = max(best, rule.warranty_days)
+    return best
+
+
+def after_apply(session: Session, shipment: Shipment, result: TrackingResult) -> None:
+    """The ``AFTER_APPLY`` hook: a parcel changed, so maybe the order's mail is due."""
+    if shipment.direction != "outbound":
+        return
+    order = session.get(Order, shipment.order_id)
+    brand = _brands().get(order.brand) if order else None
+    if brand is None:
+        return
+    session.flush()
+    order_changed(session, brand, order)
+
+
+def scan(session: Session, brands: dict[str, Brand], now: datetime | None = None) -> int:
+    """Time-based triggers (every worker round): parcels the carrier still does not know about
+    ``not_registered.days`` after shipping. Returns how many mails were queued. Commits."""
+    now = now or utcnow()
+    queued = 0
+    for brand in brands.values():
+        trig = brand.mail.triggers.not_registered
+        if not (brand.mail.enabled and trig.enabled):
+            continue
+        cutoff = now - timedelta(days=trig.days)
+        rows = session.exec(
+            select(Shipment, Order)
+            .join(Order, col(Order.id) == Shipment.order_id)
+            .where(
+                Order.brand == brand.slug,
+                Shipment.direction == "outbound",
+                Shipment.status == Status.PENDING.value,
+                col(Shipment.shipped_at) <= cutoff,
+            )
+        ).all()
+        for _shipment, order in rows:
+            if queue(session, brand, order, "not_registered", base=now):
+                queued += 1
+    session.commit()
+    return queued
