@@ -131,8 +131,24 @@ def test_order_detail_shows_parcels_history_mails_and_a_copyable_link(client, de
     assert "静岡 深蒸し煎茶 100g" in html
     assert "Carrier history" in html and "Delivered" in html
     assert 'id="track-link"' in html and "/sakura-tea/o/" in html
-    assert 'data-slot="check-now"' in html  # issue 12's place
     assert client.get(f"{SAKURA}/orders/NP-2001").status_code == 404
+
+
+def test_check_now_from_the_order_detail_asks_the_carrier(client, demo, session):
+    login(client)
+    shipment = session.exec(select(Shipment).where(Shipment.order_id == demo["ST-1003"].id)).first()
+    before = shipment.last_checked_at
+    html = client.get(f"{SAKURA}/orders/ST-1003?lang=en").data.decode()
+    assert f'name="number" value="{shipment.tracking_number}"' in html
+    assert 'action="/admin/sakura-tea/carriers/check"' in html
+    r = client.post(
+        f"{SAKURA}/carriers/check?lang=en",
+        data={"number": shipment.tracking_number},
+        follow_redirects=True,
+    )
+    assert "Checked with the carrier just now" in r.data.decode()
+    session.refresh(shipment)
+    assert shipment.last_checked_at != before
 
 
 def test_reply_reaches_the_customer_page_and_mail_in_their_language(client, demo, session):
