@@ -16,3 +16,12 @@ def brand_or_404(slug: str) -> Brand:
         abort(404)
     g.brand = brand
     return brand
+
+
+def no_store(response, *, hide_referrer: bool = False):
+    """Private pages (an order, a return, the staff side): never cached. Customer pages also send
+    no referrer, so a signed link never leaks to a site they click through to."""
+    response.headers["Cache-Control"] = "private, no-store"
+    if hide_referrer:
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -32,7 +32,7 @@ from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnPhoto, ReturnRequest
 from tracking.returns.photos import path_of, upload_dir
 from tracking.staff import auth as staff
-from tracking.web import brand_or_404
+from tracking.web import brand_or_404, no_store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -47,11 +47,6 @@ TRANSITION_MESSAGES = {
 }
 
 
-def _no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def staff_page(view):
     """Logged in, and the URL's brand is the staff member's brand (else 404)."""
 
@@ -63,7 +58,7 @@ def staff_page(view):
         if user.brand != brand_slug:
             abort(404)
         brand = brand_or_404(brand_slug)
-        return _no_store(make_response(view(brand, user, *args, **kwargs)))
+        return no_store(make_response(view(brand, user, *args, **kwargs)))
 
     return wrapper
 

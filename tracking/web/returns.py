@@ -16,16 +16,10 @@ from tracking.returns.links import read_return_token, return_token
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
 from tracking.security import order_token
-from tracking.web import brand_or_404
+from tracking.web import brand_or_404, no_store
 from tracking.web.portal import order_for_token
 
 bp = Blueprint("returns", __name__)
-
-
-def _no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _parse(items) -> service.Submission:
@@ -76,7 +70,7 @@ def _render_form(brand, order, token, items, form, errors, status=200):
         needs_bank=needs_bank,
         any_ok=any(r.eligibility.ok for r in items),
     )
-    return _no_store(make_response(html, status))
+    return no_store(make_response(html, status), hide_referrer=True)
 
 
 @bp.get("/<brand_slug>/o/<token>/return")
@@ -143,7 +137,7 @@ def status_page(brand_slug: str, token: str):
         can_cancel="cancel" in machine.actions_from(rr.status, "customer"),
         steps=("requested", "approved", "in_transit", "received", "inspected", "closed"),
     )
-    return _no_store(make_response(html))
+    return no_store(make_response(html), hide_referrer=True)
 
 
 @bp.post("/<brand_slug>/r/<token>/cancel")
