@@ -18,11 +18,34 @@ import sys
 from pathlib import Path
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TODOKU_TEST_DATABASE_URL")
+# pytest-xdist (`make test` runs `-n 2`) starts one process per worker, named gw0, gw1, … in
+# PYTEST_XDIST_WORKER; each worker gets its own PostgreSQL database (the given name + "_gw0"),
+# created on demand, because the session fixtures below drop and refill the whole schema.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+BASE_PG_URL = os.environ.get("TODOKU_TEST_DATABASE_URL")
+
+
+def _worker_url(url: str | None) -> str | None:
+    if not url or not XDIST_WORKER:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{XDIST_WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+PG_URL = _worker_url(BASE_PG_URL)
+# Redis tests use one database number; under xdist they share one worker (the ``xdist_group``
+# put on them at collection), so two copies never flush each other's keys.
+REDIS_URL = os.environ.get("TODOKU_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+REDIS_GROUP = "redis"
 BACKENDS = ["sqlite", "postgres"]
 NO_POSTGRES = "PostgreSQL: TODOKU_TEST_DATABASE_URL is not set (.ci/run sets it)"
 # Fixtures whose "postgres" parameter makes a test a PostgreSQL test.
@@ -39,6 +62,8 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if any(params.get(name) == "postgres" for name in BACKEND_FIXTURES):
             item.add_marker(pytest.mark.postgres)
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(REDIS_GROUP))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -87,11 +112,38 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def _create_worker_database() -> None:
+    """Under xdist: CREATE DATABASE <given>_gwN once, next to the given database."""
+    from sqlalchemy.engine import make_url
+
+    from tracking.db import make_engine
+
+    if PG_URL == BASE_PG_URL:
+        return
+    name = make_url(PG_URL).database
+    admin = make_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return REDIS_URL
+
+
 @pytest.fixture(scope="session")
 def pg_migrated():
     from tracking import migrate
     from tracking.db import make_engine
 
+    _create_worker_database()
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -192,11 +244,65 @@ def app_config(database_url, tmp_path) -> dict:
     }
 
 
+class _TemplateCodeCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole test process. Every test builds its own
+    app, and each app's Jinja environment would otherwise compile every template it renders
+    again (tens of milliseconds each). Jinja checks the source checksum on load, so a changed
+    or different template file is compiled afresh; production apps keep Jinja's own cache."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = _TemplateCodeCache()
+
+
+def _share_url_builders() -> None:
+    """Every test's create_app compiles each of its ~160 URL rules into two builder functions
+    (werkzeug generates and compiles Python source per rule: most of create_app's time). The
+    generated function depends only on the rule's parsed parts, defaults and converters, and
+    reads its converters through its ``self`` argument, so one compiled function per such key
+    serves every app of the test process. Werkzeug is pinned (pyproject.toml); if the private
+    method goes away the patch is skipped and apps compile their rules as before."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "shared", False):
+        return
+    built: dict[tuple, object] = {}
+
+    def shared_compile_builder(self, append_unknown: bool = True):
+        converters = tuple(
+            (name, type(conv), repr(sorted((k, v) for k, v in vars(conv).items() if k != "map")))
+            for name, conv in sorted(self._converters.items())
+        )
+        defaults = tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items()))
+        key = (type(self), self.rule, tuple(self._trace), defaults, converters, append_unknown)
+        if key not in built:
+            built[key] = compile_builder(self, append_unknown)
+        return built[key]
+
+    shared_compile_builder.shared = True
+    Rule._compile_builder = shared_compile_builder
+
+
+_share_url_builders()
+
+
 @pytest.fixture
 def app(app_config):
     from app import create_app
 
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     yield app
     engine = app.extensions.get("todoku_engine")
     if engine is not None:
