@@ -51,6 +51,18 @@ NO_POSTGRES = "PostgreSQL: TODOKU_TEST_DATABASE_URL is not set (.ci/run sets it)
 # Fixtures whose "postgres" parameter makes a test a PostgreSQL test.
 BACKEND_FIXTURES = ("database_url", "empty_db")
 BROWSER_DIR = ROOT / "tests" / "browser"
+# The longest tests (tens of seconds each: several processes, a pip install, a scale run).
+# Under xdist they are handed out first, so neither worker is left running one of them alone
+# at the end while the other has finished.
+LONG_FIRST = (
+    "tests/test_sync_scale.py",
+    "tests/test_mail_workers.py",
+    "tests/test_production_path.py",
+    "tests/test_returns_concurrency.py",
+    "tests/test_layers.py",
+    "tests/test_api_schema.py",
+    "tests/test_migrations.py",
+)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -59,11 +71,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BROWSER_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.browser)
+            # One work unit per browser module under `--dist loadgroup`: its module-scoped
+            # live app (the demo loaded with history) is then built on one worker only.
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
         params = getattr(getattr(item, "callspec", None), "params", {})
         if any(params.get(name) == "postgres" for name in BACKEND_FIXTURES):
             item.add_marker(pytest.mark.postgres)
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group(REDIS_GROUP))
+    if XDIST_WORKER:
+        # Every worker sorts the same way (xdist checks that the collections agree).
+        items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
 
 
 @pytest.hookimpl(wrapper=True)
