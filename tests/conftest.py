@@ -171,8 +171,8 @@ def pg_migrated():
     return PG_URL
 
 
-def _truncate_pg(url: str, restore_demo: bool = False) -> None:
-    """Empty every table; with ``restore_demo`` refill them from the ``demo_snapshot`` schema."""
+def _truncate_pg(url: str, restore_demo: bool = False, snapshot: str = "demo_snapshot") -> None:
+    """Empty every table; with ``restore_demo`` refill them from the ``snapshot`` schema."""
     import tracking.models  # noqa: F401
     from tracking.db import make_engine
 
@@ -183,7 +183,7 @@ def _truncate_pg(url: str, restore_demo: bool = False) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         if restore_demo:
             for t in tables:  # parents before children
-                conn.execute(text(f'INSERT INTO "{t}" SELECT * FROM demo_snapshot."{t}"'))
+                conn.execute(text(f'INSERT INTO "{t}" SELECT * FROM {snapshot}."{t}"'))
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), "
@@ -200,21 +200,59 @@ def pg_demo_snapshot(pg_migrated):
     import tracking.models  # noqa: F401
     from app import create_app
     from tracking import demo as demo_module
-    from tracking.db import get_engine, make_engine
+    from tracking.db import get_engine
 
     _truncate_pg(pg_migrated)
     app = create_app({"TESTING": True, "DATABASE_URL": pg_migrated, "SECRET_KEY": "t"})
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as s:
         demo_module.load(s, history=False)  # the dashboard's tests add the history
     get_engine(app).dispose()
-    engine = make_engine(pg_migrated)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS demo_snapshot CASCADE"))
-        conn.execute(text("CREATE SCHEMA demo_snapshot"))
-        for t in SQLModel.metadata.sorted_tables:
-            conn.execute(text(f'CREATE TABLE demo_snapshot."{t.name}" AS TABLE "{t.name}"'))
-    engine.dispose()
+    _snapshot_pg(pg_migrated, "demo_snapshot")
     return pg_migrated
+
+
+def _snapshot_pg(url: str, schema: str) -> None:
+    """A copy of every table in the side schema ``schema``."""
+    from tracking.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        for t in SQLModel.metadata.sorted_tables:
+            conn.execute(text(f'CREATE TABLE {schema}."{t.name}" AS TABLE "{t.name}"'))
+    engine.dispose()
+
+
+def _load_dashboard_history(url: str) -> None:
+    """The dashboard's demo history (tracking.dashboard.demo) on top of the demo in ``url``."""
+    from app import create_app
+    from tracking.dashboard import demo as dashboard_demo
+    from tracking.db import get_engine
+    from tracking.timeutil import utcnow
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t"})
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as s:
+        dashboard_demo.load_demo(s, app.extensions["todoku_brands"], utcnow())
+        s.commit()
+    get_engine(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_history_snapshot(pg_demo_snapshot):
+    """The demo plus the dashboard's history, loaded once like ``pg_demo_snapshot``."""
+    _truncate_pg(pg_demo_snapshot, restore_demo=True)
+    _load_dashboard_history(pg_demo_snapshot)
+    _snapshot_pg(pg_demo_snapshot, "history_snapshot")
+    return pg_demo_snapshot
+
+
+@pytest.fixture(scope="session")
+def sqlite_history_template(sqlite_demo_template, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    shutil.copy(sqlite_demo_template, path)
+    _load_dashboard_history(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -236,13 +274,19 @@ def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> str:
+    history = "dashboard_history" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "todoku.sqlite3"
         template = "sqlite_demo_template" if "demo" in request.fixturenames else "sqlite_template"
+        if history:
+            template = "sqlite_history_template"
         shutil.copy(request.getfixturevalue(template), path)
         return f"sqlite:///{path}"
     skip_without_postgres()
-    if "demo" in request.fixturenames:
+    if history:
+        url = request.getfixturevalue("pg_history_snapshot")
+        _truncate_pg(url, restore_demo=True, snapshot="history_snapshot")
+    elif "demo" in request.fixturenames:
         url = request.getfixturevalue("pg_demo_snapshot")
         _truncate_pg(url, restore_demo=True)
     else:
@@ -351,6 +395,14 @@ def demo(app, session, database_url):
     orders = session.exec(select(Order).where(Order.number.in_(numbers))).all()
     assert len(orders) == len(numbers), "the demo template lost orders"
     return {o.number: o for o in orders}
+
+
+@pytest.fixture
+def dashboard_history(demo):
+    """The demo plus the dashboard's four weeks of history (tracking.dashboard.demo.load_demo),
+    loaded once per session through the real loader and copied back for each test like
+    ``demo``."""
+    return demo
 
 
 @pytest.fixture
