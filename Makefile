@@ -59,8 +59,12 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# pytest-xdist: one worker per core (at most 4); each worker has its own PostgreSQL database
+# and SQLite files (tests/conftest.py). loadgroup keeps each xdist_group on one worker
+# (docs/testing.md). `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Mutation testing of the rule modules (docs/testing.md); slow, not part of `make test`.
 MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security.*" \

@@ -19,14 +19,9 @@ PASSWORD = "todoku-demo-staff"
 
 
 @pytest.fixture(autouse=True)
-def history(app, session, demo):
-    """The dashboard's demo history on top of the demo shops (the shared template has none)."""
-    from tracking.dashboard import demo as dashboard_demo
-    from tracking.timeutil import utcnow
-
-    with app.app_context():
-        dashboard_demo.load_demo(session, app.extensions["todoku_brands"], utcnow())
-        session.commit()
+def history(dashboard_history):
+    """The dashboard's demo history on top of the demo shops (tests/conftest.py loads it once
+    per session and copies it back for each test)."""
 
 
 SAKURA = "/admin/sakura-tea"

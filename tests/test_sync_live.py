@@ -247,16 +247,15 @@ def test_captured_cli_exports_fixtures(app, session, tmp_path):
 
 
 @pytest.mark.parametrize("store", ["database", "redis"])
-def test_daily_budget_is_never_exceeded(app, demo, session, dhl, store):
+def test_daily_budget_is_never_exceeded(app, demo, session, dhl, store, redis_url):
     if store == "redis":
         import redis
 
-        url = "redis://127.0.0.1:6379/3"
         try:
-            redis.Redis.from_url(url).flushdb()
+            redis.Redis.from_url(redis_url).flushdb()
         except redis.ConnectionError:
             pytest.skip("no local Redis")
-        app.config["REDIS_URL"] = url
+        app.config["REDIS_URL"] = redis_url
     app.config["CARRIER_RATE_LIMITS"] = {"dhl": (1000.0, 3)}
     dhl.expect_request("/track/shipments").respond_with_data(
         DHL_BODY, content_type="application/json"
