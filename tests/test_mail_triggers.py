@@ -52,7 +52,7 @@ def test_shipping_mail_arrives_with_the_signed_link_that_opens_the_page(app, dem
     with SmtpServer() as smtp:
         app.config["SMTP_URL"] = smtp.url
         assert _drain(session) >= 1
-        msg = next(m for m in smtp.handler.messages if m["Message-ID"] == note.message_id)
+        msg = next(m for m in smtp.messages if m["Message-ID"] == note.message_id)
     body = parts(msg)
     assert "山田" not in body["text/plain"] and "佐藤 太郎 様" in body["text/plain"]
     assert "本日お届け予定" in msg["Subject"] and order.number in msg["Subject"]
@@ -89,7 +89,7 @@ def test_unsubscribe_stops_follow_up_mail_but_not_shipping_notices(app, demo, se
     with SmtpServer() as smtp:
         app.config["SMTP_URL"] = smtp.url
         _drain(session, now=follow_up.send_after + timedelta(minutes=1))
-        sent_to = [m["Message-ID"] for m in smtp.handler.messages]
+        sent_to = [m["Message-ID"] for m in smtp.messages]
     session.refresh(follow_up)
     assert follow_up.status == "suppressed" and follow_up.message_id not in sent_to
     delivered = next(n for n in _mails(session, order) if n.kind == "delivered")
@@ -103,7 +103,7 @@ def test_follow_up_mail_carries_one_click_unsubscribe(app, demo, session):
     with SmtpServer() as smtp:
         app.config["SMTP_URL"] = smtp.url
         _drain(session, now=follow_up.send_after + timedelta(minutes=1))
-        msg = next(m for m in smtp.handler.messages if m["Message-ID"] == follow_up.message_id)
+        msg = next(m for m in smtp.messages if m["Message-ID"] == follow_up.message_id)
     url = outbox.unsubscribe_url(order.brand, order.public_id)
     assert msg["List-Unsubscribe"] == f"<{url}>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
