@@ -168,3 +168,51 @@ def test_every_mail_sent_carries_the_required_headers_and_parts(app, demo, sessi
         body = parts(msg)
         assert set(body) == {"text/plain", "text/html"}, note.kind
         assert order.number in body["text/plain"] and order.number in body["text/html"]
+
+
+def _staff(client, email="staff@sakura-tea.example"):
+    r = client.post("/admin/login", data={"email": email, "password": "todoku-demo-staff"})
+    assert r.status_code == 303
+
+
+def test_staff_preview_lists_every_mail_in_both_languages(app, demo, client):
+    _staff(client)
+    page = client.get("/admin/sakura-tea/mail").get_data(as_text=True)
+    for kind in KINDS:
+        for locale in ("ja", "en"):
+            assert f"/admin/sakura-tea/mail/preview/{kind}/{locale}" in page, (kind, locale)
+    assert 'sandbox=""' in page and "<pre class=\"mail\">" in page  # HTML framed, text shown
+    assert "山田 花子 様" in page and "Hi Hanako," in page  # the text parts, both languages
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_preview_frame_is_the_mail_html_under_a_no_script_policy(app, demo, client, kind):
+    _staff(client)
+    r = client.get(f"/admin/sakura-tea/mail/preview/{kind}/ja")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    csp = r.headers["Content-Security-Policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    assert "frame-ancestors 'self'" in csp and r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "山田 花子 様" in r.get_data(as_text=True)
+
+
+def test_preview_is_brand_scoped_and_rejects_unknown_kinds(app, demo, client):
+    assert client.get("/admin/sakura-tea/mail/preview/shipped/ja").status_code == 302  # login
+    _staff(client)
+    assert client.get("/admin/northpeak/mail/preview/shipped/ja").status_code == 404
+    assert client.get("/admin/sakura-tea/mail/preview/nope/ja").status_code == 404
+    assert client.get("/admin/sakura-tea/mail/preview/shipped/fr").status_code == 404
+
+
+def test_a_stored_mail_opens_in_the_frame_for_its_brand_only(app, demo, session, client):
+    with app.app_context():
+        note = session.exec(
+            select(Notification).where(Notification.brand == "northpeak").limit(1)
+        ).one()
+    _staff(client)
+    assert client.get(f"/admin/northpeak/mail/{note.id}/html").status_code == 404
+    client.post("/admin/logout")
+    _staff(client, "staff@northpeak.example")
+    r = client.get(f"/admin/northpeak/mail/{note.id}/html")
+    assert r.status_code == 200 and "sandbox" in r.headers["Content-Security-Policy"]
+    assert r.get_data(as_text=True) == note.body_html
