@@ -116,7 +116,9 @@ def rakuten_app(app_config, tmp_path, relay, ca):
 
 def _order(session, shipped_days_ago: float, delivered_days_ago: float) -> Order:
     now = utcnow()
-    order = Order(brand="sakura-tea", number="R-1", email="abc1@pc.fw.rakuten.ne.jp", name="楽天 太郎")
+    order = Order(
+        brand="sakura-tea", number="R-1", email="abc1@pc.fw.rakuten.ne.jp", name="楽天 太郎"
+    )
     session.add(order)
     session.flush()
     session.add(OrderItem(order_id=order.id, sku="S", name="煎茶", qty=1))

@@ -181,7 +181,7 @@ def test_staff_preview_lists_every_mail_in_both_languages(app, demo, client):
     for kind in KINDS:
         for locale in ("ja", "en"):
             assert f"/admin/sakura-tea/mail/preview/{kind}/{locale}" in page, (kind, locale)
-    assert 'sandbox=""' in page and "<pre class=\"mail\">" in page  # HTML framed, text shown
+    assert 'sandbox=""' in page and '<pre class="mail">' in page  # HTML framed, text shown
     assert "山田 花子 様" in page and "Hi Hanako," in page  # the text parts, both languages
 
 

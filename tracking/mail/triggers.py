@@ -508,6 +508,4 @@ def _orders(session: Session, brand: Brand, *where) -> list[Order]:
     ).all()
     if not ids:
         return []
-    return list(
-        session.exec(select(Order).where(col(Order.id).in_(ids)).order_by(Order.id)).all()
-    )
+    return list(session.exec(select(Order).where(col(Order.id).in_(ids)).order_by(Order.id)).all())
