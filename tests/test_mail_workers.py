@@ -18,7 +18,9 @@ from tracking.db import make_engine
 from tracking.mail.models import Notification
 from tracking.timeutil import utcnow
 
-N = int(os.environ.get("MAIL_LOAD_N", "2000"))
+# The issue's figure is 2,000 (MAIL_LOAD_N=2000: passes, 165-200 s on this 2-core machine under
+# a load of 11-13, mostly waiting for CPU); the default keeps the suite's run short.
+N = int(os.environ.get("MAIL_LOAD_N", "200"))
 WORKER = """
 import sys
 from sqlmodel import Session
@@ -31,7 +33,7 @@ app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "SECRET_KEY": "t
 total = idle = 0
 with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
     while idle < 3:
-        sent = deliver_pending(session, limit=25)
+        sent = deliver_pending(session)  # a batch per claim and per SMTP connection
         total += sent
         idle = 0 if sent else idle + 1
 print(total)
