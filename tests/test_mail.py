@@ -62,7 +62,7 @@ def test_every_mail_has_the_headers_and_both_parts(ctx, session, smtp):
     note = _queue(session, to="hanako@example.com")
     session.commit()
     assert mail.deliver_pending(session) == 1
-    (msg,) = smtp.handler.messages
+    (msg,) = smtp.messages
     name, address = parseaddr(msg["From"])
     assert name == "さくら茶舗" or name  # the brand's name in the mail's language
     assert address == "no-reply@localhost"  # MAIL_FROM's address
@@ -105,10 +105,10 @@ def test_crash_after_sending_resends_once_with_the_same_message_id(ctx, session,
     assert note.status == "sending"  # claimed, sent, never marked
     assert mail.deliver_pending(session) == 0  # the claim still holds: no second worker takes it
     assert mail.deliver_pending(session, now=utcnow() + mail.LEASE + timedelta(seconds=1)) == 1
-    ids = [m["Message-ID"] for m in smtp.handler.messages]
+    ids = [m["Message-ID"] for m in smtp.messages]
     assert ids == [note.message_id, note.message_id]  # at worst once more, same Message-ID
     assert mail.deliver_pending(session, now=utcnow() + 3 * mail.LEASE) == 0
-    assert len(smtp.handler.messages) == 2
+    assert len(smtp.messages) == 2
 
 
 def test_crash_before_sending_loses_nothing(ctx, session, smtp, monkeypatch):
@@ -122,7 +122,7 @@ def test_crash_before_sending_loses_nothing(ctx, session, smtp, monkeypatch):
     session.rollback()
     assert smtp.handler.envelopes == []
     assert mail.deliver_pending(session, now=utcnow() + mail.LEASE + timedelta(seconds=1)) == 2
-    assert len(smtp.handler.messages) == 2
+    assert len(smtp.messages) == 2
 
 
 def test_4xx_is_retried_with_backoff_then_sent(ctx, session, smtp):
@@ -140,7 +140,7 @@ def test_4xx_is_retried_with_backoff_then_sent(ctx, session, smtp):
     assert mail.deliver_pending(session, now=start + timedelta(minutes=2)) == 1
     session.refresh(note)
     assert (note.status, note.attempts) == ("sent", 2)
-    assert len(smtp.handler.messages) == 1
+    assert len(smtp.messages) == 1
 
 
 def test_backoff_doubles_and_is_capped():

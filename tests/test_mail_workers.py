@@ -18,6 +18,8 @@ from tracking.db import make_engine
 from tracking.mail.models import Notification
 from tracking.timeutil import utcnow
 
+# The issue's figure is 2,000 (MAIL_LOAD_N=2000: passes, 165-200 s on this 2-core machine under
+# a load of 11-13, mostly waiting for CPU); the default keeps the suite's run short.
 N = int(os.environ.get("MAIL_LOAD_N", "200"))
 WORKER = """
 import sys
@@ -31,7 +33,7 @@ app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "SECRET_KEY": "t
 total = idle = 0
 with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
     while idle < 3:
-        sent = deliver_pending(session, limit=25)
+        sent = deliver_pending(session)  # a batch per claim and per SMTP connection
         total += sent
         idle = 0 if sent else idle + 1
 print(total)
@@ -79,7 +81,7 @@ def test_four_workers_send_2000_mails_each_exactly_once(pg_migrated):
             for _ in range(4)
         ]
         counts = [int(w.communicate(timeout=240)[0].strip().splitlines()[-1]) for w in workers]
-        ids = Counter(m["Message-ID"] for m in smtp.handler.messages)
+        ids = Counter(m["Message-ID"] for m in smtp.messages)
     assert sum(counts) == N
     assert sum(1 for c in counts if c > 0) >= 2, f"the work was not shared: {counts}"
     assert len(ids) == N and set(ids.values()) == {1}

@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.mail import outbox
+from tracking.mail import render as mail_render
+from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
 from tracking.page.models import Inquiry
 from tracking.security import order_token
@@ -103,27 +105,9 @@ def reply(
     inquiry.status = "answered"
     session.add(inquiry)
     locale = inquiry.locale if inquiry.locale in brand.locales else brand.default_locale
-    base = current_app.config["BASE_URL"]
-    link = f"{base}/{brand.slug}/o/{order_token(brand.slug, order.public_id)}"
-    with force_locale(locale):
-        subject = gettext("Answer to your question about order %(number)s", number=order.number)
-        body = "\n".join(
-            [
-                gettext("Dear %(name)s,", name=order.name or order.email),
-                "",
-                gettext("Thank you for your question. Here is our answer:"),
-                "",
-                text,
-                "",
-                gettext("Your question:"),
-                inquiry.message,
-                "",
-                gettext("You can also read this answer on your order status page:"),
-                link,
-                "",
-                brand.display_name(locale),
-            ]
-        )
+    subject, body, html = mail_render.render_in(
+        brand, locale, lambda: reply_content(brand, order, inquiry.message, text, locale)
+    )
     outbox.enqueue(
         session,
         brand=brand.slug,
@@ -132,8 +116,37 @@ def reply(
         to=order.email,
         subject=subject,
         body=body,
+        html=html,
         locale=locale,
         order_id=order.id,
     )
     session.commit()
     return inquiry
+
+
+def reply_content(
+    brand: Brand, order: Order, question: str, answer: str, locale: str
+) -> mail_render.Content:
+    """The customer's mail with the shop's answer; call inside ``force_locale(locale)``."""
+    base = current_app.config["BASE_URL"]
+    link = f"{base}/{brand.slug}/o/{order_token(brand.slug, order.public_id)}"
+    return mail_render.Content(
+        subject=gettext("Answer to your question about order %(number)s", number=order.number),
+        heading=gettext("Thank you for your question. Here is our answer:"),
+        greeting=mail_render.greeting(order.name, locale),
+        quotes=[(gettext("Our answer"), answer), (gettext("Your question:"), question)],
+        facts=[(gettext("Order number"), order.number)],
+        paragraphs=[],
+        button=mail_render.Button(gettext("Open your order"), link),
+    )
+
+
+def reply_preview(brand: Brand, locale: str) -> tuple[str, str, str]:
+    """(subject, text, HTML) of a reply to a demo question, for the staff preview."""
+    order = demo_order(brand, locale)
+    with force_locale(locale):
+        question = gettext("Can you wrap the order as a gift?")
+        answer = gettext("Yes, we can. We will wrap it before it ships.")
+    return mail_render.render_in(
+        brand, locale, lambda: reply_content(brand, order, question, answer, locale)
+    )

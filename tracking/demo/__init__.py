@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from tracking.dashboard import demo as dashboard_demo
 from tracking.demo.shops import ORDERS
 from tracking.estimates import demo as estimates_demo
+from tracking.mail import demo as mail_demo
 from tracking.orders.demo import create
 from tracking.orders.models import Order, Shipment
 from tracking.returns import demo as returns_demo
@@ -29,6 +30,8 @@ def load(session: Session, now: datetime | None = None, history: bool = True) ->
     charts show something. The feature tests load the shops without it (their own rows are
     then the only ones); the dashboard's tests add it themselves."""
     now = now or utcnow()
+    brands = current_app.extensions["todoku_brands"]
+    mail_demo.load_demo(session, {s: brands[s] for s in BRANDS if s in brands})
     loaded = []
     for salt, spec in enumerate(ORDERS, start=1):
         order = session.exec(
@@ -43,7 +46,6 @@ def load(session: Session, now: datetime | None = None, history: bool = True) ->
     estimates_demo.load_demo(session, now)
     returns_demo.load_demo(session, now)
     if history:
-        brands = current_app.extensions["todoku_brands"]
         showcase = {spec.number for spec in ORDERS}
         wanted = {s: brands[s] for s in BRANDS if s in brands}
         dashboard_demo.load_demo(session, wanted, now, showcase)

@@ -48,6 +48,7 @@ UNSUBSCRIBE_LINK = "todoku.unsubscribe.v1"
 LEASE = timedelta(minutes=10)  # a claimed row is reclaimed after this long (worker died)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
+BATCH = 50  # mails claimed at once and sent over one SMTP connection
 
 
 def enqueue(
@@ -327,7 +328,7 @@ def deliver_pending(
     brands: dict[str, Brand] | None = None,
     *,
     now: datetime | None = None,
-    limit: int = 50,
+    limit: int = BATCH,
 ) -> int:
     """Claim due mail and send it; returns how many were sent. Runs inside an app."""
     brands = brands if brands is not None else current_app.extensions["todoku_brands"]

@@ -46,6 +46,8 @@ class Content:
     secondary: Button | None = None
     parcels: list[ParcelBlock] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value) rows
+    # (label, text) blocks whose line breaks are kept, e.g. a staff answer and the question
+    quotes: list[tuple[str, str]] = field(default_factory=list)
     tips: list[str] = field(default_factory=list)
     coupon: tuple[str, str] | None = None  # (text, code)
     review_url: str | None = None
@@ -80,6 +82,7 @@ def render(brand: Brand, locale: str, content: Content) -> tuple[str, str, str]:
         "c": content,
         "logo_url": f"{base}/{brand.slug}/logo" if brand.theme.logo else None,
         "theme": brand.theme,
+        "sep": "：" if locale == "ja" else ": ",  # label–value separator, full-width in Japanese
     }
     text = render_template("mail/message.txt", **context)
     html = _INLINER.inline(render_template("mail/message.html", **context))

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 import carriers
@@ -284,8 +284,11 @@ def content(
     parcels: list[Shipment] | None = None,
     coupon_code: str | None = None,
     day: str = "",
+    blocks: list[render.ParcelBlock] | None = None,
 ) -> render.Content:
-    """The mail for ``kind`` about ``order``; call inside ``force_locale(locale)``."""
+    """The mail for ``kind`` about ``order``; call inside ``force_locale(locale)``.
+
+    ``blocks``: the parcels as shown, when they are not rows to read (the staff preview)."""
     parcels = _parcels(session, order) if parcels is None else parcels
     shown = [p for p in parcels if kind != "shipped_partial" or p.status != Status.PENDING.value]
     c = render.Content(
@@ -297,7 +300,7 @@ def content(
         button=render.Button(gettext("Check delivery status"), tracking_url(order)),
     )
     if kind in PARCEL_MAIL or kind in ("exception", "late", "not_registered"):
-        c.parcels = _parcel_blocks(session, shown)
+        c.parcels = _parcel_blocks(session, shown) if blocks is None else blocks
     if kind in PARCEL_MAIL:
         c.json_ld = _json_ld(brand, order, shown, locale)
     if kind == "attempted":
@@ -437,28 +440,72 @@ def after_apply(session: Session, shipment: Shipment, result: TrackingResult) ->
     order_changed(session, brand, order)
 
 
+#: Parcel statuses in which "running late" is the news (later steps have their own mail).
+LATE_STATUSES = (Status.INFO_RECEIVED.value, Status.IN_TRANSIT.value, Status.DELAYED.value)
+
+
 def scan(session: Session, brands: dict[str, Brand], now: datetime | None = None) -> int:
-    """Time-based triggers (every worker round): parcels the carrier still does not know about
-    ``not_registered.days`` after shipping. Returns how many mails were queued. Commits."""
+    """Time-based triggers, run by the worker every round (no carrier news needed):
+
+    * ``not_registered``: a parcel the carrier still does not know ``not_registered.days`` after
+      it was handed over (status ``pending``);
+    * ``late``: a moving parcel whose estimate has passed in the shop's time zone (or that the
+      estimates marked late) while no new scan arrived to say so.
+
+    Follow-up and warranty mail are queued at delivery with their due time, so they need no
+    scan. Each mail is queued once (dedupe key). Returns how many were queued. Commits."""
     now = now or utcnow()
     queued = 0
     for brand in brands.values():
-        trig = brand.mail.triggers.not_registered
-        if not (brand.mail.enabled and trig.enabled):
+        if not brand.mail.enabled:
             continue
-        cutoff = now - timedelta(days=trig.days)
-        rows = session.exec(
-            select(Shipment, Order)
-            .join(Order, col(Order.id) == Shipment.order_id)
-            .where(
-                Order.brand == brand.slug,
-                Shipment.direction == "outbound",
-                Shipment.status == Status.PENDING.value,
-                col(Shipment.shipped_at) <= cutoff,
-            )
-        ).all()
-        for _shipment, order in rows:
-            if queue(session, brand, order, "not_registered", base=now):
-                queued += 1
+        for kind, rows in (
+            ("not_registered", _not_registered(session, brand, now)),
+            ("late", _late(session, brand, now)),
+        ):
+            for order in rows:
+                note = queue(session, brand, order, kind, base=now)
+                if note is not None:
+                    queued += 1
+                    _supersede(session, order, kind)
     session.commit()
     return queued
+
+
+def _not_registered(session: Session, brand: Brand, now: datetime) -> list[Order]:
+    trig = brand.mail.triggers.not_registered
+    if not trig.enabled:
+        return []
+    cutoff = now - timedelta(days=trig.days)
+    return _orders(
+        session,
+        brand,
+        Shipment.status == Status.PENDING.value,
+        col(Shipment.shipped_at) <= cutoff,
+    )
+
+
+def _late(session: Session, brand: Brand, now: datetime) -> list[Order]:
+    if not brand.mail.triggers.late.enabled:
+        return []
+    today = as_utc(now).astimezone(brand.tz).date()
+    return _orders(
+        session,
+        brand,
+        col(Shipment.status).in_(LATE_STATUSES),
+        or_(col(Shipment.late).is_(True), col(Shipment.edd_end) < today),
+    )
+
+
+def _orders(session: Session, brand: Brand, *where) -> list[Order]:
+    """The brand's orders with an outbound parcel matching ``where`` and no mail of that kind
+    yet is left to ``queue`` (its dedupe key); distinct orders, oldest first."""
+    ids = session.exec(
+        select(Shipment.order_id)
+        .join(Order, col(Order.id) == Shipment.order_id)
+        .where(Order.brand == brand.slug, Shipment.direction == "outbound", *where)
+        .distinct()
+    ).all()
+    if not ids:
+        return []
+    return list(session.exec(select(Order).where(col(Order.id).in_(ids)).order_by(Order.id)).all())

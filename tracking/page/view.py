@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 import carriers
 from carriers import Status
+from tracking.brands.brand import Brand
+from tracking.mail.models import CouponCode
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.page.models import Feedback, Inquiry
 from tracking.sync.rounds import CADENCE
@@ -133,6 +135,8 @@ class OrderView:
     feedback_rating: int | None = None
     # The shop's latest answer to a question asked on this page: (question, answer), or None.
     shop_reply: tuple[str, str] | None = None
+    # The pool coupon code issued to this order with its delivered mail, if any.
+    pool_coupon: str | None = None
 
     @property
     def item_groups(self) -> list[list[tuple[OrderItem, int]]]:
@@ -145,6 +149,15 @@ class OrderView:
     @property
     def any_delivered(self) -> bool:
         return any(p.status is Status.DELIVERED for p in self.parcels)
+
+    @property
+    def is_delivered(self) -> bool:
+        """Every item shipped and every parcel delivered."""
+        return (
+            bool(self.parcels)
+            and not self.unshipped
+            and all(p.status is Status.DELIVERED for p in self.parcels)
+        )
 
     @property
     def is_terminal(self) -> bool:
@@ -183,6 +196,9 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
         select(Inquiry.message).where(Inquiry.id == answered).correlate(Order).scalar_subquery()
     )
     answer = select(Inquiry.reply).where(Inquiry.id == answered).correlate(Order).scalar_subquery()
+    coupon = (
+        select(CouponCode.code).where(CouponCode.order_id == Order.id).limit(1).scalar_subquery()
+    )
     rows = session.exec(
         select(
             Order,
@@ -191,6 +207,7 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
             ShipmentItem,
             question.label("question"),
             answer.label("answer"),
+            coupon.label("coupon"),
         )
         .join(OrderItem, OrderItem.order_id == Order.id, isouter=True)
         .join(ShipmentItem, ShipmentItem.order_item_id == OrderItem.id, isouter=True)
@@ -199,13 +216,26 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     ).all()
     if not rows:
         return None
-    order, feedback_rating, question_text, answer_text = rows[0][0], rows[0][1], *rows[0][4:]
-    item_rows = [(item, link) for _o, _r, item, link, _q, _a in rows if item is not None]
+    order, feedback_rating = rows[0][0], rows[0][1]
+    question_text, answer_text, pool_coupon = rows[0][4:]
+    item_rows = [(item, link) for _o, _r, item, link, *_rest in rows if item is not None]
     view = _assemble(order, item_rows, _parcel_rows(session, order.id))
     view.feedback_rating = feedback_rating
     if answer_text:
         view.shop_reply = (question_text, answer_text)
+    view.pool_coupon = pool_coupon
     return view
+
+
+def coupon_for(brand: Brand, view: OrderView, locale: str) -> tuple[str, str] | None:
+    """(text, code) of the next-purchase coupon shown once the whole order is delivered, as in
+    the delivered mail: the brand's fixed code, or the pool code issued to this order. Never in
+    Rakuten mode (order-related content only)."""
+    coupon = brand.mail.coupon
+    if coupon is None or brand.mail.rakuten or not view.is_delivered:
+        return None
+    code = coupon.code or view.pool_coupon
+    return (coupon.text.get(locale, brand.default_locale), code) if code else None
 
 
 def _parcel_rows(session: Session, order_id: int):

@@ -1,17 +1,19 @@
 """The one notification hook every return transition calls: it queues the customer's mail in the
-outbox (``tracking.mail.outbox.enqueue``), in the order's language, rendered with Flask-Babel's
-``force_locale`` like every other mail. Staff read it in the mail preview. Runs inside an app (a
+outbox (``tracking.mail.outbox.enqueue``), in the order's language, rendered by
+``tracking.mail.render`` (HTML and text parts, the brand's look) like every other mail. Staff read it in the mail preview. Runs inside an app (a
 request, the worker or the CLI): it needs the catalogues and the key that signs the link.
 """
 
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlmodel import Session
 
 from tracking.brands.brand import Brand
 from tracking.mail import outbox as mail
+from tracking.mail import render as mail_render
+from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
 from tracking.returns.links import return_token
 from tracking.returns.models import ReturnRequest
@@ -56,30 +58,36 @@ BODIES = {
 }
 
 
-def render(brand: Brand, rr: ReturnRequest, order: Order, status: str) -> tuple[str, str, str]:
-    """(locale, subject, body) for the mail that reports ``status``."""
-    locale = order.locale if order.locale in brand.locales else brand.default_locale
-    shop = brand.display_name(locale)
-    with force_locale(locale):
-        subject = gettext(SUBJECTS[status], rma=rr.rma)
-        lines = [
-            gettext("Return number: %(rma)s", rma=rr.rma),
-            gettext("Order number: %(number)s", number=order.number),
-            "",
-            gettext(BODIES[status]),
-        ]
+def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: str):
+    """What the mail for ``status`` says; call inside ``force_locale(locale)``."""
+    c = mail_render.Content(
+        subject=gettext(SUBJECTS[status], rma=rr.rma),
+        heading=gettext(SUBJECTS[status], rma=rr.rma),
+        greeting=mail_render.greeting(order.name, locale),
+        paragraphs=[gettext(BODIES[status])],
+        facts=[(gettext("Return number"), rr.rma), (gettext("Order number"), order.number)],
+    )
     if rr.public_id:
         base = current_app.config["BASE_URL"]
-        lines += ["", f"{base}/{brand.slug}/r/{return_token(brand.slug, rr.public_id)}"]
-    lines += ["", shop, brand.support.email]
-    return locale, f"[{shop}] {subject}", "\n".join(lines)
+        link = f"{base}/{brand.slug}/r/{return_token(brand.slug, rr.public_id)}"
+        c.button = mail_render.Button(gettext("Open your return"), link)
+    return c
+
+
+def render(brand: Brand, rr: ReturnRequest, order: Order, status: str) -> tuple[str, str, str, str]:
+    """(locale, subject, text, HTML) of the mail that reports ``status``."""
+    locale = mail_render.locale_for(brand, order)
+    subject, text, html = mail_render.render_in(
+        brand, locale, lambda: content(brand, rr, order, status, locale)
+    )
+    return locale, subject, text, html
 
 
 def notify(session: Session, brand: Brand, rr: ReturnRequest, order: Order, status: str) -> None:
     """Queue the customer's mail for ``rr`` having reached ``status`` (once per RMA + status)."""
     if status not in SUBJECTS:
         return
-    locale, subject, body = render(brand, rr, order, status)
+    locale, subject, body, html = render(brand, rr, order, status)
     mail.enqueue(
         session,
         brand=brand.slug,
@@ -88,6 +96,14 @@ def notify(session: Session, brand: Brand, rr: ReturnRequest, order: Order, stat
         to=order.email,
         subject=subject,
         body=body,
+        html=html,
         locale=locale,
         order_id=order.id,
     )
+
+
+def preview(brand: Brand, locale: str, status: str = "approved") -> tuple[str, str, str]:
+    """(subject, text, HTML) for the staff preview: a demo return that is never stored."""
+    rr = ReturnRequest(brand=brand.slug, order_id=0, rma="R-DEMO-0001", public_id="preview")
+    order = demo_order(brand, locale)
+    return mail_render.render_in(brand, locale, lambda: content(brand, rr, order, status, locale))

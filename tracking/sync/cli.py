@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from carriers.cli import carriers_cli
 from tracking.db import get_engine
-from tracking.mail import outbox
+from tracking.mail import outbox, triggers
 from tracking.sync import capture
 from tracking.sync.rounds import run_round
 
@@ -27,23 +27,32 @@ log = logging.getLogger("todoku.worker")
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:
-    """The background worker: polls carriers for due shipments and delivers queued mail."""
+    """The background worker: polls carriers for due shipments, queues time-based mail (late,
+    not yet registered with the carrier) and delivers queued mail."""
     brands = current_app.extensions["todoku_brands"]
     while True:
         try:
             with Session(get_engine(), expire_on_commit=False) as session:
                 report = run_round(session, brands)
-                sent = outbox.deliver_pending(session, brands)
+                queued = triggers.scan(session, brands)  # time-based mail: late, not registered
+                sent = 0
+                # Drain what is due, a batch (one SMTP connection) at a time.
+                while batch := outbox.deliver_pending(session, brands):
+                    sent += batch
+                    if batch < outbox.BATCH:
+                        break
         except Exception:  # a bad round must not kill the worker; the next one retries
             log.exception("worker: round failed")
         else:
             log.info(
-                "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; %d mail sent",
+                "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; "
+                "%d mail queued by time, %d mail sent",
                 report.checked,
                 report.updated,
                 report.new_events,
                 report.failed,
                 report.skipped,
+                queued,
                 sent,
             )
         if once:

@@ -27,7 +27,7 @@ from tracking.extensions import limiter
 from tracking.orders.lookup import find_order, order_by_public_id
 from tracking.page import banners, feedback, inquiry
 from tracking.page import events as page_events
-from tracking.page.view import page_view
+from tracking.page.view import coupon_for, page_view
 from tracking.returns.links import return_token
 from tracking.returns.service import page_offer
 from tracking.security import order_token, read_order_token
@@ -164,6 +164,7 @@ def _render_page(brand, view, token: str, status: int = 200, **regions) -> Respo
         banners=shown,
         view_token=page_events.view_token(brand.slug, view.order.public_id),
         return_offer=_return_offer(brand, view),
+        coupon=coupon_for(brand, view, str(get_locale())),
         **_status_context(brand, view),
         feedback_form=regions.get("feedback_form", {}),
         ask_form=regions.get("ask_form", {}),
