@@ -219,3 +219,23 @@ def test_lane_without_table_uses_the_default_range():
     parcel = shipped("dhl", "", datetime(2026, 11, 24, 18, 0, tzinfo=UTC))
     est = compute(None, GEAR, LA, order, parcel, model=NO_HISTORY)
     assert est.source == "default" and est.confidence == "low"
+
+
+def test_an_unknown_or_empty_country_has_no_holidays_instead_of_crashing():
+    from datetime import date
+
+    from tracking import calendars
+
+    # 2026-01-01 is a holiday in Japan; a country nobody knows has none we can name.
+    assert calendars.is_public_holiday(date(2026, 1, 1), "JP") is True
+    assert calendars.is_public_holiday(date(2026, 1, 1), "") is False
+    assert calendars.is_public_holiday(date(2026, 1, 1), "ZZ") is False
+
+
+def test_an_order_without_postcode_is_delivered_by_the_shops_country_calendar():
+    from tracking.estimates import lanes
+    from tracking.estimates.service import Lane
+
+    lane = Lane("yamato", "", lanes.place_for("150-0001", "JP"), lanes.place_for(""))
+    assert lane.dest.country == ""
+    assert lane.calendar == Lane("yamato", "", lane.origin, lanes.place_for("1500001")).calendar

@@ -30,7 +30,10 @@ US_PARCEL_HOLIDAYS = (
 def _holiday_dates(country: str, year: int, only: tuple[str, ...] = ()) -> frozenset[date]:
     if country == "JP":
         return frozenset(d for d, _name in jpholiday.year_holidays(year))
-    table = holidays_lib.country_holidays(country, years=year)
+    try:
+        table = holidays_lib.country_holidays(country, years=year)
+    except NotImplementedError:  # a country the holidays package does not know: none known
+        return frozenset()
     return frozenset(
         d for d, name in table.items() if not only or any(name.startswith(n) for n in only)
     )

@@ -70,7 +70,10 @@ class Lane:
 
     @property
     def calendar(self) -> calendars.Calendar:
-        return calendars.delivery_calendar(self.carrier, self.service, self.dest.country)
+        # An order without a usable postcode has no known destination country: its parcel is
+        # delivered by the calendar of the shop's own country, the common (domestic) case.
+        country = self.dest.country or self.origin.country or "JP"
+        return calendars.delivery_calendar(self.carrier, self.service, country)
 
 
 # --- the learned model ------------------------------------------------------------------------
