@@ -147,7 +147,8 @@ def _checked(brand: Brand, f: ParcelForm) -> tuple[str, str]:
                 "No carrier of this shop uses tracking numbers like this: check the number "
                 "or choose the carrier."
             )
-        raise ActionError(message, "carrier" if f.carrier or exc.ambiguous else "tracking_number")
+        field = "carrier" if f.carrier or exc.ambiguous else "tracking_number"
+        raise ActionError(message, field) from None
     if code not in brand.carriers and brand.carriers:
         raise ActionError(gettext("Please choose one of the shop's carriers."), "carrier")
     try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand

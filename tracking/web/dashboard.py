@@ -350,11 +350,6 @@ def figures_page(brand, user):
     ratings = charts.bars(
         [(str(k), v) for k, v in fig.feedback_distribution.items()], width=320, height=120
     )
-    by_status = charts.bars(
-        [(figures.view_status_label(st), n) for st, n in fig.views_per_status],
-        width=480,
-        height=140,
-    )
     return render_template(
         "dashboard/figures.html",
         brand=brand,
@@ -362,7 +357,6 @@ def figures_page(brand, user):
         fig=fig,
         chart=chart,
         ratings=ratings,
-        by_status=by_status,
         range_args={"since": fig.range.start.isoformat(), "until": fig.range.end.isoformat()},
     )
 
