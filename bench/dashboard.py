@@ -1,6 +1,8 @@
 """The merchant's dashboard at 1,000,000 orders against 1,000, as a ratio measured in one run.
 
-Each size gets its own temporary SQLite database, migrated, then seeded by bulk insert: one
+Each size gets its own temporary SQLite database (or, with ``--database-url``, its own schema in
+that PostgreSQL database: ``bench_<n>``; kept afterwards, so a second run with the same sizes
+migrates and measures without seeding again), migrated, then seeded by bulk insert: one
 order and one parcel per order over three years of history, most of them delivered. What a
 shop has *now* does not grow with its history, so both sizes get the same open parcels (200,
 a few late or with a problem), the same 500 deliveries and 3,000 page views in the figures'
@@ -12,6 +14,7 @@ URL's median time at the big size is divided by its median at the small one. Don
 every ratio stays under 2.
 
     .venv/bin/python bench/dashboard.py [--big 1000000] [--small 1000] [--rounds 7]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/scratch] [--reseed]
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ BRAND = "sakura-tea"
 PASSWORD = "bench password long"
 
 
-def seed(engine, n: int) -> dict:
+def seed(engine, n: int, write: bool = True) -> dict:
+    """Bulk-insert ``n`` orders (unless ``write`` is false) and return the URLs to time."""
     from sqlalchemy import insert
 
     from tracking.orders.models import Order, Shipment
@@ -44,6 +48,8 @@ def seed(engine, n: int) -> dict:
 
     history = timedelta(days=3 * 365)
     with engine.begin() as conn:
+        if not write:
+            return _urls(n)
         for start in range(0, n, CHUNK):
             orders, parcels, answers = [], [], []
             for i in range(start, min(n, start + CHUNK)):
@@ -130,6 +136,8 @@ def seed(engine, n: int) -> dict:
                     "view_id": f"v{k}",
                     "dedupe_key": f"v{k}:view:",
                     "locale": "ja",
+                    "status": "in_transit",
+                    "source": "lookup" if k % 3 == 0 else "link",
                     "created_at": at,
                 }
             )
@@ -151,6 +159,10 @@ def seed(engine, n: int) -> dict:
                 for k in range(5)
             ],
         )
+    return _urls(n)
+
+
+def _urls(n: int) -> dict:
     return {
         "orders": "/admin/sakura-tea/orders",
         "orders, page in the middle": f"/admin/sakura-tea/orders?after={n // 2}",
@@ -165,15 +177,37 @@ def seed(engine, n: int) -> dict:
     }
 
 
-def build(n: int, tmp: str):
+def _postgres_schema(base_url: str, n: int, reseed: bool) -> str:
+    """A schema of its own per size (same server, so both sizes see the same machine)."""
+    from sqlalchemy import text
+
+    from tracking.db import make_engine
+
+    schema = f"bench_{n}"
+    engine = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if reseed:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    engine.dispose()
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def build(n: int, tmp: str, base_url: str = "", reseed: bool = False):
+    from sqlalchemy import func, select
     from sqlmodel import Session
 
     from app import create_app
     from tracking import migrate
     from tracking.db import get_engine
+    from tracking.orders.models import Order
     from tracking.staff.auth import create_staff
 
-    url = f"sqlite:///{tmp}/bench-{n}.sqlite3"
+    if base_url:
+        url = _postgres_schema(base_url, n, reseed)
+    else:
+        url = f"sqlite:///{tmp}/bench-{n}.sqlite3"
     migrate.upgrade(url)
     app = create_app(
         {
@@ -186,12 +220,19 @@ def build(n: int, tmp: str):
     )
     started = time.perf_counter()
     with app.app_context():
-        urls = seed(get_engine(app), n)
         with Session(get_engine(app)) as s:
-            create_staff(s, BRAND, "bench@sakura.example", PASSWORD)
+            have = s.execute(select(func.count()).select_from(Order)).scalar_one()
+        if have not in (0, n):
+            raise SystemExit(f"{url}: {have:,} orders, not {n:,}; run with --reseed")
+        seeded = have == n
+        urls = seed(get_engine(app), n, write=not seeded)
+        if not seeded:
+            with Session(get_engine(app)) as s:
+                create_staff(s, BRAND, "bench@sakura.example", PASSWORD)
         with get_engine(app).begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    print(f"  seeded {n:>9,} orders in {time.perf_counter() - started:.0f} s", flush=True)
+    verb = "reused" if seeded else "seeded"
+    print(f"  {verb} {n:>9,} orders in {time.perf_counter() - started:.0f} s", flush=True)
     client = app.test_client()
     r = client.post("/admin/login", data={"email": "bench@sakura.example", "password": PASSWORD})
     assert r.status_code == 303, r.status_code
@@ -211,11 +252,13 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--database-url", default="", help="PostgreSQL: a schema per size")
+    parser.add_argument("--reseed", action="store_true", help="drop the kept schemas first")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
-        small, urls_small = build(args.small, tmp)
-        big, urls_big = build(args.big, tmp)
+        small, urls_small = build(args.small, tmp, args.database_url, args.reseed)
+        big, urls_big = build(args.big, tmp, args.database_url, args.reseed)
         for client, urls in ((small, urls_small), (big, urls_big)):
             for url in urls.values():
                 timed(client, url)  # warm up: connections, templates, page cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import select
 
 from tracking.dashboard import figures
 from tracking.orders.models import Order, OrderItem, Shipment
@@ -283,3 +284,111 @@ def test_the_range_from_the_query_string(app):
     assert (r.start, r.end) == (date(2026, 11, 1), date(2026, 11, 10))  # swapped
     r = figures.parse_range({"since": "2020-01-01", "until": "x\x00"}, b, today)
     assert (r.end - r.start).days == figures.MAX_DAYS - 1 and r.end == today
+
+
+def view(session, o, at, status="", source="", n=[0]):  # noqa: B006 (a counter for unique keys)
+    n[0] += 1
+    session.add(
+        PageEvent(
+            brand=o.brand,
+            order_id=o.id,
+            kind="view",
+            dedupe_key=f"s{n[0]}:view:",
+            status=status,
+            source=source,
+            created_at=at,
+        )
+    )
+
+
+def test_views_per_status_and_lookups_versus_links_on_tokyo_days(app, session):
+    o = order(session)
+    # 2 Nov in Tokyo: 1 Nov 15:00 UTC … 2 Nov 14:59 UTC.
+    view(session, o, utc(2026, 11, 1, 15, 0), "in_transit", "lookup")  # 2 Nov 00:00 JST
+    view(session, o, utc(2026, 11, 2, 3), "in_transit", "link")
+    view(session, o, utc(2026, 11, 2, 14, 59), "out_for_delivery", "link")  # 23:59 JST
+    view(session, o, utc(2026, 11, 2, 4), "", "")  # before status and source were recorded
+    view(session, o, utc(2026, 11, 1, 14, 59), "unshipped", "lookup")  # 1 Nov 23:59 JST: out
+    view(session, o, utc(2026, 11, 2, 15, 0), "delivered", "link")  # 3 Nov 00:00 JST: out
+    event(session, o, "impression", utc(2026, 11, 2, 3), "teaware")  # not a view
+    session.commit()
+    r = rng(app, date(2026, 11, 2), date(2026, 11, 2))
+    assert figures.views_per_status(session, "sakura-tea", r) == [
+        ("in_transit", 2),
+        ("", 1),
+        ("out_for_delivery", 1),
+    ]
+    assert figures.sources(session, "sakura-tea", r) == {
+        "lookups": 1,
+        "link_opens": 2,
+        "unknown": 1,
+        "lookup_share": round(1 / 3, 4),
+    }
+    # Another brand's views never count; an empty range is zeros, the share unknown.
+    assert figures.views_per_status(session, "northpeak", r) == []
+    empty = rng(app, date(2026, 12, 1), date(2026, 12, 3))
+    assert figures.views_per_status(session, "sakura-tea", empty) == []
+    assert figures.sources(session, "sakura-tea", empty) == {
+        "lookups": 0,
+        "link_opens": 0,
+        "unknown": 0,
+        "lookup_share": None,
+    }
+
+
+def test_on_time_per_carrier_and_lane(app, session):
+    from tracking.estimates.models import LaneObservation
+
+    o = order(session)
+    # Delivered 3 Nov in Tokyo, window 2–3 Nov: on time and inside (Chubu → Kanto).
+    parcel(session, o, "yamato", utc(2026, 11, 3, 5), date(2026, 11, 2), date(2026, 11, 3))
+    # Delivered 4 Nov 00:30 JST (3 Nov 15:30 UTC): late (Chubu → Kanto).
+    parcel(session, o, "yamato", utc(2026, 11, 3, 15, 30), date(2026, 11, 2), date(2026, 11, 3))
+    # Chubu → Kansai, on time.
+    parcel(session, o, "yamato", utc(2026, 11, 2, 5), date(2026, 11, 2), date(2026, 11, 3))
+    # No lane learned for this one: the lane "" (unknown).
+    parcel(session, o, "japanpost", utc(2026, 11, 2, 5), date(2026, 11, 2), date(2026, 11, 2))
+    session.commit()
+    ships = session.exec(
+        select(Shipment).where(Shipment.order_id == o.id).order_by(Shipment.id)
+    ).all()
+    for s, dest in zip(ships[:3], ("kanto", "kanto", "kansai"), strict=True):
+        session.add(
+            LaneObservation(
+                shipment_id=s.id,
+                carrier=s.carrier,
+                origin_country="JP",
+                origin_region="chubu",
+                origin_key="shizuoka",
+                dest_country="JP",
+                dest_region=dest,
+                dest_key=dest,
+                handover_on=date(2026, 11, 1),
+                delivered_on=date(2026, 11, 3),
+                transit_days=2,
+            )
+        )
+    session.commit()
+    got = {
+        (r["carrier"], r["origin"], r["destination"]): (
+            r["delivered"],
+            r["on_time"],
+            r["on_time_rate"],
+            r["inside_window"],
+        )
+        for r in figures.on_time_lanes(
+            session, "sakura-tea", rng(app, date(2026, 11, 1), date(2026, 11, 7))
+        )
+    }
+    assert got == {
+        ("yamato", "chubu", "kanto"): (2, 1, 0.5, 1),
+        ("yamato", "chubu", "kansai"): (1, 1, 1.0, 1),
+        ("japanpost", "", ""): (1, 1, 1.0, 1),
+    }
+    assert (
+        figures.on_time_lanes(session, "sakura-tea", rng(app, date(2026, 12, 1), date(2026, 12, 1)))
+        == []
+    )
+    with app.test_request_context("/?lang=en"):
+        assert figures.place_label("kanto") == "Kanto"
+        assert figures.place_label("9") == "ZIP 9xxxx" and figures.place_label("") == "unknown"

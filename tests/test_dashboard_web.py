@@ -12,7 +12,7 @@ from sqlmodel import select
 from tracking.dashboard.models import AlertSettings
 from tracking.mail.models import Notification
 from tracking.orders.models import Order, Shipment
-from tracking.page.models import Inquiry
+from tracking.page.models import Inquiry, PageEvent
 from tracking.staff.models import ApiKey, StaffUser
 
 PASSWORD = "todoku-demo-staff"
@@ -226,7 +226,9 @@ def test_every_table_exports_csv(client, demo):
 def test_figures_page_draws_every_chart_from_the_demo(client, demo):
     login(client)
     html = client.get(f"{SAKURA}/figures?lang=en").data.decode()
-    assert html.count("<svg") == 2
+    assert html.count('<svg class="chart"') == 2  # views per day, ratings
+    assert html.count('<svg class="hbar"') >= 3  # a bar per parcel status in its table
+    assert "Not recorded (before this was counted)" not in html  # the demo records both
     bars = [line for line in html.splitlines() if '<rect class="bar"' in line]
     assert any('height="0' not in b and 'height="0.0"' not in b for b in bars)
     assert "teaware" in html and "No deliveries in this period." not in html
@@ -303,6 +305,9 @@ GET_PAGES = [
     "/figures",
     "/figures/views.csv",
     "/figures/banners.csv",
+    "/figures/views-by-status.csv",
+    "/figures/sources.csv",
+    "/figures/on-time-lanes.csv",
     "/settings",
 ]
 
@@ -383,3 +388,26 @@ def test_bad_input_is_never_a_500(client, demo):
     assert client.get(f"{SAKURA}/figures?since=0000-00-00&until={huge}").status_code == 200
     r = client.post(f"{SAKURA}/settings/keys", data={"name": "\x00"})
     assert r.status_code == 422
+
+
+def test_the_pixel_records_the_status_shown_and_how_the_page_was_reached(client, demo, session):
+    """Through the customer's path: the lookup form, then the page and its pixel; then the
+    same page again from the link (a mail, a bookmark)."""
+    import re
+
+    def pixel(html: str) -> str:
+        return re.search(r'<img class="px" src="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+    order_ = demo["ST-1001"]
+    r = client.post("/sakura-tea/lookup", data={"number": order_.number, "contact": order_.email})
+    assert r.status_code == 303
+    page_url = r.headers["Location"]
+    client.get(pixel(client.get(page_url).get_data(as_text=True)))
+    client.get(pixel(client.get(page_url).get_data(as_text=True)))
+    rows = session.exec(
+        select(PageEvent.status, PageEvent.source)
+        .where(PageEvent.order_id == order_.id, PageEvent.kind == "view")
+        .order_by(PageEvent.id)
+    ).all()
+    status = session.exec(select(Shipment.status).where(Shipment.order_id == order_.id)).first()
+    assert [tuple(x) for x in rows[-2:]] == [(status, "lookup"), (status, "link")]

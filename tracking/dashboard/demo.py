@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracking.orders.models import Order, Shipment
+from tracking.page.events import shown_status
 from tracking.page.inquiry import reply_by
 from tracking.page.models import Feedback, Inquiry, PageEvent
 from tracking.timeutil import as_utc
@@ -67,14 +68,45 @@ def load_demo(session: Session, brands: dict, now: datetime, showcase=frozenset(
     session.flush()
 
 
+def _within_life(order: Order, now: datetime, at: datetime) -> datetime:
+    """``at`` (somewhere in the last DAYS days) moved into the order's own life, so nobody
+    views an order before it was placed and the status a view records is one it had."""
+    start = now - timedelta(days=DAYS)
+    placed = as_utc(order.placed_at)
+    if placed <= start:
+        return at
+    return placed + (at - start) * ((now - placed) / (now - start))
+
+
+def _status_at(parcels: list[Shipment], at: datetime) -> str:
+    """What the order's page showed at ``at``, from the demo parcels' own dates (the demo's
+    journeys are laid out from ``shipped_at``; page.events.shown_status is the live rule)."""
+    shown = []
+    for p in parcels:
+        if p.shipped_at is None or at < as_utc(p.shipped_at):
+            continue
+        if p.delivered_at is not None:
+            shown.append("delivered" if at >= as_utc(p.delivered_at) else "in_transit")
+        else:
+            shown.append(p.status)
+    return shown_status(shown)
+
+
 def _page_events(session: Session, brand, orders, now: datetime) -> None:
     banner_ids = [b.id for b in brand.page.banners]
     impressions = 0
+    parcels: dict[int, list[Shipment]] = {}
+    for p in session.exec(
+        select(Shipment)
+        .where(col(Shipment.order_id).in_([o.id for o in orders]), Shipment.direction == "outbound")
+        .order_by(Shipment.id)
+    ).all():
+        parcels.setdefault(p.order_id, []).append(p)
     for i, order in enumerate(orders):
         for day in range(DAYS):
             # Busier on some days than others (a sale, a weekend), so the chart has a shape.
             for k in range((i * 3 + day * day) % 5 // 2 + (day % 7 == 2)):
-                at = now - timedelta(days=day, hours=(i * 5 + k * 7) % 24)
+                at = _within_life(order, now, now - timedelta(days=day, hours=(i * 5 + k * 7) % 24))
                 view = f"demo{order.id}d{day}k{k}"
                 session.add(
                     PageEvent(
@@ -84,6 +116,9 @@ def _page_events(session: Session, brand, orders, now: datetime) -> None:
                         view_id=view,
                         dedupe_key=f"{view}:view:",
                         locale=order.locale,
+                        status=_status_at(parcels.get(order.id, []), at),
+                        # Most customers come back through the mail's link; some type the number.
+                        source="lookup" if (i + day + k) % 3 == 0 else "link",
                         created_at=at,
                     )
                 )

@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import String, and_, case, cast, distinct, func, literal
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.dashboard.orders import local_midnight_utc
+from tracking.estimates.models import LaneObservation
+from tracking.i18n import status_label
 from tracking.orders.models import Order, OrderItem, Shipment
 from tracking.page.models import Feedback, PageEvent
 from tracking.returns.models import ReturnLine, ReturnRequest
@@ -87,6 +91,9 @@ class Figures:
     return_reasons: list[dict]
     return_products: list[dict]
     kept: dict = field(default_factory=dict)
+    views_per_status: list[tuple[str, int]] = field(default_factory=list)
+    sources: dict = field(default_factory=dict)
+    on_time_lanes: list[dict] = field(default_factory=list)
 
     @property
     def views_per_order(self) -> float | None:
@@ -145,9 +152,9 @@ def banners(session: Session, brand: Brand, rng: Range) -> list[dict]:
     return out
 
 
-def on_time(session: Session, brand: str, rng: Range) -> list[dict]:
-    """Per carrier, parcels delivered in the range: on time (by the promised day, else the
-    estimate's last day) and inside the estimate window shown to the customer."""
+def _punctuality(rng: Range) -> list:
+    """count, with a due day, on time, with a window, inside it: for parcels delivered in the
+    range (on time: by the promised day, else the estimate's last day)."""
     day = rng.day_of(Shipment.delivered_at)
     due = func.coalesce(Shipment.promised_date, Shipment.edd_end)
     # Dates compared as ISO strings: the same on SQLite (stored as text) and PostgreSQL.
@@ -160,30 +167,139 @@ def on_time(session: Session, brand: str, rng: Range) -> list[dict]:
     inside = func.sum(
         case((and_(Shipment.edd_end.is_not(None), day >= start_s, day <= end_s), 1), else_=0)
     )
+    return [func.count(), with_due, punctual, with_window, inside]
+
+
+def _delivered(brand: str, rng: Range):
+    return (
+        Order.brand == brand,
+        Shipment.direction == "outbound",
+        Shipment.status == "delivered",
+        rng.within(Shipment.delivered_at),
+    )
+
+
+def _punctuality_row(n, d, p, w, w_in) -> dict:
+    return {
+        "delivered": n,
+        "with_estimate": int(d or 0),
+        "on_time": int(p or 0),
+        "on_time_rate": _ratio(int(p or 0), int(d or 0)),
+        "inside_window": int(w_in or 0),
+        "accuracy": _ratio(int(w_in or 0), int(w or 0)),
+    }
+
+
+def on_time(session: Session, brand: str, rng: Range) -> list[dict]:
+    """Per carrier, parcels delivered in the range: on time and inside the estimate window
+    shown to the customer."""
     rows = session.exec(
-        select(Shipment.carrier, func.count(), with_due, punctual, with_window, inside)
+        select(Shipment.carrier, *_punctuality(rng))
         .join(Order, Order.id == Shipment.order_id)
-        .where(
-            Order.brand == brand,
-            Shipment.direction == "outbound",
-            Shipment.status == "delivered",
-            rng.within(Shipment.delivered_at),
-        )
+        .where(*_delivered(brand, rng))
         .group_by(Shipment.carrier)
         .order_by(Shipment.carrier)
     ).all()
+    return [{"carrier": carrier} | _punctuality_row(*rest) for carrier, *rest in rows]
+
+
+UNKNOWN_LANE = ""
+# Japanese delivery regions (estimates/data/lanes/jp-regions.toml), as the lane column shows
+# them; a US lane end is the ZIP's national area digit, a country its ISO code.
+REGION_LABELS = {
+    "hokkaido": _l("Hokkaido"),
+    "kita_tohoku": _l("Northern Tohoku"),
+    "minami_tohoku": _l("Southern Tohoku"),
+    "kanto": _l("Kanto"),
+    "shinetsu": _l("Shinetsu"),
+    "hokuriku": _l("Hokuriku"),
+    "chubu": _l("Chubu"),
+    "kansai": _l("Kansai"),
+    "chugoku": _l("Chugoku"),
+    "shikoku": _l("Shikoku"),
+    "kyushu": _l("Kyushu"),
+    "okinawa": _l("Okinawa"),
+}
+
+
+def view_status_label(status: str) -> str:
+    """A page view's recorded status for people ("" and "unshipped" are not parcel statuses)."""
+    if not status:
+        return gettext("Not recorded (before this was counted)")
+    if status == "unshipped":
+        return gettext("Not shipped yet")
+    return status_label(status)
+
+
+def place_label(code: str) -> str:
+    if code in REGION_LABELS:
+        return str(REGION_LABELS[code])
+    if code.isdigit():
+        return gettext("ZIP %(digit)sxxxx", digit=code)
+    return code or gettext("unknown")
+
+
+def _place(region, country):
+    """A lane end: the delivery region (JP: 関東, 関西 …; US: the ZIP's first digit), else the
+    country."""
+    return func.coalesce(func.nullif(region, ""), func.nullif(country, ""), literal(UNKNOWN_LANE))
+
+
+def on_time_lanes(session: Session, brand: str, rng: Range) -> list[dict]:
+    """The same per carrier and lane (origin region → destination region), from the lane each
+    delivered parcel was reduced to when it was delivered (``lane_observations``); parcels
+    without one (delivered before lanes were learned, or unknown postcode) form the lane "".
+    """
+    origin = _place(LaneObservation.origin_region, LaneObservation.origin_country).label("o")
+    dest = _place(LaneObservation.dest_region, LaneObservation.dest_country).label("d")
+    rows = session.exec(
+        select(Shipment.carrier, origin, dest, *_punctuality(rng))
+        .join(Order, Order.id == Shipment.order_id)
+        .outerjoin(LaneObservation, LaneObservation.shipment_id == Shipment.id)
+        .where(*_delivered(brand, rng))
+        .group_by(Shipment.carrier, origin, dest)
+        .order_by(Shipment.carrier, func.count().desc(), origin, dest)
+    ).all()
     return [
-        {
-            "carrier": carrier,
-            "delivered": n,
-            "with_estimate": int(d or 0),
-            "on_time": int(p or 0),
-            "on_time_rate": _ratio(int(p or 0), int(d or 0)),
-            "inside_window": int(w_in or 0),
-            "accuracy": _ratio(int(w_in or 0), int(w or 0)),
-        }
-        for carrier, n, d, p, w, w_in in rows
+        {"carrier": carrier, "origin": o or "", "destination": d or ""} | _punctuality_row(*rest)
+        for carrier, o, d, *rest in rows
     ]
+
+
+def views_per_status(session: Session, brand: str, rng: Range) -> list[tuple[str, int]]:
+    """Page views by the parcel status the page showed ("" = not recorded: views before
+    migration 0013), most viewed first."""
+    return [
+        (status, n)
+        for status, n in session.exec(
+            select(PageEvent.status, func.count())
+            .where(*_views(brand, rng))
+            .group_by(PageEvent.status)
+            .order_by(func.count().desc(), PageEvent.status)
+        ).all()
+    ]
+
+
+def sources(session: Session, brand: str, rng: Range) -> dict:
+    """Views reached through the lookup form against views opened from a link (a mail, a
+    bookmark); views recorded before the source was are "unknown"."""
+    lookup = func.sum(case((PageEvent.source == "lookup", 1), else_=0))
+    link = func.sum(case((PageEvent.source == "link", 1), else_=0))
+    unknown = func.sum(case((or_(PageEvent.source == "", PageEvent.source.is_(None)), 1), else_=0))
+    lookups, links, unknowns = session.exec(
+        select(lookup, link, unknown).where(*_views(brand, rng))
+    ).one()
+    lookups, links, unknowns = int(lookups or 0), int(links or 0), int(unknowns or 0)
+    return {
+        "lookups": lookups,
+        "link_opens": links,
+        "unknown": unknowns,
+        "lookup_share": _ratio(lookups, lookups + links),
+    }
+
+
+def _views(brand: str, rng: Range):
+    return (PageEvent.brand == brand, PageEvent.kind == "view", rng.within(PageEvent.created_at))
 
 
 def feedback(session: Session, brand: str, rng: Range):
@@ -309,4 +425,7 @@ def figures(session: Session, brand: Brand, rng: Range) -> Figures:
         return_reasons=reasons,
         return_products=products,
         kept=kept,
+        views_per_status=views_per_status(session, brand.slug, rng),
+        sources=sources(session, brand.slug, rng),
+        on_time_lanes=on_time_lanes(session, brand.slug, rng),
     )

@@ -34,9 +34,36 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def view_token(brand: str, public_id: str) -> str:
-    """A new view id for one rendered page, signed together with its brand and order."""
-    return _serializer().dumps([brand, public_id, secrets.token_urlsafe(9)])
+SOURCES = ("lookup", "link")
+UNSHIPPED = "unshipped"
+
+
+def shown_status(statuses: list[str]) -> str:
+    """The one status a page view is counted under: the first parcel still on its way (what
+    the customer is waiting for), else the first parcel's; "unshipped" before any parcel."""
+    if not statuses:
+        return UNSHIPPED
+    open_ = [s for s in statuses if s != "delivered"]
+    return (open_ or statuses)[0]
+
+
+def view_token(brand: str, public_id: str, status: str = "", source: str = "") -> str:
+    """A new view id for one rendered page, signed together with its brand and order, and
+    what the page showed (status) and how it was reached (source), recorded with the view."""
+    return _serializer().dumps(
+        [brand, public_id, secrets.token_urlsafe(9), status[:32], source[:16]]
+    )
+
+
+def view_context(token: str | None) -> tuple[str, str]:
+    """(status, source) signed into a view token; ("", "") for tokens made before they were."""
+    try:
+        data = _serializer().loads(token or "")
+    except BadSignature:
+        return "", ""
+    if isinstance(data, list) and len(data) == 5 and all(isinstance(x, str) for x in data[3:]):
+        return data[3], data[4] if data[4] in SOURCES else ""
+    return "", ""
 
 
 def read_view(session: Session, brand: str, token: str | None) -> tuple[int, str] | None:
@@ -48,7 +75,7 @@ def read_view(session: Session, brand: str, token: str | None) -> tuple[int, str
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    if not (isinstance(data, list) and len(data) == 3 and data[0] == brand):
+    if not (isinstance(data, list) and len(data) in (3, 5) and data[0] == brand):
         return None
     public_id, view_id = data[1], data[2]
     if not isinstance(public_id, str) or not isinstance(view_id, str):
@@ -67,10 +94,13 @@ def record_view(
     view_id: str,
     banner_ids: list[str],
     locale: str,
+    status: str = "",
+    source: str = "",
 ) -> int:
     """Record the view and its banner impressions once; returns how many rows were new.
 
-    Only banners declared in config count; unknown ids are ignored. Commits.
+    Only banners declared in config count; unknown ids are ignored. ``status`` and ``source``
+    are stored on the view row (``view_context``). Commits.
     """
     declared = [b for b in dict.fromkeys(banner_ids) if page.banner(b) is not None]
     wanted = {f"{view_id}:view:": ""} | {f"{view_id}:impression:{b}": b for b in declared}
@@ -88,6 +118,8 @@ def record_view(
                 view_id=view_id,
                 dedupe_key=key,
                 locale=locale,
+                status="" if wanted[key] else status,
+                source="" if wanted[key] else source,
             )
         )
     try:

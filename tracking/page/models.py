@@ -27,6 +27,12 @@ class PageEvent(SQLModel, table=True):
     # NULL for clicks (every click counts).
     dedupe_key: str | None = Field(default=None, unique=True, max_length=100)
     locale: str = Field(default="", max_length=8)
+    # Views only, recorded from migration 0013 on ("" on older rows: not recorded then).
+    # The order's parcel status the page showed (``page.events.shown_status``), "unshipped"
+    # before any parcel; and how the customer came: "lookup" (the order-number form) or
+    # "link" (a mail or saved link).
+    status: str = Field(default="", max_length=32)
+    source: str = Field(default="", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

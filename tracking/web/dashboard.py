@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from functools import wraps
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from htmx_flask import request
 from sqlmodel import col, select
 
-from tracking.dashboard import alerts, charts, figures, inquiries, orders, watchlist
+from tracking.dashboard import actions, alerts, charts, figures, inquiries, orders, watchlist
 from tracking.db import get_session
 from tracking.security import order_token
 from tracking.staff import auth as staff
@@ -129,13 +130,16 @@ def orders_csv(brand, user):
     )
 
 
-@bp.get("/orders/<number>")
-@staff_page
-def order_detail(brand, user, number):
-    session = get_session()
-    order = orders.order_by_number(session, brand.slug, number[:64])
+def _order_or_404(brand, number: str):
+    order = orders.order_by_number(get_session(), brand.slug, number[:64])
     if order is None:
         abort(404)
+    return order
+
+
+def _order_page(brand, user, order, status: int = 200, **forms):
+    """The order detail; ``forms`` carry what was typed into a form that came back (422)."""
+    session = get_session()
     d = orders.detail(session, brand.slug, order)
     link = url_for(
         "portal.order_page",
@@ -143,7 +147,77 @@ def order_detail(brand, user, number):
         token=order_token(brand.slug, order.public_id),
         _external=True,
     )
-    return render_template("dashboard/order.html", brand=brand, user=user, d=d, link=link)
+    html = render_template(
+        "dashboard/order.html",
+        brand=brand,
+        user=user,
+        d=d,
+        link=link,
+        history=actions.history(session, order),
+        resend_key=secrets.token_urlsafe(12),
+        resend_error=forms.get("resend_error", ""),
+        parcel_form=forms.get("parcel_form") or actions.ParcelForm(),
+        carrier_codes=sorted(brand.carriers),
+        is_resend=actions.is_resend,
+    )
+    return make_response(html, status)
+
+
+@bp.get("/orders/<number>")
+@staff_page
+def order_detail(brand, user, number):
+    return _order_page(brand, user, _order_or_404(brand, number))
+
+
+def _back_to(order, brand, anchor: str = ""):
+    url = url_for("dashboard.order_detail", brand_slug=brand.slug, number=order.number)
+    return redirect(url + (f"#{anchor}" if anchor else ""), code=303)
+
+
+@bp.post("/orders/<number>/resend")
+@staff_page
+def resend_mail(brand, user, number):
+    order = _order_or_404(brand, number)
+    session = get_session()
+    try:
+        actions.resend_shipping_mail(
+            session, brand, order, user.email, request.form.get("key", "")[:64]
+        )
+    except actions.ActionError as exc:
+        session.rollback()
+        return _order_page(brand, user, order, 422, resend_error=exc.message)
+    session.commit()
+    flash(_("The shipping mail is queued again; it shows in the mails below."))
+    return _back_to(order, brand, "h-mails")
+
+
+@bp.post("/orders/<number>/parcels")
+@staff_page
+def save_parcel(brand, user, number):
+    """Add a parcel (no ``shipment_id``) or correct the one named by ``shipment_id``."""
+    order = _order_or_404(brand, number)
+    session = get_session()
+    f = actions.parse_parcel_form(request.form)
+    shipment = None
+    if request.form.get("shipment_id"):
+        shipment = actions.parcel_of_order(session, order, _checked_id(f.shipment_id or MAX_ID + 1))
+        if shipment is None:
+            abort(404)
+    try:
+        if shipment is None:
+            actions.add_parcel(session, brand, order, f, user.email)
+            message = _("Parcel added; the carrier will be asked at once.")
+        elif actions.correct_parcel(session, brand, order, shipment, f, user.email):
+            message = _("Parcel corrected; its tracking starts over with the new number.")
+        else:
+            message = _("Nothing changed.")
+    except actions.ActionError as exc:
+        session.rollback()
+        f.error, f.field = exc.message, exc.field
+        return _order_page(brand, user, order, 422, parcel_form=f)
+    session.commit()
+    flash(message)
+    return _back_to(order, brand, "parcels")
 
 
 # Watchlist ---------------------------------------------------------------------------------
@@ -320,6 +394,34 @@ TABLES = {
             for r in fig.on_time
         ),
     ),
+    "views-by-status": (
+        ["status", "views"],
+        lambda fig: ([st or "not_recorded", n] for st, n in fig.views_per_status),
+    ),
+    "sources": (
+        ["lookups", "link_opens", "not_recorded", "lookup_share"],
+        lambda fig: [
+            [fig.sources[k] for k in ("lookups", "link_opens", "unknown", "lookup_share")]
+        ],
+    ),
+    "on-time-lanes": (
+        ["carrier", "origin", "destination", "delivered", "with_estimate", "on_time"]
+        + ["on_time_rate", "inside_window", "accuracy"],
+        lambda fig: (
+            [
+                r["carrier"],
+                r["origin"],
+                r["destination"],
+                r["delivered"],
+                r["with_estimate"],
+                r["on_time"],
+                r["on_time_rate"],
+                r["inside_window"],
+                r["accuracy"],
+            ]
+            for r in fig.on_time_lanes
+        ),
+    ),
     "return-reasons": (
         ["reason", "lines", "units"],
         lambda fig: ([r["reason"], r["lines"], r["units"]] for r in fig.return_reasons),
@@ -473,4 +575,9 @@ def save_alerts(brand, user):
 
 @bp.context_processor
 def _helpers():
-    return {"reason_labels": alerts.REASON_LABELS, "watch_reasons": watchlist.REASONS}
+    return {
+        "reason_labels": alerts.REASON_LABELS,
+        "watch_reasons": watchlist.REASONS,
+        "place_label": figures.place_label,
+        "view_status_label": figures.view_status_label,
+    }

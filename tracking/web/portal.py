@@ -16,6 +16,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from htmx_flask import request
@@ -35,6 +36,7 @@ from tracking.timeutil import utcnow
 from tracking.web import brand_or_404
 
 bp = Blueprint("portal", __name__)
+LOOKED_UP = "looked_up"
 
 
 def _lookup_limit() -> str:
@@ -78,6 +80,9 @@ def lookup(brand_slug: str):
     target = url_for(
         "portal.order_page", brand_slug=brand.slug, token=order_token(brand.slug, order.public_id)
     )
+    # The next page view of this order counts as reached by the lookup form (figures: lookups
+    # versus link opens). The session, not the URL, so a bookmarked page still counts as a link.
+    flask_session[LOOKED_UP] = order.public_id
     return redirect(target, code=303)
 
 
@@ -143,6 +148,13 @@ def _refresh_seconds(brand) -> int:
     return int(current_app.config["PAGE_REFRESH_SECONDS"] or brand.page.refresh_seconds)
 
 
+def _source(public_id: str) -> str:
+    if flask_session.get(LOOKED_UP) == public_id:
+        flask_session.pop(LOOKED_UP)
+        return "lookup"
+    return "link"
+
+
 def _render_page(brand, view, token: str, status: int = 200, **regions) -> Response:
     """The whole tracking page. ``regions`` carry form state (feedback, ask) on errors."""
     locale = str(get_locale())
@@ -162,7 +174,12 @@ def _render_page(brand, view, token: str, status: int = 200, **regions) -> Respo
         view=view,
         token=token,
         banners=shown,
-        view_token=page_events.view_token(brand.slug, view.order.public_id),
+        view_token=page_events.view_token(
+            brand.slug,
+            view.order.public_id,
+            status=page_events.shown_status([p.shipment.status for p in view.parcels]),
+            source=_source(view.order.public_id),
+        ),
         return_offer=_return_offer(brand, view),
         coupon=coupon_for(brand, view, str(get_locale())),
         **_status_context(brand, view),
@@ -283,7 +300,10 @@ def page_pixel(brand_slug: str, view: str):
     if read is None:
         abort(404)
     shown = [x for x in request.args.get("b", "")[:400].split(",") if x]
-    page_events.record_view(session, brand.slug, brand.page, *read, shown, str(get_locale()))
+    status, source = page_events.view_context(view)
+    page_events.record_view(
+        session, brand.slug, brand.page, *read, shown, str(get_locale()), status, source
+    )
     response = current_app.response_class(page_events.PIXEL_GIF, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store"
     return response
