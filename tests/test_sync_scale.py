@@ -21,16 +21,25 @@ N = int(os.environ.get("TODOKU_SCALE_SHIPMENTS", "300"))
 WORKERS, DAY_BUDGET = 4, N
 
 
-def seed(session, n: int, prefix: str = "9") -> None:
-    order = Order(
-        brand="sakura-tea", number="SCALE-1", email="scale@example.jp", postcode="1500001"
-    )
-    session.add(order)
-    session.commit()
+def seed(session, n: int, prefix: str = "9", per_order: int = 1) -> None:
+    """``n`` due DHL shipments, ``per_order`` to an order (most orders ship in one parcel; one
+    order holding thousands of parcels would make every order-level hook, such as the order's
+    mail, look at thousands of parcels per change)."""
+    orders = [
+        Order(
+            brand="sakura-tea",
+            number=f"SCALE-{i}",
+            email=f"scale{i}@example.jp",
+            postcode="1500001",
+        )
+        for i in range(0, n, per_order)
+    ]
+    session.add_all(orders)
+    session.flush()
     due = utcnow() - timedelta(minutes=1)
     session.add_all(
         Shipment(
-            order_id=order.id,
+            order_id=orders[i // per_order].id,
             carrier="dhl",
             tracking_number=f"{prefix}{i:09d}",
             status="info_received",

@@ -25,7 +25,7 @@ from carriers import CarrierError, NotFound, ParseFailed, RateLimited, Status
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order, Shipment
 from tracking.sync import budget, capture, health
-from tracking.sync.apply import apply_result
+from tracking.sync.apply import apply_results
 from tracking.sync.models import WebhookFeed
 from tracking.timeutil import as_utc, utcnow
 
@@ -137,16 +137,27 @@ def run_round(
     return report
 
 
+#: Shipments stored per transaction: one budget take, one health write and a constant number
+#: of queries per window instead of per shipment (batched carrier APIs: a window is at least
+#: one chunk).
+WINDOW = 50
+
+
 def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: RoundReport) -> None:
     size = max(1, adapter.batch_size)
     chunks = [shipments[i : i + size] for i in range(0, len(shipments), size)]
-    for index, chunk in enumerate(chunks):
-        state = health.gate(session, adapter.code, now)
+    index = 0
+    while index < len(chunks):
+        state, failure_seen = health.gate_seen(session, adapter.code, now)
         if state == health.OPEN:
             _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
             session.commit()
             return
-        if not _budget(session, adapter.code, now, len(chunk)):
+        # The half-open probe is one request; otherwise a window's worth of requests.
+        want = 1 if state == health.PROBE else max(1, WINDOW // size)
+        window = chunks[index : index + want]
+        granted = _budget(session, adapter.code, now, len(window))
+        if not granted:
             # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
             wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
             for s in (s for c in chunks[index:] for s in c):
@@ -156,10 +167,21 @@ def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: Roun
             report.errors["BudgetSpent"] += 1
             session.commit()
             return
-        outcome = _sync_chunk(session, adapter, chunk, now, report, probe=state == health.PROBE)
+        window = window[:granted]
+        outcome, tried = _sync_window(
+            session,
+            adapter,
+            window,
+            now,
+            report,
+            probe=state == health.PROBE,
+            failure_seen=failure_seen,
+        )
+        budget.give_back(session, adapter.code, now, granted - tried)
         session.commit()
+        index += tried
         if outcome == "held":
-            _hold(session, [s for c in chunks[index + 1 :] for s in c], now, report, adapter.code)
+            _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
             session.commit()
             return
 
@@ -169,13 +191,14 @@ def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: Roun
 MAX_SLEEP = 2.0
 
 
-def _budget(session, code: str, now, calls: int) -> bool:
-    """Take one token per request the chunk will make (batched APIs: one)."""
-    wait = budget.take(session, code, now)
-    while 0 < wait <= MAX_SLEEP:
+def _budget(session, code: str, now, calls: int) -> int:
+    """Take up to one token per request the window will make (batched APIs: one per chunk);
+    answers how many were granted (0: the day's budget is spent)."""
+    granted, wait = budget.take_many(session, code, now, calls)
+    while not granted and 0 < wait <= MAX_SLEEP:
         time.sleep(wait)
-        wait = budget.take(session, code, utcnow())
-    return wait == 0
+        granted, wait = budget.take_many(session, code, utcnow(), calls)
+    return granted
 
 
 def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: str) -> None:
@@ -188,8 +211,8 @@ def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: st
     report.skipped += len(shipments)
 
 
-def _webhook_fed(session, chunk: list[Shipment]) -> set[int]:
-    ids = [s.id for s in chunk]
+def _webhook_fed(session, shipments: list[Shipment]) -> set[int]:
+    ids = [s.id for s in shipments]
     query = select(WebhookFeed.shipment_id).where(WebhookFeed.shipment_id.in_(ids))
     return set(session.exec(query).all())
 
@@ -204,64 +227,121 @@ def schedule(shipment: Shipment, now: datetime, fed: bool) -> None:
 def _sync_chunk(
     session, adapter, chunk: list[Shipment], now, report: RoundReport, probe: bool = False
 ) -> str:
-    """Returns "ok", "failed" or "held" (rate limited: the rest of this carrier waits too)."""
-    numbers = [s.tracking_number for s in chunk]
-    context = {
-        "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
-        "carrier": chunk[0].carrier,
-        "now": now,
-    }
-    try:
-        bodies = adapter.fetch(numbers, **context)
-    except RateLimited as exc:
-        wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
-        health.hold(session, adapter.code, now + wait, "RateLimited")
-        for s in chunk:
-            s.next_check_at = now + wait
-            session.add(s)
-        report.errors["RateLimited"] += 1
-        return "held"
-    except CarrierError as exc:
-        log.warning("sync: %s fetch failed: %s", adapter.code, exc)
-        health.failure(session, adapter.code, now, f"{type(exc).__name__}: {exc}", probe)
-        for s in chunk:
-            _failed(session, s, now, report, type(exc).__name__)
-        return "failed"
-    health.success(session, adapter.code, now)
-    session.commit()  # release the health row at once: every worker updates it
-    fed = _webhook_fed(session, chunk)
-    for s in chunk:
-        report.checked += 1
-        body = bodies.get(s.tracking_number)
+    """One chunk (staff's check now). Returns "ok", "failed" or "held"."""
+    return _sync_window(session, adapter, [chunk], now, report, probe=probe)[0]
+
+
+def _sync_window(
+    session,
+    adapter,
+    window: list[list[Shipment]],
+    now,
+    report: RoundReport,
+    probe: bool = False,
+    failure_seen=False,
+) -> tuple[str, int]:
+    """Fetch a window of chunks, then store every answer in one go. Returns the outcome ("ok",
+    "failed": the last call failed, "held": rate limited, the rest of this carrier waits too)
+    and how many chunks were tried (each took one budget token).
+
+    A failure is written to the shared health row at once (so every worker's breaker sees it
+    before its next call) after the successes before it; the successes after the last failure
+    are counted in one write with the store."""
+    fetched: list[tuple[list[Shipment], dict]] = []
+    successes = 0
+    outcome = "ok"
+    tried = 0
+    for chunk in window:
+        tried += 1
+        numbers = [s.tracking_number for s in chunk]
+        context = {
+            "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
+            "carrier": chunk[0].carrier,
+            "now": now,
+        }
         try:
-            if body is None:
-                raise NotFound(s.tracking_number)
-            result = adapter.parse(body, s.tracking_number)
-        except NotFound:
-            # Often just not registered yet: keep "pending", look again later.
-            s.last_checked_at = now
-            schedule(s, now, s.id in fed)
-            if s.next_check_at is None:
-                s.next_check_at = next_check(Status.PENDING, now)
-            session.add(s)
-            continue
-        except ParseFailed as exc:
-            log.warning("sync: %s parse failed for %s: %s", adapter.code, s.id, exc)
-            capture.capture(session, adapter.code, s.tracking_number, body, str(exc), s.id)
-            report.captured += 1
-            _failed(session, s, now, report, "ParseFailed")
-            continue
+            bodies = adapter.fetch(numbers, **context)
+        except RateLimited as exc:
+            wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
+            _count_successes(session, adapter.code, now, successes, failure_seen)
+            successes = 0
+            health.hold(session, adapter.code, now + wait, "RateLimited")
+            for s in chunk:
+                s.next_check_at = now + wait
+                session.add(s)
+            report.errors["RateLimited"] += 1
+            outcome = "held"
+            break
         except CarrierError as exc:
-            # ProviderError, AuthFailed …: about the account, never a parcel status.
-            log.warning("sync: %s error for %s: %s", adapter.code, s.id, exc)
-            _failed(session, s, now, report, type(exc).__name__)
+            log.warning("sync: %s fetch failed: %s", adapter.code, exc)
+            _count_successes(session, adapter.code, now, successes, failure_seen)
+            successes = 0
+            opened = health.failure(
+                session, adapter.code, now, f"{type(exc).__name__}: {exc}", probe
+            )
+            for s in chunk:
+                _failed(session, s, now, report, type(exc).__name__)
+            session.commit()  # other workers' breakers see it before their next call
+            failure_seen = now  # what this worker just wrote
+            outcome = "failed"
+            if opened:
+                break
             continue
-        before = s.status
-        report.new_events += apply_result(session, s, result)
+        successes += 1
+        outcome = "ok"
+        fetched.append((chunk, bodies))
+    _store(session, adapter, fetched, now, report)
+    # Last, so the shared row is locked only for this transaction's commit.
+    _count_successes(session, adapter.code, now, successes, failure_seen)
+    return outcome, tried
+
+
+def _count_successes(session, code: str, now, calls: int, failure_seen) -> None:
+    if calls:
+        health.success(session, code, now, calls, failure_seen=failure_seen)
+
+
+def _store(session, adapter, fetched: list[tuple[list[Shipment], dict]], now, report) -> None:
+    """Parse and store a window's answers: a constant number of queries for the window."""
+    shipments = [s for chunk, _ in fetched for s in chunk]
+    if not shipments:
+        return
+    fed = _webhook_fed(session, shipments)
+    pairs = []
+    for chunk, bodies in fetched:
+        for s in chunk:
+            report.checked += 1
+            body = bodies.get(s.tracking_number)
+            try:
+                if body is None:
+                    raise NotFound(s.tracking_number)
+                result = adapter.parse(body, s.tracking_number)
+            except NotFound:
+                # Often just not registered yet: keep "pending", look again later.
+                s.last_checked_at = now
+                schedule(s, now, s.id in fed)
+                if s.next_check_at is None:
+                    s.next_check_at = next_check(Status.PENDING, now)
+                session.add(s)
+                continue
+            except ParseFailed as exc:
+                log.warning("sync: %s parse failed for %s: %s", adapter.code, s.id, exc)
+                capture.capture(session, adapter.code, s.tracking_number, body, str(exc), s.id)
+                report.captured += 1
+                _failed(session, s, now, report, "ParseFailed")
+                continue
+            except CarrierError as exc:
+                # ProviderError, AuthFailed …: about the account, never a parcel status.
+                log.warning("sync: %s error for %s: %s", adapter.code, s.id, exc)
+                _failed(session, s, now, report, type(exc).__name__)
+                continue
+            pairs.append((s, result, s.status))
+    applied = apply_results(session, [(s, r) for s, r, _ in pairs])
+    for (s, _, before), done in zip(pairs, applied, strict=True):
+        report.new_events += done.new_events
         s.last_checked_at = now
         schedule(s, now, s.id in fed)
         report.updated += int(before != s.status)
-    return "ok"
 
 
 def _failed(session, shipment: Shipment, now, report: RoundReport, kind: str) -> None:
