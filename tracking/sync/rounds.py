@@ -15,14 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlmodel import Session, select
 
 import carriers
 from carriers import CarrierError, NotFound, ParseFailed, RateLimited, Status
 from tracking.brands.brand import Brand
+from tracking.db import get_engine
 from tracking.orders.models import Order, Shipment
 from tracking.sync import budget, capture, health
 from tracking.sync.apply import apply_results
@@ -144,46 +147,161 @@ WINDOW = 50
 
 
 def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: RoundReport) -> None:
+    """Window by window: gate, budget, fetch, store. On PostgreSQL a window's fetches run in a
+    helper thread while the previous window is stored, so the carrier is kept busy while the
+    database works; still one request in flight per worker, and the gate for a window is asked
+    only once the previous window's calls are done (a failure that opened the circuit stops
+    the next window's calls, exactly as without the overlap)."""
     size = max(1, adapter.batch_size)
     chunks = [shipments[i : i + size] for i in range(0, len(shipments), size)]
+    overlap = session.get_bind().dialect.name == "postgresql"
+    pool = ThreadPoolExecutor(1, thread_name_prefix="fetch") if overlap else None
+    pending = None
     index = 0
-    while index < len(chunks):
-        state, failure_seen = health.gate_seen(session, adapter.code, now)
-        if state == health.OPEN:
-            _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
-            session.commit()
-            return
-        # The half-open probe is one request; otherwise a window's worth of requests.
-        want = 1 if state == health.PROBE else max(1, WINDOW // size)
-        window = chunks[index : index + want]
-        granted = _budget(session, adapter.code, now, len(window))
-        if not granted:
-            # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
-            wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
-            for s in (s for c in chunks[index:] for s in c):
-                s.next_check_at = now + wait
-                session.add(s)
-            report.skipped += sum(len(c) for c in chunks[index:])
-            report.errors["BudgetSpent"] += 1
-            session.commit()
-            return
-        window = window[:granted]
-        outcome, tried = _sync_window(
-            session,
-            adapter,
-            window,
-            now,
-            report,
-            probe=state == health.PROBE,
-            failure_seen=failure_seen,
-        )
-        budget.give_back(session, adapter.code, now, granted - tried)
+    try:
+        while True:
+            started = None
+            if index < len(chunks):
+                started = _start_window(session, adapter, chunks, index, now, report, pool)
+                if started is None:
+                    index = len(chunks)  # held or out of budget: the rest is scheduled
+            if pending is not None:
+                _finish_window(session, adapter, pending, now, report)
+                pending = None
+            if started is None:
+                break
+            window, granted, fetching = started
+            fetched = fetching.result() if pool else fetching
+            index += fetched.tried
+            pending = (window, granted, fetched)
+    finally:
+        if pool:
+            pool.shutdown(wait=True)
+
+
+def _start_window(session, adapter, chunks, index: int, now, report: RoundReport, pool):
+    """Gate and budget for the next window, then its fetches (in ``pool`` if given). None when
+    nothing may be called: the rest of this carrier's shipments are scheduled and committed."""
+    state, failure_seen = health.gate_seen(session, adapter.code, now)
+    if state == health.OPEN:
+        _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
         session.commit()
-        index += tried
-        if outcome == "held":
-            _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
-            session.commit()
-            return
+        return None
+    # The half-open probe is one request; otherwise a window's worth of requests.
+    want = 1 if state == health.PROBE else max(1, WINDOW // max(1, adapter.batch_size))
+    window = chunks[index : index + want]
+    granted = _budget(session, adapter.code, now, len(window))
+    if not granted:
+        # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
+        wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
+        for s in (s for c in chunks[index:] for s in c):
+            s.next_check_at = now + wait
+            session.add(s)
+        report.skipped += sum(len(c) for c in chunks[index:])
+        report.errors["BudgetSpent"] += 1
+        session.commit()
+        return None
+    window = window[:granted]
+    specs = [_spec(chunk, now) for chunk in window]
+    probe = state == health.PROBE
+    if pool is None:
+        return window, granted, _fetch_window(session, adapter, specs, now, probe, failure_seen)
+    # Nothing held while the helper thread works: its health writes may need the same rows
+    # (even a just-inserted one) that this transaction touched.
+    session.commit()
+    app = current_app._get_current_object()
+    return (
+        window,
+        granted,
+        pool.submit(_fetch_in_thread, app, adapter, specs, now, probe, failure_seen),
+    )
+
+
+def _spec(chunk: list[Shipment], now) -> tuple[list[str], dict]:
+    """What a fetch needs, as plain values (the fetch may run in another thread: it never
+    touches the session's objects)."""
+    return [s.tracking_number for s in chunk], {
+        "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
+        "carrier": chunk[0].carrier,
+        "now": now,
+    }
+
+
+@dataclass
+class _Fetched:
+    bodies: dict[int, dict] = field(default_factory=dict)  # chunk index → bodies
+    failed: dict[int, CarrierError] = field(default_factory=dict)
+    held: tuple[int, timedelta] | None = None
+    tried: int = 0
+    successes: int = 0  # not yet written to the health row
+    failure_seen: object = False
+    outcome: str = "ok"
+
+
+def _fetch_in_thread(app, adapter, specs, now, probe, failure_seen) -> _Fetched:
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as own:
+        return _fetch_window(own, adapter, specs, now, probe, failure_seen)
+
+
+def _fetch_window(hsession, adapter, specs, now, probe: bool, failure_seen) -> _Fetched:
+    """The window's calls, one at a time. A failure is written to the shared health row at once
+    (after the successes before it, so the order of outcomes is kept), so every worker's
+    breaker sees it before its next call; the calls stop when the circuit opens or the carrier
+    asks to wait. Successes after the last failure are left to ``_finish_window`` (one write
+    with the store). ``hsession``: for the health writes only."""
+    out = _Fetched(failure_seen=failure_seen)
+    for i, (numbers, context) in enumerate(specs):
+        out.tried += 1
+        try:
+            out.bodies[i] = adapter.fetch(numbers, **context)
+        except RateLimited as exc:
+            wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
+            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            out.successes = 0
+            health.hold(hsession, adapter.code, now + wait, "RateLimited")
+            hsession.commit()
+            out.held, out.outcome = (i, wait), "held"
+            break
+        except CarrierError as exc:
+            log.warning("sync: %s fetch failed: %s", adapter.code, exc)
+            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            out.successes = 0
+            opened = health.failure(
+                hsession, adapter.code, now, f"{type(exc).__name__}: {exc}", probe
+            )
+            hsession.commit()
+            out.failure_seen = now  # what this worker just wrote
+            out.failed[i], out.outcome = exc, "failed"
+            if opened:
+                break
+            continue
+        out.successes += 1
+        out.outcome = "ok"
+        if probe:
+            # The probe's success closes the circuit for every worker now, and for the gate
+            # of this worker's next window.
+            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            hsession.commit()
+            out.successes = 0
+    return out
+
+
+def _finish_window(session, adapter, pending, now, report: RoundReport) -> None:
+    window, granted, fetched = pending
+    for i, exc in fetched.failed.items():
+        for s in window[i]:
+            _failed(session, s, now, report, type(exc).__name__)
+    if fetched.held is not None:
+        i, wait = fetched.held
+        for s in window[i]:
+            s.next_check_at = now + wait
+            session.add(s)
+        report.errors["RateLimited"] += 1
+    _store(session, adapter, [(window[i], b) for i, b in fetched.bodies.items()], now, report)
+    # Last, so the shared row is locked only for this transaction's commit.
+    _count_successes(session, adapter.code, now, fetched.successes, fetched.failure_seen)
+    budget.give_back(session, adapter.code, now, granted - fetched.tried)
+    session.commit()
 
 
 #: Waits shorter than this are slept through (the per-second bucket); longer ones (the daily
@@ -227,73 +345,10 @@ def schedule(shipment: Shipment, now: datetime, fed: bool) -> None:
 def _sync_chunk(
     session, adapter, chunk: list[Shipment], now, report: RoundReport, probe: bool = False
 ) -> str:
-    """One chunk (staff's check now). Returns "ok", "failed" or "held"."""
-    return _sync_window(session, adapter, [chunk], now, report, probe=probe)[0]
-
-
-def _sync_window(
-    session,
-    adapter,
-    window: list[list[Shipment]],
-    now,
-    report: RoundReport,
-    probe: bool = False,
-    failure_seen=False,
-) -> tuple[str, int]:
-    """Fetch a window of chunks, then store every answer in one go. Returns the outcome ("ok",
-    "failed": the last call failed, "held": rate limited, the rest of this carrier waits too)
-    and how many chunks were tried (each took one budget token).
-
-    A failure is written to the shared health row at once (so every worker's breaker sees it
-    before its next call) after the successes before it; the successes after the last failure
-    are counted in one write with the store."""
-    fetched: list[tuple[list[Shipment], dict]] = []
-    successes = 0
-    outcome = "ok"
-    tried = 0
-    for chunk in window:
-        tried += 1
-        numbers = [s.tracking_number for s in chunk]
-        context = {
-            "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
-            "carrier": chunk[0].carrier,
-            "now": now,
-        }
-        try:
-            bodies = adapter.fetch(numbers, **context)
-        except RateLimited as exc:
-            wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
-            _count_successes(session, adapter.code, now, successes, failure_seen)
-            successes = 0
-            health.hold(session, adapter.code, now + wait, "RateLimited")
-            for s in chunk:
-                s.next_check_at = now + wait
-                session.add(s)
-            report.errors["RateLimited"] += 1
-            outcome = "held"
-            break
-        except CarrierError as exc:
-            log.warning("sync: %s fetch failed: %s", adapter.code, exc)
-            _count_successes(session, adapter.code, now, successes, failure_seen)
-            successes = 0
-            opened = health.failure(
-                session, adapter.code, now, f"{type(exc).__name__}: {exc}", probe
-            )
-            for s in chunk:
-                _failed(session, s, now, report, type(exc).__name__)
-            session.commit()  # other workers' breakers see it before their next call
-            failure_seen = now  # what this worker just wrote
-            outcome = "failed"
-            if opened:
-                break
-            continue
-        successes += 1
-        outcome = "ok"
-        fetched.append((chunk, bodies))
-    _store(session, adapter, fetched, now, report)
-    # Last, so the shared row is locked only for this transaction's commit.
-    _count_successes(session, adapter.code, now, successes, failure_seen)
-    return outcome, tried
+    """One chunk, right away (staff's check now). Returns "ok", "failed" or "held"."""
+    fetched = _fetch_window(session, adapter, [_spec(chunk, now)], now, probe, False)
+    _finish_window(session, adapter, ([chunk], 1, fetched), now, report)
+    return fetched.outcome
 
 
 def _count_successes(session, code: str, now, calls: int, failure_seen) -> None:
