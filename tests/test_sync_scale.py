@@ -15,8 +15,8 @@ from tests.fake_carrier import FakeCarrier
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.timeutil import utcnow
 
-# The figure is 5,000 (bench/results.md has that run); the suite's default keeps
-# `make test` within its time budget on this machine's slow commits.
+# The figure is 5,000: `make scale` runs that (minutes on this shared box; figures in
+# bench/results.md); the suite's default keeps `make test` within its time budget.
 N = int(os.environ.get("TODOKU_SCALE_SHIPMENTS", "300"))
 WORKERS, DAY_BUDGET = 4, N
 
@@ -67,7 +67,8 @@ def test_four_workers_share_five_thousand_shipments(app, session, database_url):
         procs = [ctx.Process(target=_run, args=(config, env, out)) for _ in range(WORKERS)]
         for p in procs:
             p.start()
-        results = [out.get(timeout=600) for _ in procs]
+        # Generous (a loaded box is slow), but a hung worker still ends the test.
+        results = [out.get(timeout=max(600, N)) for _ in procs]
         for p in procs:
             p.join(timeout=30)
             assert p.exitcode == 0
