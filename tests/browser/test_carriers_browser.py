@@ -41,10 +41,15 @@ def yamato_failing(live_app):
         health.success(s, "yamato", now - timedelta(hours=6))
         s.commit()
         for _ in range(3):
-            health.failure(s, "yamato", now - timedelta(hours=5), "Unavailable: HTTP 503", False)
+            health.failure(s, "yamato", now, "Unavailable: HTTP 503", False)
             s.commit()
         capture.capture(
-            s, "yamato", shipment.tracking_number, b"<html>maintenance</html>", "no table", None
+            s,
+            "yamato",
+            shipment.tracking_number,
+            b"<html>maintenance</html>",
+            "no table",
+            shipment.id,
         )
         s.commit()
     return order
@@ -75,6 +80,7 @@ def test_carrier_trouble_for_staff_and_customer(
     assert page.get_by_role("heading", level=1).inner_text() == heading
     table = page.locator("table").first.inner_text()
     assert carrier in table and "503" in table
+    assert "no table" in page.locator("table").nth(1).inner_text()  # the captured failure
     assert "maintenance" not in page.content()  # the captured body is not shown raw
     _shot(page, f"carriers-health-{tag}")
     assert_accessible(page)
