@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := tracking/translations
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install translations extract lint fmt migrate demo worker bench clean mutation
+.PHONY: run test install translations extract lint fmt migrate demo worker bench clean mutation scale
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -78,6 +78,11 @@ mutation: install
 	env -u TODOKU_TEST_DATABASE_URL $(BIN)/mutmut run $(MUTATE) || true
 	$(BIN)/python tests/mutation_tables.py
 	$(BIN)/python tests/mutation_report.py
+
+# The scale test at the issue's full size (4 workers, 5,000 due shipments; PostgreSQL only:
+# TODOKU_TEST_DATABASE_URL must name a scratch database). Several minutes on a loaded box.
+scale: install
+	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest tests/test_sync_scale.py -q -k postgres
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -166,3 +166,23 @@ def test_faq_and_contact_in_both_languages(client, demo, token_for):
 def test_feedback_only_once_something_is_delivered(client, demo, token_for):
     assert "How was your delivery?" in page(client, demo, token_for, "ST-1001")
     assert "How was your delivery?" not in page(client, demo, token_for, "ST-1003")
+
+
+def test_customer_refresh_never_calls_a_carrier(client, demo, token_for, monkeypatch):
+    """The page and its Refresh read what the worker stored: no carrier request, no sync."""
+    import carriers.http
+    import tracking.sync.rounds
+
+    calls = []
+
+    def forbidden(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("a customer request called a carrier")
+
+    monkeypatch.setattr(carriers.http, "request", forbidden)
+    monkeypatch.setattr(tracking.sync.rounds, "_sync_chunk", forbidden)
+    monkeypatch.setattr(tracking.sync.rounds, "check_now", forbidden)
+    full = page(client, demo, token_for, "ST-1003")
+    part = page(client, demo, token_for, "ST-1003", **{"HX-Request": "true"})
+    assert "Last checked" in full and part.lstrip().startswith('<div id="status"')
+    assert calls == []

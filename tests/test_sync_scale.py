@@ -15,22 +15,31 @@ from tests.fake_carrier import FakeCarrier
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.timeutil import utcnow
 
-# The issue's figure is 5,000 (bench/results.md has that run); the suite's default keeps
-# `make test` within its time budget on this machine's slow commits.
+# The issue's figure is 5,000: `make scale` runs that (minutes on this shared box; figures in
+# bench/results.md); the suite's default keeps `make test` within its time budget.
 N = int(os.environ.get("TODOKU_SCALE_SHIPMENTS", "300"))
 WORKERS, DAY_BUDGET = 4, N
 
 
-def seed(session, n: int, prefix: str = "9") -> None:
-    order = Order(
-        brand="sakura-tea", number="SCALE-1", email="scale@example.jp", postcode="1500001"
-    )
-    session.add(order)
-    session.commit()
+def seed(session, n: int, prefix: str = "9", per_order: int = 1) -> None:
+    """``n`` due DHL shipments, ``per_order`` to an order (most orders ship in one parcel; one
+    order holding thousands of parcels would make every order-level hook, such as the order's
+    mail, look at thousands of parcels per change)."""
+    orders = [
+        Order(
+            brand="sakura-tea",
+            number=f"SCALE-{i}",
+            email=f"scale{i}@example.jp",
+            postcode="1500001",
+        )
+        for i in range(0, n, per_order)
+    ]
+    session.add_all(orders)
+    session.flush()
     due = utcnow() - timedelta(minutes=1)
     session.add_all(
         Shipment(
-            order_id=order.id,
+            order_id=orders[i // per_order].id,
             carrier="dhl",
             tracking_number=f"{prefix}{i:09d}",
             status="info_received",
@@ -58,7 +67,8 @@ def test_four_workers_share_five_thousand_shipments(app, session, database_url):
         procs = [ctx.Process(target=_run, args=(config, env, out)) for _ in range(WORKERS)]
         for p in procs:
             p.start()
-        results = [out.get(timeout=600) for _ in procs]
+        # Generous (a loaded box is slow), but a hung worker still ends the test.
+        results = [out.get(timeout=max(600, N)) for _ in procs]
         for p in procs:
             p.join(timeout=30)
             assert p.exitcode == 0

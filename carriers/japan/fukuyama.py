@@ -7,12 +7,14 @@ Errors show in ``.errormessage`` / ``.errmsg``. Layout per reference §1.4, docu
 
 from __future__ import annotations
 
+import re
+
 from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..status import Status
 from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
-from .html import Node, cells
+from .html import Node, cells, nfkc
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
 RULES = (
@@ -23,6 +25,7 @@ RULES = (
 _NOT_FOUND = (*NOT_FOUND_MARKERS, "該当データはありません", "該当するデータがありません")
 # Column positions in tr.address_content (No, 発送日, 更新日, 現在状況, 備考).
 _SHIPPED, _UPDATED, _STATUS, _NOTE = 1, 2, 3, 4
+_HAS_DATE = re.compile(r"\d{1,2}\s*[/月]\s*\d{1,2}")
 
 
 class FukuyamaAdapter(JapaneseAdapter):
@@ -56,7 +59,7 @@ class FukuyamaAdapter(JapaneseAdapter):
         raw = values[_STATUS]
         status, sub = self.classify(raw)
         event = TrackingEvent(
-            occurred_at=parse_jp_datetime(values[_UPDATED] or values[_SHIPPED]),
+            occurred_at=_event_time(values[_UPDATED], values[_SHIPPED]),
             status=status,
             sub_status=sub,
             description=f"{raw} {values[_NOTE]}".strip(),
@@ -65,3 +68,13 @@ class FukuyamaAdapter(JapaneseAdapter):
         )
         edd = delivery_window(values[_NOTE]) if "予定" in values[_NOTE] else None
         return self.page_result(number, [event], edd, raw)
+
+
+def _event_time(updated: str, shipped: str):
+    """更新日, else 発送日 when 更新日 is empty or a placeholder ("－", "--/--"): a parcel
+    not scanned since hand-over. A date without a time is midnight JST (the carrier's home
+    zone, as every JP adapter reads times without an offset)."""
+    for cell in (updated, shipped):
+        if _HAS_DATE.search(nfkc(cell)):
+            return parse_jp_datetime(cell)
+    raise ParseFailed(f"fukuyama: no date in 更新日 {updated!r} nor 発送日 {shipped!r}")

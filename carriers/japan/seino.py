@@ -65,6 +65,9 @@ class SeinoAdapter(JapaneseAdapter):
         if not table_rows:
             raise ParseFailed("seino: empty result table")
         col = column_index(cells(table_rows[0]), _COLUMNS, self.code)
+        # A reused number can be answered with several rows: the current shipment is the one
+        # updated last, wherever the page lists it.
+        found: list[tuple[TrackingEvent, list[str]]] = []
         for row in table_rows[1:]:
             values = cells(row)
             if len(values) <= max(col.values()):
@@ -73,6 +76,8 @@ class SeinoAdapter(JapaneseAdapter):
                 continue
             raw = values[col["status"]]
             status, sub = self.classify(raw)
+            # The status-only table has one event per row; a row whose time cell holds no date
+            # raises ParseFailed here (captured for staff) rather than guessing a time.
             event = TrackingEvent(
                 occurred_at=parse_jp_datetime(values[col["updated"]]),
                 status=status,
@@ -81,10 +86,13 @@ class SeinoAdapter(JapaneseAdapter):
                 location=values[col["office"]],
                 raw_code=raw,
             )
-            edd_cell = next((v for v in values if "予定" in v), "")
-            edd = delivery_window(edd_cell) if edd_cell else None
-            return self.page_result(number, [event], edd, raw)
-        raise ParseFailed(f"seino: no result row for {number}")
+            found.append((event, values))
+        if not found:
+            raise ParseFailed(f"seino: no result row for {number}")
+        event, values = max(found, key=lambda item: item[0].occurred_at)
+        edd_cell = next((v for v in values if "予定" in v), "")
+        edd = delivery_window(edd_cell) if edd_cell else None
+        return self.page_result(number, [event], edd, event.raw_code)
 
     def _parse_inputs(self, root: Node, number: str, raw: str) -> TrackingResult:
         raw = " ".join(raw.split())

@@ -65,3 +65,56 @@ def test_all_events_unreadable_is_a_parse_failure():
 )
 def test_refine(status, text, expected):
     assert parsing.refine(status, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "number"),
+    [("seino", "1234567012"), ("fukuyama", "30012345010"), ("japanpost", "405548420011")],
+)
+def test_japanese_unmapped_text_is_logged_once_with_the_text(code, number, caplog):
+    parsing._unknown_seen.clear()
+    body = (FIXTURES / code / "trouble_unmapped.html").read_bytes()
+    with caplog.at_level(logging.WARNING, logger="todoku.carriers"):
+        result = carriers.get(code).parse(body, number)
+        carriers.get(code).parse(body, number)
+    # Not guessed: the newest event (the unmapped one) is unknown, and so is the parcel.
+    assert result.events[0].status is Status.UNKNOWN and result.status is Status.UNKNOWN
+    unmapped = [r.getMessage() for r in caplog.records if "unmapped" in r.getMessage()]
+    assert len(unmapped) == 1, unmapped
+    assert "確認作業中" in unmapped[0]
+
+
+def test_japanpost_row_with_an_impossible_date_is_skipped_and_logged(caplog):
+    body = (FIXTURES / "japanpost" / "trouble_odd_event.html").read_bytes()
+    with caplog.at_level(logging.DEBUG, logger="todoku.carriers"):
+        result = carriers.get("japanpost").parse(body, "405548420010")
+    assert [e.raw_code for e in result.events] == ["到着", "中継", "引受"]
+    assert any("skipped event" in r.getMessage() for r in caplog.records)
+
+
+def test_japanpost_customs_rows_are_transit_not_exception():
+    body = (FIXTURES / "japanpost" / "trouble_customs.html").read_bytes()
+    result = carriers.get("japanpost").parse(body, "EG725089310JP")
+    customs = [e for e in result.events if e.sub_status == "customs"]
+    assert len(customs) == 3
+    assert all(e.status is Status.IN_TRANSIT for e in result.events)
+
+
+def test_seino_several_rows_for_one_number_pick_the_newest_not_the_first():
+    body = (FIXTURES / "seino" / "trouble_several.html").read_bytes()
+    result = carriers.get("seino").parse(body, "1234567013")
+    assert result.status is Status.IN_TRANSIT
+    assert result.events[0].occurred_at.year == 2026
+
+
+@pytest.mark.parametrize(
+    ("code", "file", "number"),
+    [
+        ("seino", "trouble_no_timestamp.html", "1234567011"),
+        ("fukuyama", "trouble_unparseable_row.html", "30012345010"),
+    ],
+)
+def test_japanese_status_page_without_a_readable_row_is_a_typed_parse_failure(code, file, number):
+    body = (FIXTURES / code / file).read_bytes()
+    with pytest.raises(ParseFailed):
+        carriers.get(code).parse(body, number)

@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import func, union
 from sqlalchemy import select as sa_select
-from sqlalchemy import union
 from sqlmodel import Session, select
 
 from carriers import Status
@@ -219,9 +219,11 @@ def compute(
     shipment: Shipment | None = None,
     *,
     model: LearnedLanes | None = None,
+    models: dict | None = None,
 ) -> Estimate:
     """The estimate of ``shipment`` (or, without one, of ``order``'s items not yet shipped).
-    ``model``: a fitted ``LearnedLanes`` to use instead of querying the lane's history."""
+    ``model``: a fitted ``LearnedLanes`` to use instead of querying the lane's history;
+    ``models``: a cache of fitted lanes by (lane, minimum sample) shared by a batch."""
     if shipment is not None and shipment.promised_date:
         d = shipment.promised_date
         return Estimate(d, d, "customer_slot", "high", shipment.promised_slot)
@@ -234,6 +236,11 @@ def compute(
     else:
         handover = planned_handover(cfg, order.placed_at, tz)
         lane = Lane(cfg.carrier, cfg.service, origin_of(cfg), dest_of(order))
+    if model is None and models is not None:
+        key = (lane, cfg.learned_min_sample)
+        if key not in models:
+            models[key] = learned_for(session, lane, cfg.learned_min_sample)
+        model = models[key]
     model = model or learned_for(session, lane, cfg.learned_min_sample)
     return (
         from_learned(model, lane, handover)
@@ -278,8 +285,76 @@ def refresh(
     """Recompute and store ``shipment``'s estimate. Call wherever its data changes (carrier
     updates, demo load, the sync worker). ``carrier_window``: the carrier's newest EDD, if the
     update carried one. Does not commit."""
+    return _refresh(session, shipment, carrier_window, now or utcnow(), _Batch(session, None))
+
+
+class _Batch:
+    """What a batch of refreshes shares: the orders, each shipment's newest revision (one
+    query for the batch) and the fitted learned lanes."""
+
+    def __init__(
+        self,
+        session: Session,
+        shipments: list[Shipment] | None,
+        orders: dict[int, Order] | None = None,
+    ):
+        self.models: dict = {}
+        self.orders = orders or {}
+        self.last: dict[int, EstimateRevision | None] | None = None
+        if shipments:
+            ids = [s.id for s in shipments]
+            newest = (
+                sa_select(func.max(EstimateRevision.id))
+                .where(EstimateRevision.shipment_id.in_(ids))
+                .group_by(EstimateRevision.shipment_id)
+            )
+            self.last = dict.fromkeys(ids)
+            for rev in session.exec(
+                select(EstimateRevision).where(EstimateRevision.id.in_(newest))
+            ).all():
+                self.last[rev.shipment_id] = rev
+
+
+def refresh_many(
+    session: Session,
+    items: list[tuple[Shipment, DeliveryWindow | None]],
+    *,
+    changed: list[bool] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """``refresh`` for a batch of shipments (the worker's stored results), with a constant
+    number of queries per batch rather than per shipment. ``changed[i]`` False: the carrier said
+    nothing new about that parcel, so its estimate stands and only its ``late`` flag (which
+    moves with the calendar) is brought up to date. Does not commit."""
     now = now or utcnow()
-    order = session.get(Order, shipment.order_id)
+    changed = changed or [True] * len(items)
+    ids = list({s.order_id for s, _ in items})
+    orders = {o.id: o for o in session.exec(select(Order).where(Order.id.in_(ids))).all()}
+    todo = [
+        (s, w)
+        for (s, w), c in zip(items, changed, strict=True)
+        if c or not s.edd_source or _late_moved(s, orders.get(s.order_id), now)
+    ]
+    if not todo:
+        return
+    batch = _Batch(session, [s for s, _ in todo], orders)
+    for shipment, window in todo:
+        _refresh(session, shipment, window, now, batch)
+
+
+def _late_moved(shipment: Shipment, order: Order | None, now: datetime) -> bool:
+    tz = brand_settings(order.brand)[1] if order else ZoneInfo("Asia/Tokyo")
+    return shipment.late != is_late(shipment, shipment.edd_end, as_utc(now).astimezone(tz).date())
+
+
+def _refresh(
+    session: Session,
+    shipment: Shipment,
+    carrier_window: DeliveryWindow | None,
+    now: datetime,
+    batch: _Batch,
+) -> Estimate:
+    order = batch.orders.get(shipment.order_id) or session.get(Order, shipment.order_id)
     cfg, tz = brand_settings(order.brand)
     if carrier_window is not None:
         shipment.carrier_edd_start = _as_date(carrier_window.start, tz)
@@ -295,7 +370,7 @@ def refresh(
             shipment.edd_slot,
         )
     else:
-        est = compute(session, cfg, tz, order, shipment)
+        est = compute(session, cfg, tz, order, shipment, models=batch.models)
     shipment.edd_start, shipment.edd_end = est.start, est.end
     shipment.edd_source, shipment.edd_slot, shipment.edd_confidence = (
         est.source,
@@ -304,7 +379,7 @@ def refresh(
     )
     shipment.late = is_late(shipment, est.end, as_utc(now).astimezone(tz).date())
     session.add(shipment)
-    _revise(session, shipment, est, now)
+    _revise(session, shipment, est, now, batch)
     # A return parcel runs customer → shop: not a delivery lane we learn from.
     if (
         delivered
@@ -313,6 +388,7 @@ def refresh(
         and shipment.direction != "return"
     ):
         observe(session, shipment, order, cfg, tz)
+        batch.models.clear()  # a new observation: later parcels of the batch see it
     return est
 
 
@@ -320,12 +396,17 @@ def _as_date(value: date | datetime, tz: ZoneInfo) -> date:
     return as_utc(value).astimezone(tz).date() if isinstance(value, datetime) else value
 
 
-def _revise(session: Session, shipment: Shipment, est: Estimate, now: datetime) -> None:
-    last = session.exec(
-        select(EstimateRevision)
-        .where(EstimateRevision.shipment_id == shipment.id)
-        .order_by(EstimateRevision.id.desc())
-    ).first()
+def _revise(
+    session: Session, shipment: Shipment, est: Estimate, now: datetime, batch: _Batch
+) -> None:
+    if batch.last is not None and shipment.id in batch.last:
+        last = batch.last[shipment.id]
+    else:
+        last = session.exec(
+            select(EstimateRevision)
+            .where(EstimateRevision.shipment_id == shipment.id)
+            .order_by(EstimateRevision.id.desc())
+        ).first()
     row = EstimateRevision(
         shipment_id=shipment.id,
         computed_at=now,
@@ -341,6 +422,8 @@ def _revise(session: Session, shipment: Shipment, est: Estimate, now: datetime) 
     fields = ("source", "start", "end", "slot", "carrier_start", "carrier_end", "late")
     if last is None or any(getattr(last, f) != getattr(row, f) for f in fields):
         session.add(row)
+        if batch.last is not None:
+            batch.last[shipment.id] = row
 
 
 def history(session: Session, shipment: Shipment) -> list[EstimateRevision]:

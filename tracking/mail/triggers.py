@@ -1,7 +1,7 @@
 """When to mail the customer, and what: shipping, delivery and after-sales triggers.
 
-``after_apply`` runs after every stored carrier result (``tracking.sync.apply.AFTER_APPLY``; app
-start-up appends it) and ``scan`` in every worker round (time-based triggers). Both look at the
+``after_apply`` runs after every stored batch of carrier results, once per changed order
+(``tracking.sync.apply.AFTER_APPLY``) and ``scan`` in every worker round (time-based triggers). Both look at the
 *order*, not the scan that just arrived, and queue at most one mail per order per milestone
 (the dedupe key is ``order:<id>:<milestone>``):
 
@@ -24,7 +24,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 import carriers
-from carriers import Status, TrackingResult
+from carriers import Status
 from tracking.brands.brand import Brand
 from tracking.i18n import format_day, status_label
 from tracking.mail import coupons, outbox, render
@@ -428,16 +428,23 @@ def warranty_days(session: Session, brand: Brand, order: Order) -> int:
     return best
 
 
-def after_apply(session: Session, shipment: Shipment, result: TrackingResult) -> None:
-    """The ``AFTER_APPLY`` hook: a parcel changed, so maybe the order's mail is due."""
-    if shipment.direction != "outbound":
-        return
-    order = session.get(Order, shipment.order_id)
-    brand = _brands().get(order.brand) if order else None
-    if brand is None:
+def after_apply(session: Session, changed: list[Shipment]) -> None:
+    """The ``AFTER_APPLY`` hook: parcels changed, so maybe their orders' mail is due. Once per
+    order, after all of the batch's parcels are stored (an order's milestone looks at every
+    parcel, so asking once per parcel would only repeat the same question)."""
+    orders: dict[int, None] = {}
+    for shipment in changed:
+        if shipment.direction == "outbound":
+            orders.setdefault(shipment.order_id)
+    if not orders:
         return
     session.flush()
-    order_changed(session, brand, order)
+    brands = _brands()
+    for order_id in orders:
+        order = session.get(Order, order_id)
+        brand = brands.get(order.brand) if order else None
+        if brand is not None:
+            order_changed(session, brand, order)
 
 
 #: Parcel statuses in which "running late" is the news (later steps have their own mail).

@@ -1,18 +1,22 @@
-"""Storing a carrier result on a shipment, then the follow-up work it causes.
+"""Storing carrier results on shipments, then the follow-up work they cause.
 
-``apply_result`` stores the new events (deduplicated), the status and the carrier's date, then runs
-every hook in ``AFTER_APPLY`` in order. The hooks are the one place to add "when a parcel changes,
-also …" work (the estimate today; mail triggers and dashboard counters later), so nothing is
-buried in the storing code.
+``apply_results`` stores a batch of results (new events only, deduplicated; status; the
+carrier's date) with a constant number of queries per batch, then runs every hook in
+``AFTER_APPLY`` once with the whole batch. The hooks are the one place to add "when a parcel
+changes, also …" work (the estimate, the order's mail), so nothing is buried in the storing code.
+Each ``Applied`` says whether the result changed anything: hooks skip what did not change, so
+re-polling a quiet parcel costs no estimate or mail work.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from carriers import Status, TrackingResult
 from tracking.estimates import service as estimates
@@ -22,64 +26,128 @@ from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
-#: ``hook(session, shipment, result)``, called after every stored result, in this order.
-AfterApply = Callable[[Session, Shipment, TrackingResult], None]
+
+@dataclass
+class Applied:
+    shipment: Shipment
+    result: TrackingResult
+    new_events: int
+    #: New events, or a different status, delivery time or carrier date than stored before.
+    changed: bool
 
 
-def _refresh_estimate(session: Session, shipment: Shipment, result: TrackingResult) -> None:
-    estimates.refresh(session, shipment, carrier_window=result.estimated_delivery)
+#: ``hook(session, applied)``, called once per stored batch, in this order.
+AfterApply = Callable[[Session, list[Applied]], None]
+
+
+def _refresh_estimates(session: Session, applied: list[Applied]) -> None:
+    estimates.refresh_many(
+        session,
+        [(a.shipment, a.result.estimated_delivery) for a in applied],
+        changed=[a.changed for a in applied],
+    )
+
+
+def _order_mail(session: Session, applied: list[Applied]) -> None:
+    mail_triggers.after_apply(session, [a.shipment for a in applied if a.changed])
 
 
 # The estimate first: the shipping and delivery mail quote it.
-AFTER_APPLY: list[AfterApply] = [_refresh_estimate, mail_triggers.after_apply]
+AFTER_APPLY: list[AfterApply] = [_refresh_estimates, _order_mail]
 
 
 def apply_result(session: Session, shipment: Shipment, result: TrackingResult) -> int:
-    """Store a carrier result on a shipment: new events only (dedupe), status, EDD.
+    """Store one carrier result. Returns how many events were new. Does not commit."""
+    return apply_results(session, [(shipment, result)])[0].new_events
 
-    Returns how many events were new. Does not commit.
-    """
-    existing = {
-        (as_utc(e.occurred_at), e.raw_code, e.description)
-        for e in session.exec(
-            select(ShipmentEvent).where(ShipmentEvent.shipment_id == shipment.id)
-        ).all()
-    }
-    new = 0
-    for ev in result.events:
-        key = (as_utc(ev.occurred_at), ev.raw_code, ev.description)
-        if key in existing:
-            continue
-        existing.add(key)
-        session.add(
-            ShipmentEvent(
-                shipment_id=shipment.id,
-                occurred_at=ev.occurred_at,
-                status=str(ev.status),
-                sub_status=ev.sub_status,
-                description=ev.description[:500],
-                location=ev.location[:200],
-                raw_code=ev.raw_code[:64],
+
+def _edd(result: TrackingResult):
+    if result.estimated_delivery is None:
+        return None
+    start, end = result.estimated_delivery.start, result.estimated_delivery.end
+    return (
+        start.date() if isinstance(start, datetime) else start,
+        end.date() if isinstance(end, datetime) else end,
+    )
+
+
+def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]) -> list[Applied]:
+    """Store carrier results on their shipments: new events only (dedupe), status, EDD; then
+    the ``AFTER_APPLY`` hooks. Does not commit."""
+    if not pairs:
+        return []
+    ids = [s.id for s, _ in pairs]
+    existing: dict[int, set] = {i: set() for i in ids}
+    for shipment_id, occurred_at, raw_code, description in session.exec(
+        select(
+            ShipmentEvent.shipment_id,
+            ShipmentEvent.occurred_at,
+            ShipmentEvent.raw_code,
+            ShipmentEvent.description,
+        ).where(col(ShipmentEvent.shipment_id).in_(ids))
+    ).all():
+        existing[shipment_id].add((as_utc(occurred_at), raw_code, description))
+    rows: list[dict] = []
+    applied: list[Applied] = []
+    now = utcnow()
+    for shipment, result in pairs:
+        seen = existing[shipment.id]
+        new = 0
+        for ev in result.events:
+            # The stored copy is cut to the column sizes: compare what will be stored.
+            description, raw_code = ev.description[:500], ev.raw_code[:64]
+            key = (as_utc(ev.occurred_at), raw_code, description)
+            if key in seen or (as_utc(ev.occurred_at), ev.raw_code, ev.description) in seen:
+                continue
+            seen.add(key)
+            rows.append(
+                {
+                    "shipment_id": shipment.id,
+                    "occurred_at": ev.occurred_at,
+                    "status": str(ev.status),
+                    "sub_status": ev.sub_status,
+                    "description": description,
+                    "location": ev.location[:200],
+                    "raw_code": raw_code,
+                    "created_at": now,
+                }
             )
+            new += 1
+            if ev.status is Status.UNKNOWN:
+                log.warning(
+                    "unmapped carrier status",
+                    extra={"carrier": result.carrier, "raw": ev.raw_code},
+                )
+        before = (
+            shipment.status,
+            shipment.sub_status,
+            shipment.raw_status,
+            as_utc(shipment.delivered_at),
+            (shipment.carrier_edd_start, shipment.carrier_edd_end),
         )
-        new += 1
-        if ev.status is Status.UNKNOWN:
-            log.warning(
-                "unmapped carrier status", extra={"carrier": result.carrier, "raw": ev.raw_code}
-            )
-    shipment.status = str(result.status)
-    shipment.sub_status = result.sub_status
-    shipment.raw_status = result.raw_status[:500]
-    shipment.delivered_at = result.delivered_at
-    if result.estimated_delivery is not None:
-        start, end = result.estimated_delivery.start, result.estimated_delivery.end
-        shipment.edd_start = start.date() if isinstance(start, datetime) else start
-        shipment.edd_end = end.date() if isinstance(end, datetime) else end
-        shipment.edd_source = "carrier"
-    shipment.last_checked_at = utcnow()
-    shipment.failures = 0
-    shipment.updated_at = utcnow()
-    session.add(shipment)
+        shipment.status = str(result.status)
+        shipment.sub_status = result.sub_status
+        shipment.raw_status = result.raw_status[:500]
+        shipment.delivered_at = result.delivered_at
+        edd = _edd(result)
+        if edd is not None:
+            shipment.edd_start, shipment.edd_end = edd
+            shipment.edd_source = "carrier"
+        after = (
+            shipment.status,
+            shipment.sub_status,
+            shipment.raw_status,
+            as_utc(shipment.delivered_at),
+            edd if edd is not None else before[4],
+        )
+        shipment.last_checked_at = now
+        shipment.failures = 0
+        shipment.updated_at = now
+        session.add(shipment)
+        changed = bool(new) or before != after
+        applied.append(Applied(shipment, result, new, changed))
+    if rows:
+        session.execute(insert(ShipmentEvent), rows)
     for hook in AFTER_APPLY:
-        hook(session, shipment, result)
-    return new
+        hook(session, applied)
+    return applied

@@ -38,23 +38,38 @@ def _seconds_to_midnight(now: datetime) -> float:
     return (tomorrow - now).total_seconds()
 
 
+# ARGV: rate, now, daily cap (-1: none), tokens wanted. Answers "granted wait" (wait -1: the
+# daily cap is spent).
 _LUA = """
 local rate = tonumber(ARGV[1]); local now = tonumber(ARGV[2]); local cap = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or rate; local ts = tonumber(state[2]) or now
 tokens = math.min(rate, tokens + math.max(0, now - ts) * rate)
+local room = want
 if cap >= 0 then
   local used = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if used >= cap then return '-1' end
+  if used >= cap then return '0 -1' end
+  room = math.min(room, cap - used)
 end
-if tokens < 1 then
+local granted = math.min(room, math.floor(tokens))
+if granted < 1 then
   redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
-  return tostring((1 - tokens) / rate)
+  return '0 ' .. tostring((1 - tokens) / rate)
 end
-redis.call('HSET', KEYS[1], 'tokens', tokens - 1, 'ts', now)
+redis.call('HSET', KEYS[1], 'tokens', tokens - granted, 'ts', now)
 redis.call('EXPIRE', KEYS[1], 3600)
-if cap >= 0 then redis.call('INCR', KEYS[2]); redis.call('EXPIRE', KEYS[2], 172800) end
-return '0'
+if cap >= 0 then redis.call('INCRBY', KEYS[2], granted); redis.call('EXPIRE', KEYS[2], 172800) end
+return tostring(granted) .. ' 0'
+"""
+# Tokens taken but not spent (the chunk stopped early): back into the bucket and the day's count.
+_LUA_GIVE_BACK = """
+local rate = tonumber(ARGV[1]); local n = tonumber(ARGV[2])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
+if tokens then redis.call('HSET', KEYS[1], 'tokens', math.min(rate, tokens + n)) end
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if used > 0 then redis.call('DECRBY', KEYS[2], math.min(used, n)) end
+return 'ok'
 """
 _clients: dict[str, object] = {}
 
@@ -67,52 +82,99 @@ def _redis():
         import redis
 
         client = redis.Redis.from_url(url)
-        _clients[url] = (client, client.register_script(_LUA))
+        scripts = (client.register_script(_LUA), client.register_script(_LUA_GIVE_BACK))
+        _clients[url] = (client, scripts)
     return _clients[url]
+
+
+def _keys(carrier: str, now: datetime) -> list[str]:
+    return [f"todoku:rate:{carrier}", f"todoku:rate:{carrier}:{now.strftime('%Y-%m-%d')}"]
 
 
 def take(session: Session, carrier: str, now: datetime) -> float:
     """One request's worth of budget: 0.0 to go ahead, else seconds until there is some."""
+    granted, wait = take_many(session, carrier, now, 1)
+    return 0.0 if granted else wait
+
+
+def take_many(session: Session, carrier: str, now: datetime, want: int) -> tuple[int, float]:
+    """Up to ``want`` requests' worth of budget in one round trip: (granted, 0.0), or (0, seconds
+    until there is some). Spend every granted token or ``give_back`` the rest: a worker that
+    takes a chunk's worth at once must not hold budget it will not use."""
     spec = limits(carrier)
     if spec is None:
-        return 0.0
+        return want, 0.0
     rate, per_day = spec
-    day = now.strftime("%Y-%m-%d")
     client = _redis()
     if client is not None:
-        _, script = client
-        answer = float(
-            script(
-                keys=[f"todoku:rate:{carrier}", f"todoku:rate:{carrier}:{day}"],
-                args=[rate, now.timestamp(), -1 if per_day is None else per_day],
+        _, (script, _give) = client
+        granted, wait = (
+            float(x)
+            for x in script(
+                keys=_keys(carrier, now),
+                args=[rate, now.timestamp(), -1 if per_day is None else per_day, want],
             )
+            .decode()
+            .split()
         )
-        return _seconds_to_midnight(now) if answer < 0 else answer
-    return _take_db(session, carrier, now, rate, per_day, day)
+        if granted >= 1:
+            return int(granted), 0.0
+        return 0, _seconds_to_midnight(now) if wait < 0 else max(1e-3, wait)
+    return _take_db(session, carrier, now, rate, per_day, want)
 
 
-def _take_db(session, carrier, now, rate, per_day, day) -> float:
-    query = select(RateBucket).where(RateBucket.carrier == carrier)
+def give_back(session: Session, carrier: str, now: datetime, unused: int) -> None:
+    if unused <= 0 or limits(carrier) is None:
+        return
+    rate, _ = limits(carrier)
+    client = _redis()
+    if client is not None:
+        _, (_script, give) = client
+        give(keys=_keys(carrier, now), args=[rate, unused])
+        return
+    bucket = _locked(session, carrier)
+    if bucket is not None:
+        bucket.tokens = min(rate, bucket.tokens + unused)
+        if bucket.day == now.strftime("%Y-%m-%d"):
+            bucket.day_count = max(0, bucket.day_count - unused)
+        session.add(bucket)
+    session.commit()
+
+
+def _locked(session, carrier) -> RateBucket | None:
+    # populate_existing: the worker's session outlives commits; never count on a stale copy.
+    query = (
+        select(RateBucket)
+        .where(RateBucket.carrier == carrier)
+        .execution_options(populate_existing=True)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    bucket = session.exec(query).first()
+    return session.exec(query).first()
+
+
+def _take_db(session, carrier, now, rate, per_day, want) -> tuple[int, float]:
+    day = now.strftime("%Y-%m-%d")
+    bucket = _locked(session, carrier)
     if bucket is None:
         ensure_row(session, RateBucket, carrier)
-        bucket = session.exec(query).one()
+        bucket = _locked(session, carrier)
         bucket.tokens, bucket.refilled_at, bucket.day = rate, now, day
     if bucket.day != day:
         bucket.day, bucket.day_count = day, 0
     elapsed = max(0.0, (now - as_utc(bucket.refilled_at)).total_seconds())
     bucket.tokens = min(rate, bucket.tokens + elapsed * rate)
     bucket.refilled_at = now
-    wait = 0.0
-    if per_day is not None and bucket.day_count >= per_day:
+    room = want if per_day is None else min(want, per_day - bucket.day_count)
+    granted, wait = 0, 0.0
+    if room <= 0:
         wait = _seconds_to_midnight(now)
     elif bucket.tokens < 1:
         wait = max(1e-3, (1 - bucket.tokens) / rate)
     else:
-        bucket.tokens -= 1
-        bucket.day_count += 1
+        granted = int(min(room, math.floor(bucket.tokens)))
+        bucket.tokens -= granted
+        bucket.day_count += granted
     session.add(bucket)
     session.commit()  # release the row lock at once: other workers are waiting on it
-    return wait if not math.isnan(wait) else 1.0
+    return granted, (wait if not math.isnan(wait) else 1.0)

@@ -32,7 +32,13 @@ def _settings() -> tuple[int, timedelta]:
 
 
 def row(session: Session, carrier: str, *, lock: bool = False) -> CarrierHealth:
-    query = select(CarrierHealth).where(CarrierHealth.carrier == carrier)
+    # populate_existing: a worker's session outlives a commit (expire_on_commit=False), and
+    # another worker may have changed the row since; always read what the database has now.
+    query = (
+        select(CarrierHealth)
+        .where(CarrierHealth.carrier == carrier)
+        .execution_options(populate_existing=True)
+    )
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     found = session.exec(query).first()
@@ -45,7 +51,17 @@ def row(session: Session, carrier: str, *, lock: bool = False) -> CarrierHealth:
 def gate(session: Session, carrier: str, now: datetime) -> str:
     """CLOSED: call freely. PROBE: this worker makes the one half-open call. OPEN: don't call.
     Commits when it claims the probe, so other workers see the claim at once."""
+    return gate_seen(session, carrier, now)[0]
+
+
+def gate_seen(session: Session, carrier: str, now: datetime) -> tuple[str, datetime | None]:
+    """``gate``, and the last failure it saw (for ``success(failure_seen=…)``)."""
     health = row(session, carrier)  # no lock for the common case: a closed circuit
+    seen = as_utc(health.last_failure_at)
+    return _gate(session, health, now), seen
+
+
+def _gate(session: Session, health: CarrierHealth, now: datetime) -> str:
     if health.open_until is None:
         return CLOSED
     if now < as_utc(health.open_until):
@@ -77,11 +93,25 @@ def _window(health: CarrierHealth, now: datetime) -> None:
         health.window_started_at, health.window_calls, health.window_failures = now, 0, 0
 
 
-def success(session: Session, carrier: str, now: datetime) -> None:
+def success(
+    session: Session,
+    carrier: str,
+    now: datetime,
+    calls: int = 1,
+    *,
+    failure_seen: datetime | None | bool = False,
+) -> None:
+    """Count ``calls`` successful calls in one write (a worker stores a window of chunks at
+    once). ``failure_seen``: the ``last_failure_at`` this worker saw before making them; when
+    another worker has recorded a failure since, that failure is newer news than these
+    successes, so the counts go in but the circuit is left as that worker set it."""
     health = row(session, carrier, lock=True)
     _window(health, now)
-    health.window_calls += 1
+    health.window_calls += calls
     health.last_success_at = now
+    if failure_seen is not False and as_utc(health.last_failure_at) != as_utc(failure_seen):
+        session.add(health)
+        return
     health.failing_since = None
     health.consecutive_failures = 0
     health.open_until = None

@@ -15,17 +15,20 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlmodel import Session, select
 
 import carriers
 from carriers import CarrierError, NotFound, ParseFailed, RateLimited, Status
 from tracking.brands.brand import Brand
+from tracking.db import get_engine
 from tracking.orders.models import Order, Shipment
 from tracking.sync import budget, capture, health
-from tracking.sync.apply import apply_result
+from tracking.sync.apply import apply_results
 from tracking.sync.models import WebhookFeed
 from tracking.timeutil import as_utc, utcnow
 
@@ -137,31 +140,168 @@ def run_round(
     return report
 
 
+#: Shipments stored per transaction: one budget take, one health write and a constant number
+#: of queries per window instead of per shipment (batched carrier APIs: a window is at least
+#: one chunk).
+WINDOW = 50
+
+
 def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: RoundReport) -> None:
+    """Window by window: gate, budget, fetch, store. On PostgreSQL a window's fetches run in a
+    helper thread while the previous window is stored, so the carrier is kept busy while the
+    database works; still one request in flight per worker, and the gate for a window is asked
+    only once the previous window's calls are done (a failure that opened the circuit stops
+    the next window's calls, exactly as without the overlap)."""
     size = max(1, adapter.batch_size)
     chunks = [shipments[i : i + size] for i in range(0, len(shipments), size)]
-    for index, chunk in enumerate(chunks):
-        state = health.gate(session, adapter.code, now)
-        if state == health.OPEN:
-            _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
-            session.commit()
-            return
-        if not _budget(session, adapter.code, now, len(chunk)):
-            # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
-            wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
-            for s in (s for c in chunks[index:] for s in c):
-                s.next_check_at = now + wait
-                session.add(s)
-            report.skipped += sum(len(c) for c in chunks[index:])
-            report.errors["BudgetSpent"] += 1
-            session.commit()
-            return
-        outcome = _sync_chunk(session, adapter, chunk, now, report, probe=state == health.PROBE)
+    overlap = session.get_bind().dialect.name == "postgresql"
+    pool = ThreadPoolExecutor(1, thread_name_prefix="fetch") if overlap else None
+    pending = None
+    index = 0
+    try:
+        while True:
+            started = None
+            if index < len(chunks):
+                started = _start_window(session, adapter, chunks, index, now, report, pool)
+                if started is None:
+                    index = len(chunks)  # held or out of budget: the rest is scheduled
+            if pending is not None:
+                _finish_window(session, adapter, pending, now, report)
+                pending = None
+            if started is None:
+                break
+            window, granted, fetching = started
+            fetched = fetching.result() if pool else fetching
+            index += fetched.tried
+            pending = (window, granted, fetched)
+    finally:
+        if pool:
+            pool.shutdown(wait=True)
+
+
+def _start_window(session, adapter, chunks, index: int, now, report: RoundReport, pool):
+    """Gate and budget for the next window, then its fetches (in ``pool`` if given). None when
+    nothing may be called: the rest of this carrier's shipments are scheduled and committed."""
+    state, failure_seen = health.gate_seen(session, adapter.code, now)
+    if state == health.OPEN:
+        _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
         session.commit()
-        if outcome == "held":
-            _hold(session, [s for c in chunks[index + 1 :] for s in c], now, report, adapter.code)
-            session.commit()
-            return
+        return None
+    # The half-open probe is one request; otherwise a window's worth of requests.
+    want = 1 if state == health.PROBE else max(1, WINDOW // max(1, adapter.batch_size))
+    window = chunks[index : index + want]
+    granted = _budget(session, adapter.code, now, len(window))
+    if not granted:
+        # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
+        wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
+        for s in (s for c in chunks[index:] for s in c):
+            s.next_check_at = now + wait
+            session.add(s)
+        report.skipped += sum(len(c) for c in chunks[index:])
+        report.errors["BudgetSpent"] += 1
+        session.commit()
+        return None
+    window = window[:granted]
+    specs = [_spec(chunk, now) for chunk in window]
+    probe = state == health.PROBE
+    if pool is None:
+        return window, granted, _fetch_window(session, adapter, specs, now, probe, failure_seen)
+    # Nothing held while the helper thread works: its health writes may need the same rows
+    # (even a just-inserted one) that this transaction touched.
+    session.commit()
+    app = current_app._get_current_object()
+    return (
+        window,
+        granted,
+        pool.submit(_fetch_in_thread, app, adapter, specs, now, probe, failure_seen),
+    )
+
+
+def _spec(chunk: list[Shipment], now) -> tuple[list[str], dict]:
+    """What a fetch needs, as plain values (the fetch may run in another thread: it never
+    touches the session's objects)."""
+    return [s.tracking_number for s in chunk], {
+        "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
+        "carrier": chunk[0].carrier,
+        "now": now,
+    }
+
+
+@dataclass
+class _Fetched:
+    bodies: dict[int, dict] = field(default_factory=dict)  # chunk index → bodies
+    failed: dict[int, CarrierError] = field(default_factory=dict)
+    held: tuple[int, timedelta] | None = None
+    tried: int = 0
+    successes: int = 0  # not yet written to the health row
+    failure_seen: object = False
+    outcome: str = "ok"
+
+
+def _fetch_in_thread(app, adapter, specs, now, probe, failure_seen) -> _Fetched:
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as own:
+        return _fetch_window(own, adapter, specs, now, probe, failure_seen)
+
+
+def _fetch_window(hsession, adapter, specs, now, probe: bool, failure_seen) -> _Fetched:
+    """The window's calls, one at a time. A failure is written to the shared health row at once
+    (after the successes before it, so the order of outcomes is kept), so every worker's
+    breaker sees it before its next call; the calls stop when the circuit opens or the carrier
+    asks to wait. Successes after the last failure are left to ``_finish_window`` (one write
+    with the store). ``hsession``: for the health writes only."""
+    out = _Fetched(failure_seen=failure_seen)
+    for i, (numbers, context) in enumerate(specs):
+        out.tried += 1
+        try:
+            out.bodies[i] = adapter.fetch(numbers, **context)
+        except RateLimited as exc:
+            wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
+            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            out.successes = 0
+            health.hold(hsession, adapter.code, now + wait, "RateLimited")
+            hsession.commit()
+            out.held, out.outcome = (i, wait), "held"
+            break
+        except CarrierError as exc:
+            log.warning("sync: %s fetch failed: %s", adapter.code, exc)
+            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            out.successes = 0
+            opened = health.failure(
+                hsession, adapter.code, now, f"{type(exc).__name__}: {exc}", probe
+            )
+            hsession.commit()
+            out.failure_seen = now  # what this worker just wrote
+            out.failed[i], out.outcome = exc, "failed"
+            if opened:
+                break
+            continue
+        out.successes += 1
+        out.outcome = "ok"
+        if probe:
+            # The probe's success closes the circuit for every worker now, and for the gate
+            # of this worker's next window.
+            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            hsession.commit()
+            out.successes = 0
+    return out
+
+
+def _finish_window(session, adapter, pending, now, report: RoundReport) -> None:
+    window, granted, fetched = pending
+    for i, exc in fetched.failed.items():
+        for s in window[i]:
+            _failed(session, s, now, report, type(exc).__name__)
+    if fetched.held is not None:
+        i, wait = fetched.held
+        for s in window[i]:
+            s.next_check_at = now + wait
+            session.add(s)
+        report.errors["RateLimited"] += 1
+    _store(session, adapter, [(window[i], b) for i, b in fetched.bodies.items()], now, report)
+    # Last, so the shared row is locked only for this transaction's commit.
+    _count_successes(session, adapter.code, now, fetched.successes, fetched.failure_seen)
+    budget.give_back(session, adapter.code, now, granted - fetched.tried)
+    session.commit()
 
 
 #: Waits shorter than this are slept through (the per-second bucket); longer ones (the daily
@@ -169,13 +309,14 @@ def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: Roun
 MAX_SLEEP = 2.0
 
 
-def _budget(session, code: str, now, calls: int) -> bool:
-    """Take one token per request the chunk will make (batched APIs: one)."""
-    wait = budget.take(session, code, now)
-    while 0 < wait <= MAX_SLEEP:
+def _budget(session, code: str, now, calls: int) -> int:
+    """Take up to one token per request the window will make (batched APIs: one per chunk);
+    answers how many were granted (0: the day's budget is spent)."""
+    granted, wait = budget.take_many(session, code, now, calls)
+    while not granted and 0 < wait <= MAX_SLEEP:
         time.sleep(wait)
-        wait = budget.take(session, code, utcnow())
-    return wait == 0
+        granted, wait = budget.take_many(session, code, utcnow(), calls)
+    return granted
 
 
 def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: str) -> None:
@@ -188,8 +329,8 @@ def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: st
     report.skipped += len(shipments)
 
 
-def _webhook_fed(session, chunk: list[Shipment]) -> set[int]:
-    ids = [s.id for s in chunk]
+def _webhook_fed(session, shipments: list[Shipment]) -> set[int]:
+    ids = [s.id for s in shipments]
     query = select(WebhookFeed.shipment_id).where(WebhookFeed.shipment_id.in_(ids))
     return set(session.exec(query).all())
 
@@ -204,64 +345,58 @@ def schedule(shipment: Shipment, now: datetime, fed: bool) -> None:
 def _sync_chunk(
     session, adapter, chunk: list[Shipment], now, report: RoundReport, probe: bool = False
 ) -> str:
-    """Returns "ok", "failed" or "held" (rate limited: the rest of this carrier waits too)."""
-    numbers = [s.tracking_number for s in chunk]
-    context = {
-        "shipped_at": {s.tracking_number: as_utc(s.shipped_at) for s in chunk if s.shipped_at},
-        "carrier": chunk[0].carrier,
-        "now": now,
-    }
-    try:
-        bodies = adapter.fetch(numbers, **context)
-    except RateLimited as exc:
-        wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
-        health.hold(session, adapter.code, now + wait, "RateLimited")
+    """One chunk, right away (staff's check now). Returns "ok", "failed" or "held"."""
+    fetched = _fetch_window(session, adapter, [_spec(chunk, now)], now, probe, False)
+    _finish_window(session, adapter, ([chunk], 1, fetched), now, report)
+    return fetched.outcome
+
+
+def _count_successes(session, code: str, now, calls: int, failure_seen) -> None:
+    if calls:
+        health.success(session, code, now, calls, failure_seen=failure_seen)
+
+
+def _store(session, adapter, fetched: list[tuple[list[Shipment], dict]], now, report) -> None:
+    """Parse and store a window's answers: a constant number of queries for the window."""
+    shipments = [s for chunk, _ in fetched for s in chunk]
+    if not shipments:
+        return
+    fed = _webhook_fed(session, shipments)
+    pairs = []
+    for chunk, bodies in fetched:
         for s in chunk:
-            s.next_check_at = now + wait
-            session.add(s)
-        report.errors["RateLimited"] += 1
-        return "held"
-    except CarrierError as exc:
-        log.warning("sync: %s fetch failed: %s", adapter.code, exc)
-        health.failure(session, adapter.code, now, f"{type(exc).__name__}: {exc}", probe)
-        for s in chunk:
-            _failed(session, s, now, report, type(exc).__name__)
-        return "failed"
-    health.success(session, adapter.code, now)
-    session.commit()  # release the health row at once: every worker updates it
-    fed = _webhook_fed(session, chunk)
-    for s in chunk:
-        report.checked += 1
-        body = bodies.get(s.tracking_number)
-        try:
-            if body is None:
-                raise NotFound(s.tracking_number)
-            result = adapter.parse(body, s.tracking_number)
-        except NotFound:
-            # Often just not registered yet: keep "pending", look again later.
-            s.last_checked_at = now
-            schedule(s, now, s.id in fed)
-            if s.next_check_at is None:
-                s.next_check_at = next_check(Status.PENDING, now)
-            session.add(s)
-            continue
-        except ParseFailed as exc:
-            log.warning("sync: %s parse failed for %s: %s", adapter.code, s.id, exc)
-            capture.capture(session, adapter.code, s.tracking_number, body, str(exc), s.id)
-            report.captured += 1
-            _failed(session, s, now, report, "ParseFailed")
-            continue
-        except CarrierError as exc:
-            # ProviderError, AuthFailed …: about the account, never a parcel status.
-            log.warning("sync: %s error for %s: %s", adapter.code, s.id, exc)
-            _failed(session, s, now, report, type(exc).__name__)
-            continue
-        before = s.status
-        report.new_events += apply_result(session, s, result)
+            report.checked += 1
+            body = bodies.get(s.tracking_number)
+            try:
+                if body is None:
+                    raise NotFound(s.tracking_number)
+                result = adapter.parse(body, s.tracking_number)
+            except NotFound:
+                # Often just not registered yet: keep "pending", look again later.
+                s.last_checked_at = now
+                schedule(s, now, s.id in fed)
+                if s.next_check_at is None:
+                    s.next_check_at = next_check(Status.PENDING, now)
+                session.add(s)
+                continue
+            except ParseFailed as exc:
+                log.warning("sync: %s parse failed for %s: %s", adapter.code, s.id, exc)
+                capture.capture(session, adapter.code, s.tracking_number, body, str(exc), s.id)
+                report.captured += 1
+                _failed(session, s, now, report, "ParseFailed")
+                continue
+            except CarrierError as exc:
+                # ProviderError, AuthFailed …: about the account, never a parcel status.
+                log.warning("sync: %s error for %s: %s", adapter.code, s.id, exc)
+                _failed(session, s, now, report, type(exc).__name__)
+                continue
+            pairs.append((s, result, s.status))
+    applied = apply_results(session, [(s, r) for s, r, _ in pairs])
+    for (s, _, before), done in zip(pairs, applied, strict=True):
+        report.new_events += done.new_events
         s.last_checked_at = now
         schedule(s, now, s.id in fed)
         report.updated += int(before != s.status)
-    return "ok"
 
 
 def _failed(session, shipment: Shipment, now, report: RoundReport, kind: str) -> None:
