@@ -69,9 +69,10 @@ MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security
   "carriers.japan.*ǁclassify*" "tracking.returns.policy.*" "tracking.page.view.x_page_view*" \
   "tracking.returns.service.x_by_public_id*" "tracking.returns.service.x_by_rma*" \
   "tracking.web.admin.x__return_or_404*"
+MUTATION_CHILDREN ?= 2
 mutation: install
 	rm -rf mutants
-	env -u TODOKU_TEST_DATABASE_URL $(BIN)/mutmut run $(MUTATE) || true
+	env -u TODOKU_TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATE) || true
 	$(BIN)/python tests/mutation_tables.py
 	$(BIN)/python tests/mutation_report.py
 

@@ -29,6 +29,8 @@ from carriers import Status  # noqa: E402
 TESTS = [
     "tests/carriers/test_intl_mapping.py",
     "tests/carriers/test_jp_mapping.py",
+    "tests/carriers/test_mapping_rows.py",
+    "tests/carriers/test_mapping_exact.py",
 ]
 MODULES = [
     "carriers.ups",
