@@ -447,3 +447,27 @@ def test_track17_sub_status_decides_over_a_coarser_status(sub, expected):
         track17.classify("Exception" if expected is not S.EXCEPTION else "InTransit", sub)[0]
         is expected
     )
+
+
+# --- Japanese scrapers (§1.6: substring rules after NFKC; an unknown text is logged) ---------
+
+
+@pytest.mark.parametrize("code", ["yamato", "sagawa", "japanpost", "seino", "fukuyama"])
+def test_japanese_unmapped_text_is_logged_under_its_carrier(code, caplog):
+    import carriers
+
+    adapter = carriers.get(code)
+    answer, messages = warning_of(lambda: adapter.classify("ＸＹＺ新状態"), caplog)
+    assert answer == (S.UNKNOWN, "")
+    # The text is logged as folded (NFKC): full-width letters become ASCII.
+    assert messages == [f"{code}: unmapped status 'XYZ新状態'"]
+
+
+@pytest.mark.parametrize("code", ["yamato", "sagawa", "japanpost", "seino", "fukuyama"])
+def test_japanese_common_rows_apply_to_every_carrier(code):
+    import carriers
+
+    adapter = carriers.get(code)
+    assert adapter.classify("配達完了（宅配ボックス）") == (S.DELIVERED, "delivery_box")
+    assert adapter.classify("差出人に返送済み") == (S.RETURNED_TO_SENDER, "")
+    assert adapter.classify("調査中") == (S.EXCEPTION, "investigating")
