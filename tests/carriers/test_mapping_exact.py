@@ -471,3 +471,116 @@ def test_japanese_common_rows_apply_to_every_carrier(code):
     assert adapter.classify("配達完了（宅配ボックス）") == (S.DELIVERED, "delivery_box")
     assert adapter.classify("差出人に返送済み") == (S.RETURNED_TO_SENDER, "")
     assert adapter.classify("調査中") == (S.EXCEPTION, "investigating")
+
+
+# docs/carriers-japan.md "Summary of the shared mapping" (reference §1.6/§4.1), written out:
+# every raw text maps the same for all five Japanese carriers; (status, sub) where the summary
+# names a sub-status, else the status alone. Carrier-specific wordings follow below.
+JP_SHARED = [
+    ("出荷指示", S.INFO_RECEIVED, None),
+    ("伝票発行", S.INFO_RECEIVED, None),
+    ("依頼受付", S.INFO_RECEIVED, None),
+    ("荷物受付", S.IN_TRANSIT, "picked_up"),
+    ("集荷", S.IN_TRANSIT, "picked_up"),
+    ("引受", S.IN_TRANSIT, "picked_up"),
+    ("発送", S.IN_TRANSIT, "picked_up"),
+    ("Posting/Collection", S.IN_TRANSIT, "picked_up"),
+    ("発送済み", S.IN_TRANSIT, None),
+    ("輸送中", S.IN_TRANSIT, None),
+    ("作業店通過", S.IN_TRANSIT, None),
+    ("中継", S.IN_TRANSIT, None),
+    ("通過", S.IN_TRANSIT, None),
+    ("配達局から出発", S.IN_TRANSIT, None),
+    ("配達店到着", S.IN_TRANSIT, "arrived_delivery_office"),
+    ("到着", S.IN_TRANSIT, "arrived_delivery_office"),
+    ("国際交換局", S.IN_TRANSIT, "customs"),
+    ("通関", S.IN_TRANSIT, "customs"),
+    ("税関", S.IN_TRANSIT, "customs"),
+    ("Item presented to import Customs", S.IN_TRANSIT, "customs"),
+    ("Arrival at outward office of exchange", S.IN_TRANSIT, None),
+    ("Processing at delivery Post Office", S.IN_TRANSIT, None),
+    ("転送", S.IN_TRANSIT, "forwarded"),
+    ("依頼受付(日、時間帯変更)", S.IN_TRANSIT, "delivery_rescheduled"),
+    ("配達希望受付", S.IN_TRANSIT, "delivery_rescheduled"),
+    ("配達中", S.OUT_FOR_DELIVERY, None),
+    ("持ち出し中", S.OUT_FOR_DELIVERY, None),
+    ("Item out for physical delivery", S.OUT_FOR_DELIVERY, None),
+    ("持戻(ご不在)", S.ATTEMPT_FAILED, None),
+    ("持戻(休業)", S.ATTEMPT_FAILED, None),
+    ("持戻り", S.ATTEMPT_FAILED, None),
+    ("持ち戻り", S.ATTEMPT_FAILED, None),
+    ("ご不在", S.ATTEMPT_FAILED, None),
+    ("ご不在のため持ち戻り", S.ATTEMPT_FAILED, None),
+    ("ご来店予定(保管中)", S.AVAILABLE_FOR_PICKUP, None),
+    ("ご来店予定", S.AVAILABLE_FOR_PICKUP, None),
+    ("依頼受付(店頭受取)", S.AVAILABLE_FOR_PICKUP, None),
+    ("保管中", S.AVAILABLE_FOR_PICKUP, None),
+    ("保管", S.AVAILABLE_FOR_PICKUP, None),
+    ("営業所保管", S.AVAILABLE_FOR_PICKUP, None),
+    ("店頭保管", S.AVAILABLE_FOR_PICKUP, None),
+    ("Retention", S.AVAILABLE_FOR_PICKUP, None),
+    ("配達完了", S.DELIVERED, None),
+    ("配達完了(宅配ボックス)", S.DELIVERED, "delivery_box"),
+    ("宅配ボックス", S.DELIVERED, "delivery_box"),
+    ("投函完了", S.DELIVERED, "mailbox"),
+    ("お客様引渡完了", S.DELIVERED, None),
+    ("引渡完了", S.DELIVERED, None),
+    ("お届け済み", S.DELIVERED, None),
+    ("お届け先にお届け済み", S.DELIVERED, None),
+    ("窓口でお渡し", S.DELIVERED, "picked_up_by_recipient"),
+    ("コンビニエンスストアに引渡", S.DELIVERED, "picked_up_by_recipient"),
+    ("配達は終了致しました", S.DELIVERED, None),
+    ("Final delivery", S.DELIVERED, None),
+    ("調査中", S.EXCEPTION, None),
+    ("持戻(転居)", S.EXCEPTION, None),
+    ("持戻(ポスト投函不可)", S.EXCEPTION, None),
+    ("宛所不明", S.EXCEPTION, None),
+    ("営業所へお問い合わせください", S.EXCEPTION, None),
+    ("返品", S.RETURNING_TO_SENDER, None),
+    ("返送中", S.RETURNING_TO_SENDER, None),
+    ("差出人に返送中", S.RETURNING_TO_SENDER, None),
+    ("差出人に返送済み", S.RETURNED_TO_SENDER, None),
+    ("返送済", S.RETURNED_TO_SENDER, None),
+]
+JP_CARRIERS = ["yamato", "sagawa", "japanpost", "seino", "fukuyama"]
+
+
+@pytest.mark.parametrize("code", JP_CARRIERS)
+@pytest.mark.parametrize(("raw", "status", "sub"), JP_SHARED)
+def test_japanese_shared_mapping(code, raw, status, sub):
+    import carriers
+
+    got = carriers.get(code).classify(raw)
+    assert got[0] is status
+    if sub is not None:
+        assert got[1] == sub
+
+
+@pytest.mark.parametrize(
+    ("code", "raw", "expected"),
+    [
+        # A closed business is not an absent recipient (docs/carriers-japan.md, Yamato).
+        ("yamato", "持戻(休業)", (S.ATTEMPT_FAILED, "business_closed")),
+        ("yamato", "持戻(ご不在)", (S.ATTEMPT_FAILED, "recipient_absent")),
+        ("seino", "お届け済", (S.DELIVERED, "")),
+        ("seino", "配達済", (S.DELIVERED, "")),
+        ("seino", "配達済み", (S.DELIVERED, "")),
+        ("seino", "営業所保管", (S.AVAILABLE_FOR_PICKUP, "held_at_office")),
+        ("fukuyama", "お届け済", (S.DELIVERED, "")),
+        ("fukuyama", "店頭保管", (S.AVAILABLE_FOR_PICKUP, "held_at_office")),
+        ("japanpost", "お届け先にお届け済み", (S.DELIVERED, "")),
+    ],
+)
+def test_japanese_carrier_wordings(code, raw, expected):
+    import carriers
+
+    assert carriers.get(code).classify(raw) == expected
+
+
+@pytest.mark.parametrize("code", JP_CARRIERS)
+def test_japanese_dispatched_is_not_a_pickup(code):
+    # The summary puts 発送 under picked_up and 発送済み (dispatched onward) apart from it.
+    import carriers
+
+    assert carriers.get(code).classify("発送済み")[0] is S.IN_TRANSIT
+    assert carriers.get(code).classify("発送済み")[1] != "picked_up"
