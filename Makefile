@@ -71,10 +71,10 @@ MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security
   "tracking.web.admin.x__return_or_404*"
 MUTATION_CHILDREN ?= 2
 mutation: install
-	rm -rf mutants
-	env -u TODOKU_TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATE) || true
+	rm -rf mutants && mkdir mutants && echo "$$(date +%s) $$(cut -d' ' -f2 /proc/loadavg)" >mutants/.started
+	env -u TODOKU_TEST_DATABASE_URL PYTEST_PLUGINS=tests.mutation_plugin $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATE) || true
 	$(BIN)/python tests/mutation_tables.py
-	$(BIN)/python tests/mutation_report.py
+	$(BIN)/python tests/mutation_report.py $(MUTATE)
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -162,11 +162,18 @@ class _Loop:
             for table_name, table in list(tables(module)):
                 if name != "carriers.japan.rules" and table_name == "COMMON_RULES":
                     continue  # re-exported; mutated once, in carriers.japan.rules
+                # The tests naming the carrier first: a killed mutant then stops early.
+                short = name.rsplit(".", 1)[1]
+                first = [
+                    i for i in items if short in i.nodeid or "japan" in name and "jp" in i.nodeid
+                ]
+                chosen = {id(i) for i in first}
+                ordered = first + [i for i in items if id(i) not in chosen]
                 total, survived = 0, []
                 for label, apply in mutants(table):
                     total += 1
                     with apply():
-                        if not self.fails(items):
+                        if not self.fails(ordered):
                             survived.append(label)
                 row = {"table": f"{name}.{table_name}", "total": total, "survived": survived}
                 print(json.dumps(row, ensure_ascii=False), file=sys.__stdout__, flush=True)

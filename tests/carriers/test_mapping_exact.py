@@ -584,3 +584,17 @@ def test_japanese_dispatched_is_not_a_pickup(code):
 
     assert carriers.get(code).classify("発送済み")[0] is S.IN_TRANSIT
     assert carriers.get(code).classify("発送済み")[1] != "picked_up"
+
+
+def test_attempt_statuses_without_a_finer_sub_status():
+    # §3.1/§3.2: AttemptFail and DeliveryFailure are attempts whatever their sub-status says.
+    assert aftership.classify("AttemptFail") == (S.ATTEMPT_FAILED, "")
+    assert aftership.classify("AttemptFail", "AttemptFail_099") == (
+        S.ATTEMPT_FAILED,
+        "AttemptFail_099",
+    )
+    assert track17.classify("DeliveryFailure") == (S.ATTEMPT_FAILED, "")
+    assert track17.classify("", "DeliveryFailure_Other") == (
+        S.ATTEMPT_FAILED,
+        "DeliveryFailure_Other",
+    )
