@@ -488,3 +488,14 @@ def test_every_line_is_checked_after_a_blocked_one():
         P.LineInput(item_id=2, qty=1, reason="no-such", resolution="refund"),
     ]
     assert P.validate_lines(POLICY, items, lines) == {"1-qty": "blocked", "2-reason": "reason"}
+
+
+@pytest.mark.parametrize(
+    ("window_from", "missing", "blocked"),
+    [("delivery", "delivered_at", "not_delivered"), ("shipment", "shipped_at", "not_shipped")],
+)
+def test_a_window_that_has_not_started_blocks_with_its_reason(window_from, missing, blocked):
+    policy = POLICY.model_copy(update={"window_from": window_from})
+    e = P.item_eligibility(policy, facts(**{missing: None}), tokyo(2), JST)
+    # The blocked line still names its item and what is available (the page lists it).
+    assert (e.blocked, e.ok, e.facts.item_id, e.available_qty) == (blocked, False, 1, 2)

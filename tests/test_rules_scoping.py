@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from itsdangerous import URLSafeSerializer
+from sqlmodel import select
 
 from tests.returns_support import items_of, make_order, submission
 from tracking import security
@@ -364,7 +365,8 @@ def test_page_view_carries_the_rating_and_the_latest_answer(session):
     now = utcnow()
     session.add(Feedback(brand=PAGE_BRAND, order_id=order.id, rating=4))
     for message, status, reply, replied_at in (
-        ("first question", "answered", "first answer", now - timedelta(days=2)),
+        # Asked first, answered last: the latest answer, not the latest question, is shown.
+        ("first question", "answered", "first answer", now - timedelta(hours=1)),
         ("second question", "answered", "second answer", now - timedelta(days=1)),
         # Answered at the same moment as the second: the later question wins the tie.
         ("third question", "answered", "third answer", now - timedelta(days=1)),
@@ -384,7 +386,16 @@ def test_page_view_carries_the_rating_and_the_latest_answer(session):
     session.commit()
     view = page_view(session, PAGE_BRAND, order.public_id)
     assert view.feedback_rating == 4
-    assert view.shop_reply == ("third question", "third answer")
+    assert view.shop_reply == ("first question", "first answer")
+    # Without it, the second and third were answered at the same moment: the later one wins.
+    first = session.exec(select(Inquiry).where(Inquiry.message == "first question")).one()
+    first.status = "open"
+    session.add(first)
+    session.commit()
+    assert page_view(session, PAGE_BRAND, order.public_id).shop_reply == (
+        "third question",
+        "third answer",
+    )
     assert view.order.id == order.id
     assert len(view.parcels) == 2
 
