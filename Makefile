@@ -73,11 +73,12 @@ MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security
   "carriers.japan.*ǁclassify*" "tracking.returns.policy.*" "tracking.page.view.x_page_view*" \
   "tracking.returns.service.x_by_public_id*" "tracking.returns.service.x_by_rma*" \
   "tracking.web.admin.x__return_or_404*"
+MUTATION_CHILDREN ?= 2
 mutation: install
-	rm -rf mutants
-	env -u TODOKU_TEST_DATABASE_URL $(BIN)/mutmut run $(MUTATE) || true
+	rm -rf mutants && mkdir mutants && echo "$$(date +%s) $$(cut -d' ' -f2 /proc/loadavg)" >mutants/.started
+	env -u TODOKU_TEST_DATABASE_URL PYTEST_PLUGINS=tests.mutation_plugin $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATE) || true
 	$(BIN)/python tests/mutation_tables.py
-	$(BIN)/python tests/mutation_report.py
+	$(BIN)/python tests/mutation_report.py $(MUTATE)
 
 # The scale test at the issue's full size (4 workers, 5,000 due shipments; PostgreSQL only:
 # TODOKU_TEST_DATABASE_URL must name a scratch database). Several minutes on a loaded box.

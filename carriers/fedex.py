@@ -62,8 +62,7 @@ CODES: dict[str, Status] = {
     **dict.fromkeys(("HL", "HP"), Status.AVAILABLE_FOR_PICKUP),
     "DL": Status.DELIVERED,
     **dict.fromkeys(("DY", "DD", "PD", "CD"), Status.DELAYED),
-    "SE": Status.EXCEPTION,
-    "DE": Status.EXCEPTION,  # refined by the exception code, see ATTEMPT_EXCEPTIONS
+    # SE and DE are not here: classify splits them by the exception code (ATTEMPT_EXCEPTIONS).
     "RS": Status.RETURNING_TO_SENDER,
     "CA": Status.CANCELLED,
 }

@@ -58,7 +58,7 @@ def s10_check_digit(serial: str) -> str:
     """C = 11 - (sum mod 11), with 10 -> 0 and 11 -> 5."""
     if len(serial) != 8 or not serial.isdigit():
         raise ValueError(f"S10 serial must be 8 digits, got {serial!r}")
-    check = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    check = 11 - sum(int(serial[i]) * w for i, w in enumerate(S10_WEIGHTS)) % 11
     return {10: "0", 11: "5"}.get(check, str(check))
 
 

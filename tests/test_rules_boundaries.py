@@ -14,6 +14,7 @@ from carriers.numbers import (
     dhl_express_valid,
     fedex_valid,
     mod7_valid,
+    mod10_31_check_digit,
     normalize,
     s10_valid,
     ups_valid,
@@ -104,6 +105,13 @@ def test_clean_keeps_inner_spaces_single():
 
 # --- tracking numbers one character off, per scheme --------------------------------------------
 
+
+@pytest.mark.parametrize("typed", ["", None, " ", "ー", "－ －"])
+def test_a_tracking_number_of_nothing_is_empty(typed):
+    # Nothing typed (or only spaces and dashes) stays nothing: never a number to look up.
+    assert carriers.numbers.normalize(typed) == ""
+
+
 VALID = {
     "mod7 (Yamato, Sagawa, Japan Post)": ("300000000016", mod7_valid),
     "DHL Express": ("1234567891", dhl_express_valid),  # 123456789 % 7 == 1
@@ -120,6 +128,19 @@ def test_tracking_numbers_one_digit_too_long_or_short(number, valid):
     assert not valid(number[:-1])  # one short
     assert not valid(number + "0")  # one long, check digit no longer last
     assert not valid(number[:-1] + "0" + number[-1])  # one long, same check digit
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "2ZCIETST0111111114",  # UPS's test number under another prefix
+        "1ZCIETST011111111",  # one short
+        "1Z.IETST0111111115",  # a mark where a letter belongs (its check digit fits)
+        "1ZCIETST011111111.",
+    ],
+)
+def test_ups_wants_1z_and_letters_or_digits(number):
+    assert not ups_valid(number)
 
 
 @pytest.mark.parametrize("length", [11, 13])
@@ -162,6 +183,13 @@ def test_fedex_lengths_outside_the_schemes_are_refused():
 def test_usps_impb_lengths():
     assert not usps_impb_valid("9" * 19)
     assert not usps_impb_valid("9" * 23)
+    # Pub. 199: 20-22 digits. One digit more or less is refused even when its mod-10 fits.
+    for body in ("940011189922339765853", "94001118992233976585"):
+        longer = body + "1"
+        longer += mod10_31_check_digit(longer)
+        assert len(longer) in (23, 22) and usps_impb_valid(longer) is (len(longer) == 22)
+    short = "940011189922339765"  # 18 digits + check = 19
+    assert not usps_impb_valid(short + mod10_31_check_digit(short))
 
 
 # --- the return window of an item under several rules ---------------------------------------
@@ -391,3 +419,83 @@ def test_checks_shown_to_staff_state_each_figure():
         {"check": "photos", "item_id": 2, "ok": True, "count": 2, "required": 0},
         {"check": "customer_cap", "item_id": None, "ok": False, "prior": 3, "cap": 3, "days": 365},
     ]
+
+
+def test_a_line_of_nothing_before_the_others_changes_no_amount():
+    # Each chosen line pays its own fee (above); a line with nothing chosen counts for nothing,
+    # wherever it stands in the form.
+    lines = [
+        P.LineInput(item_id=2, qty=0, reason="damaged", resolution="refund"),
+        P.LineInput(item_id=1, qty=1, reason="changed_mind", resolution="refund"),
+        P.LineInput(item_id=3, qty=1, reason="changed_mind", resolution="store_credit"),
+    ]
+    q = P.quote(POLICY, _items(1000, 1000, 1000), lines)
+    assert (q.fault, q.restocking_fee, q.refund_estimate) == ("customer", 100, 900 + 1100)
+
+
+def test_checks_of_an_item_without_a_window_say_so():
+    # Not delivered yet: no window has started; the panel says so instead of failing.
+    items = {1: P.item_eligibility(POLICY, facts(delivered_at=None), tokyo(2), JST)}
+    line = P.LineInput(item_id=1, qty=1, reason="changed_mind", resolution="refund")
+    window = P.checks(POLICY, items, [line], prior_requests=0)[0]
+    assert window == {
+        "check": "window",
+        "item_id": 1,
+        "ok": False,
+        "window_ends": None,
+        "warranty_ends": None,
+    }
+
+
+def test_fees_and_refunds_add_up_over_the_lines():
+    lines = [
+        P.LineInput(item_id=1, qty=1, reason="changed_mind", resolution="refund"),
+        P.LineInput(item_id=2, qty=2, reason="changed_mind", resolution="refund"),
+        P.LineInput(item_id=3, qty=1, reason="changed_mind", resolution="store_credit"),
+        P.LineInput(item_id=1, qty=1, reason="changed_mind", resolution="store_credit"),
+    ]
+    q = P.quote(POLICY, _items(1000, 500, 2000), lines)
+    # Fees: 10 % of 1,000 and of 2 × 500. Refunds: 900 + 900, credits 2,200 + 1,100.
+    assert (q.restocking_fee, q.refund_estimate) == (100 + 100, 900 + 900 + 2200 + 1100)
+
+
+@pytest.mark.parametrize("length", [21, 23, 34])
+def test_fedex_96_barcode_is_22_digits_only(length):
+    # The "96" Ground barcode is 22 digits; a longer or shorter "96…" number is refused even
+    # when the digits after its 7-digit head pass the mod-10 check.
+    body = ("1234567890" * 3)[: length - 8]
+    number = "9611111" + body + mod10_31_check_digit(body)
+    assert len(number) == length
+    assert not fedex_valid(number)
+
+
+def test_up_to_five_photos_per_item():
+    # docs/returns.md: up to 5 photos per item.
+    items = {1: P.item_eligibility(POLICY, facts(), tokyo(2), JST)}
+    line = P.LineInput(item_id=1, qty=1, reason="damaged", resolution="refund", photo_count=5)
+    assert P.validate_lines(POLICY, items, [line]) == {}
+    line.photo_count = 6
+    assert P.validate_lines(POLICY, items, [line]) == {"1-photos": "too_many_photos"}
+
+
+def test_every_line_is_checked_after_a_blocked_one():
+    items = {
+        1: P.item_eligibility(POLICY, facts(item_id=1, tags=("sale",)), tokyo(2), JST),
+        2: P.item_eligibility(POLICY, facts(item_id=2), tokyo(2), JST),
+    }
+    lines = [
+        P.LineInput(item_id=1, qty=1, reason="changed_mind", resolution="refund"),
+        P.LineInput(item_id=2, qty=1, reason="no-such", resolution="refund"),
+    ]
+    assert P.validate_lines(POLICY, items, lines) == {"1-qty": "blocked", "2-reason": "reason"}
+
+
+@pytest.mark.parametrize(
+    ("window_from", "missing", "blocked"),
+    [("delivery", "delivered_at", "not_delivered"), ("shipment", "shipped_at", "not_shipped")],
+)
+def test_a_window_that_has_not_started_blocks_with_its_reason(window_from, missing, blocked):
+    policy = POLICY.model_copy(update={"window_from": window_from})
+    e = P.item_eligibility(policy, facts(**{missing: None}), tokyo(2), JST)
+    # The blocked line still names its item and what is available (the page lists it).
+    assert (e.blocked, e.ok, e.facts.item_id, e.available_qty) == (blocked, False, 1, 2)

@@ -4,17 +4,23 @@ A layer with its brand check removed fails here even while the layer behind it s
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from itsdangerous import URLSafeSerializer
+from sqlmodel import select
 
 from tests.returns_support import items_of, make_order, submission
 from tracking import security
 from tracking.orders.lookup import find_order, order_by_public_id
+from tracking.orders.models import Shipment, ShipmentEvent, ShipmentItem
 from tracking.page import events
+from tracking.page.models import Feedback, Inquiry
 from tracking.page.view import page_view
 from tracking.returns import links, service
 from tracking.staff import api_keys
 from tracking.staff import auth as staff
+from tracking.timeutil import utcnow
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -285,3 +291,121 @@ def test_view_tokens_of_the_wrong_shape_are_refused(app, session, two, shape):
     with app.app_context():
         signed = events._serializer().dumps(payload)
         assert events.read_view(session, "sakura-tea", signed) is None
+
+
+# --- what the page's query by public id returns, field by field --------------------------------
+# The order's own parcels (not a customer's return parcel) with their scans newest first, the
+# items in each parcel and those not shipped yet, the feedback rating and the shop's latest
+# answer to a question asked on the page (the OrderView fields). `make mutation` found them
+# untested: only the brand filter was.
+
+PAGE_BRAND = "sakura-tea"
+
+
+def _order(session):
+    """Two lines (2 cups, 1 tea); parcel A carries one cup, parcel B the tea; one cup unshipped."""
+    order = make_order(session, PAGE_BRAND, ship=False)
+    cup, tea = items_of(session, order)
+    now = utcnow()
+    parcels = []
+    for number, item, qty in (("400000000001", cup, 1), ("400000000002", tea, 1)):
+        parcel = Shipment(
+            order_id=order.id, carrier="yamato", tracking_number=number, status="in_transit"
+        )
+        session.add(parcel)
+        session.flush()
+        session.add(ShipmentItem(shipment_id=parcel.id, order_item_id=item.id, qty=qty))
+        parcels.append(parcel)
+    a = parcels[0]
+    for hours, description in ((5, "荷物受付"), (1, "配達中"), (3, "輸送中")):
+        session.add(
+            ShipmentEvent(
+                shipment_id=a.id,
+                occurred_at=now - timedelta(hours=hours),
+                status="in_transit",
+                description=description,
+            )
+        )
+    # A customer's return parcel on the same order: not one of the order's parcels.
+    session.add(
+        Shipment(
+            order_id=order.id,
+            carrier="yamato",
+            tracking_number="400000000003",
+            direction="return",
+        )
+    )
+    session.commit()
+    return order, cup, tea, parcels
+
+
+def test_page_view_holds_the_orders_parcels_items_and_scans(session):
+    order, cup, tea, (a, b) = _order(session)
+    view = page_view(session, PAGE_BRAND, order.public_id)
+    assert [p.shipment.id for p in view.parcels] == [a.id, b.id]
+    assert [e.description for e in view.parcels[0].events] == ["配達中", "輸送中", "荷物受付"]
+    assert view.parcels[1].events == []
+    assert [(i.id, q) for i, q in view.parcels[0].items] == [(cup.id, 1)]
+    assert [(i.id, q) for i, q in view.parcels[1].items] == [(tea.id, 1)]
+    assert [(i.id, q) for i, q in view.unshipped] == [(cup.id, 1)]
+    assert view.feedback_rating is None
+    assert view.shop_reply is None
+
+
+def test_page_view_of_an_order_with_no_parcels_lists_every_item_unshipped(session):
+    order = make_order(session, PAGE_BRAND, ship=False)
+    cup, tea = items_of(session, order)
+    view = page_view(session, PAGE_BRAND, order.public_id)
+    assert view.parcels == []
+    assert [(i.id, q) for i, q in view.unshipped] == [(cup.id, 2), (tea.id, 1)]
+
+
+def test_page_view_carries_the_rating_and_the_latest_answer(session):
+    order, *_ = _order(session)
+    now = utcnow()
+    session.add(Feedback(brand=PAGE_BRAND, order_id=order.id, rating=4))
+    for message, status, reply, replied_at in (
+        # Asked first, answered last: the latest answer, not the latest question, is shown.
+        ("first question", "answered", "first answer", now - timedelta(hours=1)),
+        ("second question", "answered", "second answer", now - timedelta(days=1)),
+        # Answered at the same moment as the second: the later question wins the tie.
+        ("third question", "answered", "third answer", now - timedelta(days=1)),
+        ("fourth question", "open", "", None),
+    ):
+        session.add(
+            Inquiry(
+                brand=PAGE_BRAND,
+                order_id=order.id,
+                message=message,
+                reply_by=date.today(),
+                status=status,
+                reply=reply,
+                replied_at=replied_at,
+            )
+        )
+    session.commit()
+    view = page_view(session, PAGE_BRAND, order.public_id)
+    assert view.feedback_rating == 4
+    assert view.shop_reply == ("first question", "first answer")
+    # Without it, the second and third were answered at the same moment: the later one wins.
+    first = session.exec(select(Inquiry).where(Inquiry.message == "first question")).one()
+    first.status = "open"
+    session.add(first)
+    session.commit()
+    assert page_view(session, PAGE_BRAND, order.public_id).shop_reply == (
+        "third question",
+        "third answer",
+    )
+    assert view.order.id == order.id
+    assert len(view.parcels) == 2
+
+
+def test_an_order_without_items_still_has_its_page(session):
+    # An order imported before its lines: the page opens (with nothing listed), never a 404.
+    order = make_order(session, PAGE_BRAND, ship=False)
+    for item in items_of(session, order):
+        session.delete(item)
+    session.commit()
+    view = page_view(session, PAGE_BRAND, order.public_id)
+    assert view.order.id == order.id
+    assert (view.parcels, view.unshipped) == ([], [])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -168,3 +169,34 @@ def test_detect_finds_the_international_carriers():
     assert not {"aftership", "track17", "ship24", "easypost"} & set(
         carriers.detect("1ZCIETST0111111114")
     )
+
+
+# Worked by hand from reference §6 (weights 8,6,4,2,3,5,9,7; C = 11 − S mod 11; 10 → 0,
+# 11 → 5), not with s10_check_digit: the property test above takes its check digits from it.
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        ("RB123456785GB", "S = 204, 204 mod 11 = 6, C = 5 (reference example)"),
+        ("RB100000003US", "S = 8, C = 3"),
+        ("RB100000025US", "S = 8 + 14 = 22, 22 mod 11 = 0, C = 11 → 5"),
+        ("RB100000140US", "S = 8 + 9 + 28 = 45, 45 mod 11 = 1, C = 10 → 0"),
+    ],
+)
+def test_s10_worked_examples(number, why):
+    assert s10_valid(number), why
+    for wrong in set(string.digits) - {number[10]}:
+        assert not s10_valid(number[:10] + wrong + number[11:]), why
+
+
+@pytest.mark.parametrize("serial", ["1234567", "123456789", "1234567A", ""])
+def test_s10_check_digit_wants_eight_digits(serial):
+    with pytest.raises(ValueError, match=f"S10 serial must be 8 digits, got {serial!r}"):
+        s10_check_digit(serial)
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["RB12345678GB", "RB1234567855GB", "R8123456785GB", "RB123456785G", "rb123456785gb"],
+)
+def test_s10_shape(number):
+    assert not s10_valid(number)
