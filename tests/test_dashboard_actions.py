@@ -261,3 +261,25 @@ def test_the_tracking_link_copies_with_and_without_javascript(client, demo):
     )
     assert 'data-copy="track-link"' in html and "hidden>Copy the link</button>" in html
     assert "js/page.js" in html
+
+
+def test_the_order_page_shows_staff_words_not_codes(client, demo, session):
+    """After a resend and an added parcel, the history, mail states, carriers and estimate
+    sources read as words in both languages (no ``admin:``, ``mail.resend``, ``queued``)."""
+    login(client)
+    page = client.get(f"{SAKURA}/orders/ST-1001?lang=en").data.decode()
+    client.post(f"{SAKURA}/orders/ST-1001/resend", data={"key": resend_key(page)})
+    client.post(
+        f"{SAKURA}/orders/ST-1001/parcels",
+        data={"carrier": "yamato", "tracking_number": YAMATO_NEW},
+    )
+    en = client.get(f"{SAKURA}/orders/ST-1001?lang=en").data.decode()
+    ja = client.get(f"{SAKURA}/orders/ST-1001?lang=ja").data.decode()
+    assert "Staff: staff@sakura-tea.example" in en
+    assert "スタッフ：staff@sakura-tea.example" in ja
+    assert "Shipping mail resent" in en and "発送メールの再送" in ja
+    assert f"Parcel Yamato Transport {YAMATO_NEW}: – → added" in en
+    assert f"ヤマト運輸 {YAMATO_NEW}" in ja
+    assert "Waiting to be sent" in en
+    for raw in ("admin:staff", "mail.resend", ">queued<", f"shipments.yamato:{YAMATO_NEW}"):
+        assert raw not in en and raw not in ja, raw

@@ -234,6 +234,17 @@ def test_figures_page_draws_every_chart_from_the_demo(client, demo):
     assert "teaware" in html and "No deliveries in this period." not in html
 
 
+def test_figures_name_carriers_placements_and_reasons_in_words(client, demo):
+    login(client)
+    en = client.get(f"{SAKURA}/figures?lang=en").data.decode()
+    ja = client.get(f"{SAKURA}/figures?lang=ja").data.decode()
+    assert "Yamato Transport" in en and "ヤマト運輸" in ja
+    assert "below the status" in en and "配送状況の下" in ja
+    assert "Not what I expected" in en and "イメージと違った" in ja  # the brand's own label
+    for raw in (">yamato<", ">after_status<", ">changed_mind<"):
+        assert raw not in en and raw not in ja, raw
+
+
 # Roles -----------------------------------------------------------------------------------------
 
 OWNER_POSTS = [

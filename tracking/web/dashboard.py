@@ -14,8 +14,18 @@ from flask_babel import gettext as _
 from htmx_flask import request
 from sqlmodel import col, select
 
-from tracking.dashboard import actions, alerts, charts, figures, inquiries, orders, watchlist
+from tracking.dashboard import (
+    actions,
+    alerts,
+    charts,
+    display,
+    figures,
+    inquiries,
+    orders,
+    watchlist,
+)
 from tracking.db import get_session
+from tracking.mail import labels as mail_labels
 from tracking.security import order_token
 from tracking.staff import auth as staff
 from tracking.staff.api_keys import create_api_key
@@ -580,4 +590,11 @@ def _helpers():
         "watch_reasons": watchlist.REASONS,
         "place_label": figures.place_label,
         "view_status_label": figures.view_status_label,
+        "estimate_source": display.estimate_source,
+        "placement_label": display.placement,
+        "return_reason": display.return_reason,
+        "change_source": display.change_source,
+        "change_label": display.change_label,
+        "change_value": display.change_value,
+        "mail_status_label": mail_labels.status_label,
     }
