@@ -44,7 +44,7 @@ def test_health_page_shows_circuit_errors_and_only_own_captures(app, logged_in, 
     page = logged_in.get("/admin/sakura-tea/carriers")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "dhl" in html and "75%" in html and "まで停止中" in html
+    assert "DHL" in html and "4回中75%" in html and "まで停止中" in html
     assert "Unavailable: HTTP 503" in html
     assert "dhl: broken A" in html and "1234567890" in html
     assert "dhl: broken B" not in html and "9999999999" not in html
