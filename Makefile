@@ -80,10 +80,12 @@ mutation: install
 	$(BIN)/python tests/mutation_tables.py
 	$(BIN)/python tests/mutation_report.py $(MUTATE)
 
-# The scale test at the issue's full size (4 workers, 5,000 due shipments; PostgreSQL only:
-# TODOKU_TEST_DATABASE_URL must name a scratch database). Several minutes on a loaded box.
+# The scale tests at the issues' full sizes (PostgreSQL only: TODOKU_TEST_DATABASE_URL must name
+# a scratch database): 4 worker processes over 5,000 due shipments (issue 12) and over 2,000 due
+# mails (issue 11). `make test` runs the same tests at 300 shipments and 200 mails. Minutes.
 scale: install
-	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest tests/test_sync_scale.py -q -k postgres
+	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest -q -k postgres tests/test_sync_scale.py
+	MAIL_LOAD_N=2000 $(BIN)/pytest -q tests/test_mail_workers.py
 
 bench: install
 	$(BIN)/python bench/run.py
