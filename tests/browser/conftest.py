@@ -56,6 +56,8 @@ def live_app(tmp_path_factory, sqlite_template):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    # Mail (and its staff preview) links and images go to the public base URL: here, this server.
+    app.config["BASE_URL"] = app.config["LIVE_URL"]
     app.config["DEMO_ORDERS"] = orders
     yield app
     server.shutdown()
