@@ -202,6 +202,13 @@ def test_exchange_needs_another_variant():
     assert e.exchange_variants == ("白磁",)  # the variant bought is not offered
 
 
+def test_no_exchange_variants_are_listed_when_the_shop_offers_no_exchange():
+    p = POLICY.model_copy(update={"resolutions": ["refund", "store_credit"]})
+    e = P.item_eligibility(p, facts(), utc(2026, 11, 2), JST)
+    assert e.ok and e.resolutions == ("refund", "store_credit")
+    assert e.exchange_variants == ()
+
+
 def test_catalogue_variants_when_the_order_line_lists_none():
     p = POLICY.model_copy(update={"catalogue": {"YUN-01": ["藍", "黒"]}})
     e = P.item_eligibility(p, facts(variants=()), utc(2026, 11, 2), JST)
@@ -214,6 +221,8 @@ def test_quantities_already_being_returned_are_not_offered_again():
     )
     e = P.item_eligibility(POLICY, facts(returned_qty=2), utc(2026, 11, 2), JST)
     assert e.blocked == "all_returned"
+    # Staff still see when the window of a fully returned line ends.
+    assert e.window_ends.isoformat() == "2026-11-09" and e.in_window
 
 
 def test_a_shop_can_switch_online_returns_off():
