@@ -150,11 +150,63 @@ def test_repair_is_not_offered_without_a_warranty():
     assert "repair" not in e.resolutions and "refund" in e.resolutions
 
 
+def test_a_tag_without_a_warranty_gives_no_repair():
+    # The "long" tag only lengthens the window; the shop itself gives no warranty (0 days), so
+    # repair is not offered even on the first day (docs/returns.md: repair is under warranty).
+    e = P.item_eligibility(POLICY, facts(tags=("long",)), utc(2026, 11, 2), JST)
+    assert e.ok and e.warranty_ends is None
+    assert e.resolutions == ("refund", "exchange", "store_credit", "recycle")
+
+
+# Delivered 1 Nov 15:30 UTC: already 2 Nov 00:30 in Tokyo, still 1 Nov 08:30 in Los Angeles, so
+# the 365-day warranty ends on another date in each shop's zone (and on neither in UTC for Tokyo).
+@pytest.mark.parametrize(
+    ("tz", "ends", "last_moment", "first_closed"),
+    [
+        (JST, "2027-11-02", utc(2027, 11, 2, 14, 59, 59), utc(2027, 11, 2, 15, 0)),
+        (LA, "2027-11-01", utc(2027, 11, 2, 6, 59, 59), utc(2027, 11, 2, 7, 0)),  # PDT, UTC-7
+    ],
+)
+def test_the_last_warranty_day_is_open_in_the_shops_zone(tz, ends, last_moment, first_closed):
+    f = facts(tags=("warranty",), delivered_at=utc(2026, 11, 1, 15, 30))
+    last = P.item_eligibility(POLICY, f, last_moment, tz)
+    assert last.warranty_ends.isoformat() == ends
+    assert last.ok and not last.in_window and last.resolutions == ("repair",)
+    after = P.item_eligibility(POLICY, f, first_closed, tz)
+    assert after.blocked == "window_closed" and not after.ok
+
+
+def test_no_allowed_reason_makes_the_item_not_returnable():
+    # A hygiene item takes only shop-side reasons; a shop that lists none leaves nothing to pick.
+    p = POLICY.model_copy(update={"reasons": [r for r in POLICY.reasons if r.fault == "customer"]})
+    e = P.item_eligibility(p, facts(tags=("hygiene",)), utc(2026, 11, 2), JST)
+    assert e.blocked == "not_returnable" and not e.ok
+    assert e.reasons == () and e.resolutions == ()
+    assert e.available_qty == 2
+    assert e.window_ends.isoformat() == "2026-11-09" and e.in_window
+
+
+def test_no_possible_resolution_makes_the_item_not_returnable():
+    # The shop offers exchange only and the item has no other variant.
+    p = POLICY.model_copy(update={"resolutions": ["exchange"]})
+    e = P.item_eligibility(p, facts(variants=()), utc(2026, 11, 2), JST)
+    assert e.blocked == "not_returnable" and not e.ok
+    assert e.window_ends.isoformat() == "2026-11-09" and e.in_window
+    assert e.warranty_ends is None
+
+
 def test_exchange_needs_another_variant():
     e = P.item_eligibility(POLICY, facts(variants=()), utc(2026, 11, 2), JST)
     assert "exchange" not in e.resolutions
     e = P.item_eligibility(POLICY, facts(), utc(2026, 11, 2), JST)
     assert e.exchange_variants == ("白磁",)  # the variant bought is not offered
+
+
+def test_no_exchange_variants_are_listed_when_the_shop_offers_no_exchange():
+    p = POLICY.model_copy(update={"resolutions": ["refund", "store_credit"]})
+    e = P.item_eligibility(p, facts(), utc(2026, 11, 2), JST)
+    assert e.ok and e.resolutions == ("refund", "store_credit")
+    assert e.exchange_variants == ()
 
 
 def test_catalogue_variants_when_the_order_line_lists_none():
@@ -169,6 +221,8 @@ def test_quantities_already_being_returned_are_not_offered_again():
     )
     e = P.item_eligibility(POLICY, facts(returned_qty=2), utc(2026, 11, 2), JST)
     assert e.blocked == "all_returned"
+    # Staff still see when the window of a fully returned line ends.
+    assert e.window_ends.isoformat() == "2026-11-09" and e.in_window
 
 
 def test_a_shop_can_switch_online_returns_off():

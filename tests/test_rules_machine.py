@@ -61,3 +61,15 @@ def test_staff_actions_from_each_status(status):
     expected = [a for (s, a, _t) in LEGAL_TRANSITIONS if s == status and a != "cancel"]
     assert sorted(machine.actions_from(status)) == sorted(expected)
     assert sorted(machine.actions_from(status, "staff")) == sorted(expected)
+
+
+@pytest.mark.parametrize("actor_kind", ["admin", "Customer", "", "system"])
+def test_an_unknown_actor_kind_is_refused_not_taken_for_staff(actor_kind):
+    with pytest.raises(ValueError) as refused:
+        machine.actions_from("requested", actor_kind)
+    assert str(refused.value) == f"unknown actor kind: {actor_kind!r}"
+
+
+def test_the_two_actor_kinds_by_name():
+    assert machine.allowed_actions("customer") == CUSTOMER_ACTIONS
+    assert machine.allowed_actions("staff") == set(ACTIONS) - CUSTOMER_ACTIONS

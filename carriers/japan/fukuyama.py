@@ -17,10 +17,8 @@ from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells, nfkc
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
-RULES = (
-    ("お届け済", Status.DELIVERED, ""),
-    ("店頭保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
-)
+# Only what COMMON_RULES does not cover (it has お届け済み); 店頭保管 maps there (保管) the same.
+RULES = (("お届け済", Status.DELIVERED, ""),)
 # 「該当データはありません。」 is what another public scraper treats as not registered.
 _NOT_FOUND = (*NOT_FOUND_MARKERS, "該当データはありません", "該当するデータがありません")
 # Column positions in tr.address_content (No, 発送日, 更新日, 現在状況, 備考).

@@ -13,20 +13,16 @@ from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid, s10_valid
 from ..parsing import collect
-from ..status import Status
 from .base import JapaneseAdapter
 from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells, column_index, labelled_value, nfkc, rows
-from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
+from .rules import NOT_FOUND_MARKERS, Rule, not_registered, raise_not_found
 
 # Japan Post-only rows; most specific first, then the shared JP table.
-RULES = (
-    ("ご不在のため持ち戻り", Status.ATTEMPT_FAILED, "recipient_absent"),
-    ("お届け先にお届け済み", Status.DELIVERED, ""),
-    ("窓口でお渡し", Status.DELIVERED, "picked_up_by_recipient"),
-    ("コンビニエンスストアに引渡", Status.DELIVERED, "picked_up_by_recipient"),
-    ("保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
-)
+# Every Japan Post text (ご不在のため持ち戻り, お届け先にお届け済み, 窓口でお渡し,
+# コンビニエンスストアに引渡, 保管, …) maps through COMMON_RULES as it is; rows here would only
+# repeat it. Add one when Japan Post words something differently.
+RULES: tuple[Rule, ...] = ()
 _COLUMNS = {
     "date": ("状態発生日", "Date"),
     "status": ("配送履歴", "Shipping history"),

@@ -13,18 +13,15 @@ from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
 from ..parsing import collect
-from ..status import Status
 from .base import JapaneseAdapter
 from .dates import JST, delivery_window, parse_jp_datetime
 from .html import Node, cells, labelled_value, rows
-from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
+from .rules import NOT_FOUND_MARKERS, Rule, not_registered, raise_not_found
 
 # Sagawa-only rows; most specific first, then the shared JP table.
-RULES = (
-    ("営業所へお問い合わせください", Status.EXCEPTION, "contact_office"),
-    ("持戻り", Status.ATTEMPT_FAILED, "recipient_absent"),
-    ("保管中", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
-)
+# Every Sagawa text (営業所へお問い合わせください, 持戻り, 保管中, …) maps through COMMON_RULES
+# as it is; rows here would only repeat it. Add one when Sagawa words something differently.
+RULES: tuple[Rule, ...] = ()
 # 「↓」 marks a completed step, 「⇒」 the current one: decoration, not status text.
 _ARROWS = "↓⇒→▼"
 

@@ -17,11 +17,11 @@ from .dates import delivery_window, parse_jp_datetime
 from .html import Node, cells, column_index, nfkc, rows
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
+# Only what COMMON_RULES does not cover (it has お届け済み and 配達完了); 営業所保管 and ご不在 map
+# there (保管, ご不在) to the same status.
 RULES = (
     ("お届け済", Status.DELIVERED, ""),
     ("配達済", Status.DELIVERED, ""),
-    ("営業所保管", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
-    ("ご不在", Status.ATTEMPT_FAILED, "recipient_absent"),
 )
 _COLUMNS = {
     "number": ("お問合せ番号", "お問い合わせ番号"),

@@ -23,11 +23,9 @@ TRACKING_CGI = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"
 
 # Yamato-only rows (official meaning table, kuronekoyamato.co.jp/ytc/scn/about-tracking.html);
 # the shared JP table covers the rest. Most specific first.
-RULES = (
-    ("持戻(休業)", Status.ATTEMPT_FAILED, "business_closed"),
-    ("持戻(ご不在)", Status.ATTEMPT_FAILED, "recipient_absent"),
-    ("ご来店予定(保管中)", Status.AVAILABLE_FOR_PICKUP, "held_at_office"),
-)
+# Only what COMMON_RULES maps otherwise: 持戻(ご不在) and ご来店予定(保管中) are already mapped
+# there (持戻, ご来店予定) to the same status, so a row here would repeat it.
+RULES = (("持戻(休業)", Status.ATTEMPT_FAILED, "business_closed"),)
 
 
 class YamatoAdapter(JapaneseAdapter):

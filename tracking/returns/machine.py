@@ -57,6 +57,16 @@ def target(status: str, action: str) -> str | None:
     return TABLE.get((status, action))
 
 
+def allowed_actions(actor_kind: str) -> frozenset[str]:
+    """The two kinds of actor by name: an unknown kind is a caller's mistake, and silently
+    treating it as staff would hand staff actions to whoever passed it."""
+    if actor_kind == "customer":
+        return CUSTOMER_ACTIONS
+    if actor_kind == "staff":
+        return STAFF_ACTIONS
+    raise ValueError(f"unknown actor kind: {actor_kind!r}")
+
+
 def actions_from(status: str, actor_kind: str = "staff") -> list[str]:
-    allowed = CUSTOMER_ACTIONS if actor_kind == "customer" else STAFF_ACTIONS
+    allowed = allowed_actions(actor_kind)
     return [a for (s, a) in TABLE if s == status and a in allowed]
