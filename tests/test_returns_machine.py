@@ -139,6 +139,13 @@ def test_customers_may_only_cancel(session, brand):
     assert rr.status == "cancelled"
 
 
+def test_an_unknown_actor_kind_moves_nothing(session, brand):
+    rr = new_request(session, brand)
+    with pytest.raises(ValueError, match="unknown actor kind"):
+        service.transition(session, brand, rr, "approve", actor="x", actor_kind="Staff")
+    assert rr.status == "requested"
+
+
 def test_customer_cannot_cancel_once_shipped(session, brand):
     rr = new_request(session, brand)
     for step in ("approve", "ship"):

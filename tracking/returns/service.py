@@ -368,7 +368,7 @@ def transition(
     now = now or utcnow()
     if rr.brand != brand.slug:
         raise TransitionError("illegal", "another shop's return")
-    allowed = machine.CUSTOMER_ACTIONS if actor_kind == "customer" else machine.STAFF_ACTIONS
+    allowed = machine.allowed_actions(actor_kind)  # an unknown kind raises, never means staff
     if action not in allowed:
         raise TransitionError("forbidden", f"{action!r} is not allowed for {actor_kind}")
     if expected_version is not None and expected_version != rr.version:
