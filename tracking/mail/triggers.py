@@ -323,16 +323,19 @@ def _parcel_blocks(
     return blocks
 
 
-def _json_ld(brand: Brand, order: Order, parcels: list[Shipment], locale: str) -> list[dict]:
+def _json_ld(
+    brand: Brand, order: Order, parcels: list[Shipment], locale: str, url: str | None = None
+) -> list[dict]:
     """schema.org ParcelDelivery, one per parcel (mail clients show it as a tracking card)."""
     out = []
+    url = url or tracking_url(order)
     for p in parcels:
         data = {
             "@context": "https://schema.org",
             "@type": "ParcelDelivery",
             "carrier": {"@type": "Organization", "name": carrier_name(p.carrier)},
             "trackingNumber": p.tracking_number,
-            "trackingUrl": tracking_url(order),
+            "trackingUrl": url,
             "partOfOrder": {
                 "@type": "Order",
                 "orderNumber": order.number,
@@ -378,26 +381,27 @@ def content(
     ``facts``: the batch's loaded rows, to read the parcels' items from."""
     parcels = _parcels(session, order) if parcels is None else parcels
     shown = [p for p in parcels if kind != "shipped_partial" or p.status != Status.PENDING.value]
+    link = tracking_url(order)  # signed (and compressed) once per mail
     c = render.Content(
         subject=gettext(SUBJECTS[kind], number=order.number, day=day),
         heading=gettext(HEADINGS[kind]),
         greeting=render.greeting(order.name, locale),
         paragraphs=[gettext(BODIES[kind])],
         facts=[(gettext("Order number"), order.number)],
-        button=render.Button(gettext("Check delivery status"), tracking_url(order)),
+        button=render.Button(gettext("Check delivery status"), link),
     )
     if kind in PARCEL_MAIL or kind in ("exception", "late", "not_registered"):
         c.parcels = _parcel_blocks(session, shown, facts) if blocks is None else blocks
     if kind in PARCEL_MAIL:
-        c.json_ld = _json_ld(brand, order, shown, locale)
+        c.json_ld = _json_ld(brand, order, shown, locale, link)
     if kind == "attempted":
         c.secondary = _redelivery(parcels)
     if kind == "follow_up":
         c.tips = [t.get(locale, brand.default_locale) for t in brand.mail.tips]
         c.review_url = brand.mail.review_url
-        c.button = render.Button(gettext("Open your order"), tracking_url(order))
+        c.button = render.Button(gettext("Open your order"), link)
     if kind == "warranty":
-        c.button = render.Button(gettext("Open your order"), tracking_url(order))
+        c.button = render.Button(gettext("Open your order"), link)
     if coupon_code and brand.mail.coupon and not brand.mail.rakuten:
         c.coupon = (brand.mail.coupon.text.get(locale, brand.default_locale), coupon_code)
     if kind in FOLLOW_UP_TRIGGERS:
