@@ -84,8 +84,10 @@ class FakeCarrier:
         return sum(self.calls.values())
 
 
-def worker_main(config: dict, env: dict, out) -> None:
-    """One worker process: rounds until nothing is due; reports (checked, new events, errors)."""
+def worker_main(config: dict, env: dict, out, ready=None) -> None:
+    """One worker process: rounds until nothing is due; reports (checked, new events, errors).
+    ``ready``: a barrier waited on once the app is built, so a bench can start its clock when
+    every worker is up (importing and building the app takes seconds on a loaded box)."""
     import os
 
     os.environ.update(env)
@@ -94,6 +96,8 @@ def worker_main(config: dict, env: dict, out) -> None:
     from tracking.sync.rounds import run_round
 
     app = create_app(config)
+    if ready is not None:
+        ready.wait()
     try:
         _loop(app, run_round, get_engine, out)
     except BaseException as exc:  # report, so the parent never waits forever

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from tests.mail_support import SmtpServer, free_port, parts
 from tracking.mail import outbox as mail
-from tracking.mail.models import Notification
+from tracking.mail.models import Notification, Unsubscribe
 from tracking.timeutil import utcnow
 
 
@@ -48,6 +48,43 @@ def test_enqueue_is_idempotent_per_dedupe_key(ctx, session):
     session.commit()
     assert first.id == again.id
     assert len(session.exec(select(Notification)).all()) == 1
+
+
+def _mail(key: str) -> dict:
+    return dict(
+        brand="sakura-tea",
+        kind="inquiry",
+        dedupe_key=key,
+        to="shop@example.com",
+        subject="件名です",
+        body="本文です",
+    )
+
+
+def test_enqueue_many_queues_a_batch_in_the_callers_transaction(ctx, session):
+    # The change that caused the mail, then the mail; the change rolls back: no mail either.
+    session.add(Unsubscribe(brand="sakura-tea", email="cause@example.jp"))
+    session.flush()
+    mail.enqueue_many(session, [_mail("batch:1"), _mail("batch:2")])
+    session.rollback()
+    assert session.exec(select(Notification)).all() == []
+    assert session.exec(select(Unsubscribe)).all() == []
+    notes = mail.enqueue_many(session, [_mail("batch:1"), _mail("batch:2")])
+    session.commit()
+    keys = sorted(n.dedupe_key for n in session.exec(select(Notification)).all())
+    assert keys == ["batch:1", "batch:2"] and all(n.id for n in notes)
+
+
+def test_enqueue_many_falls_back_to_one_by_one_when_a_key_was_queued_meanwhile(ctx, session):
+    # A concurrent writer queued batch:2 after the caller looked the keys up.
+    earlier = _queue(session, key="batch:2")
+    session.commit()
+    notes = mail.enqueue_many(session, [_mail("batch:1"), _mail("batch:2"), _mail("batch:3")])
+    session.commit()
+    assert [n.dedupe_key for n in notes] == ["batch:1", "batch:2", "batch:3"]
+    assert notes[1].id == earlier.id  # the existing row, not a second mail
+    rows = session.exec(select(Notification).order_by(Notification.dedupe_key)).all()
+    assert [r.dedupe_key for r in rows] == ["batch:1", "batch:2", "batch:3"]
 
 
 def test_without_smtp_mail_stays_in_the_outbox(ctx, session):

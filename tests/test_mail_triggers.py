@@ -213,3 +213,47 @@ def test_the_worker_round_runs_the_scan(app, demo, session):
     assert result.exit_code == 0, result.output
     session.expire_all()
     assert "not_registered" in _kinds(session, order)
+
+
+def _shipped_orders(session, prefix: str, n: int) -> list[Shipment]:
+    """``n`` orders of one item each, its parcel in transit (not yet mailed)."""
+    parcels = []
+    for i in range(n):
+        order = Order(brand="sakura-tea", number=f"{prefix}-{i}", email=f"{prefix}{i}@example.jp")
+        session.add(order)
+        session.flush()
+        item = OrderItem(order_id=order.id, sku="A", name=f"煎茶 {i}", qty=1)
+        ship = Shipment(
+            order_id=order.id,
+            carrier="yamato",
+            tracking_number=f"{prefix}{i:08d}",
+            status="in_transit",
+        )
+        session.add_all([item, ship])
+        session.flush()
+        session.add(ShipmentItem(shipment_id=ship.id, order_item_id=item.id, qty=1))
+        parcels.append(ship)
+    session.flush()
+    return parcels
+
+
+def test_the_worker_hook_mails_a_batch_with_as_many_queries_for_two_orders_as_for_six(ctx, session):
+    from tests.test_page_budget import counted_queries
+
+    counts = []
+    for prefix, n in (("BA", 2), ("BB", 6)):
+        parcels = _shipped_orders(session, prefix, n)
+        with counted_queries(ctx) as statements:
+            triggers.after_apply(session, parcels)
+            session.flush()
+        # SQLite gets one INSERT per mail (PostgreSQL one for the batch): count the rest.
+        counts.append(len([s for s in statements if not s.startswith("INSERT")]))
+        for ship in parcels:
+            order = session.get(Order, ship.order_id)
+            (note,) = _mails(session, order)
+            assert note.kind == "shipped" and ship.tracking_number in note.body_text
+            assert f"{order.number.replace(prefix + '-', '煎茶 ')} × 1" in note.body_text
+    assert counts[0] == counts[1]
+    triggers.after_apply(session, parcels)  # the same parcels again: no second mail
+    session.commit()
+    assert len(session.exec(select(Notification)).all()) == 8

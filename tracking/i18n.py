@@ -10,6 +10,7 @@ import logging
 import os
 import tempfile
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -197,6 +198,13 @@ def format_day(value: date | datetime | None) -> str:
         pattern = "M月d日(E)" if same_year else "y年M月d日(E)"
     else:
         pattern = "EEE d MMM" if same_year else "EEE d MMM y"
+    return _formatted_day(value, pattern, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(value: date, pattern: str, locale: str) -> str:
+    # Babel parses the locale and the pattern on every call (about a millisecond): a mail or a
+    # page shows the same few days many times.
     return format_date(value, pattern, locale=locale)
 
 

@@ -75,7 +75,59 @@ def enqueue(
     ).first()
     if existing is not None:
         return existing
-    note = Notification(
+    note = _row(
+        brand=brand,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to=to,
+        subject=subject,
+        body=body,
+        html=html,
+        locale=locale,
+        order_id=order_id,
+        category=category,
+        send_after=send_after,
+    )
+    try:
+        with session.begin_nested():
+            session.add(note)
+    except IntegrityError:  # a concurrent writer queued the same event first
+        return session.exec(select(Notification).where(Notification.dedupe_key == dedupe_key)).one()
+    return note
+
+
+def enqueue_many(session: Session, mails: list[dict]) -> list[Notification]:
+    """``enqueue`` for a batch (each dict holds ``enqueue``'s keyword arguments) whose dedupe
+    keys the caller has found absent from the outbox: one savepoint and one insert for the
+    batch instead of a look-up, a savepoint and an insert per mail. Should a concurrent writer
+    have queued one of the keys since, the batch is rolled back to the savepoint and queued
+    one by one through ``enqueue``. Does not commit."""
+    if not mails:
+        return []
+    notes = [_row(**mail) for mail in mails]
+    try:
+        with session.begin_nested():
+            session.add_all(notes)
+    except IntegrityError:
+        return [enqueue(session, **mail) for mail in mails]
+    return notes
+
+
+def _row(
+    *,
+    brand: str,
+    kind: str,
+    dedupe_key: str,
+    to: str,
+    subject: str,
+    body: str,
+    html: str = "",
+    locale: str = "ja",
+    order_id: int | None = None,
+    category: str = "transactional",
+    send_after: datetime | None = None,
+) -> Notification:
+    return Notification(
         brand=brand,
         kind=kind,
         category=category,
@@ -89,12 +141,6 @@ def enqueue(
         message_id=make_msgid("todoku", domain=_domain()),
         send_after=send_after or utcnow(),
     )
-    try:
-        with session.begin_nested():
-            session.add(note)
-    except IntegrityError:  # a concurrent writer queued the same event first
-        return session.exec(select(Notification).where(Notification.dedupe_key == dedupe_key)).one()
-    return note
 
 
 def _domain() -> str:

@@ -16,6 +16,8 @@ Nothing here commits: mail is part of the caller's transaction.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -178,10 +180,87 @@ def _all_items_shipped(session: Session, order: Order, parcels: list[Shipment]) 
     return all(shipped.get(i.id, 0) >= i.qty for i in items)
 
 
+@dataclass
+class Facts:
+    """What the triggers read about a batch of orders, loaded in three queries for the whole
+    batch (the worker's hook) instead of several per order: the outbound parcels, the items in
+    them and the orders' items. ``queued``: dedupe keys found in the outbox (``look_up``)."""
+
+    parcels: dict[int, list[Shipment]]
+    lines: dict[int, list[tuple[int, int, str | None]]]  # parcel id → (item id, qty, name)
+    items: dict[int, list[OrderItem]]
+    queued: set[str] = field(default_factory=set)
+    unsubscribed: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, session: Session, order_ids: list[int]) -> Facts:
+        parcels: dict[int, list[Shipment]] = {i: [] for i in order_ids}
+        for p in session.exec(
+            select(Shipment)
+            .where(col(Shipment.order_id).in_(order_ids), Shipment.direction == "outbound")
+            .order_by(Shipment.id)
+        ).all():
+            parcels[p.order_id].append(p)
+        ids = [p.id for ps in parcels.values() for p in ps]
+        lines: dict[int, list[tuple[int, int, str | None]]] = defaultdict(list)
+        if ids:
+            for shipment_id, item_id, qty, name in session.exec(
+                select(
+                    ShipmentItem.shipment_id,
+                    ShipmentItem.order_item_id,
+                    ShipmentItem.qty,
+                    OrderItem.name,
+                )
+                .outerjoin(OrderItem, col(OrderItem.id) == ShipmentItem.order_item_id)
+                .where(col(ShipmentItem.shipment_id).in_(ids))
+                .order_by(ShipmentItem.id)
+            ).all():
+                lines[shipment_id].append((item_id, qty, name))
+        items: dict[int, list[OrderItem]] = defaultdict(list)
+        for item in session.exec(
+            select(OrderItem).where(col(OrderItem.order_id).in_(order_ids)).order_by(OrderItem.id)
+        ).all():
+            items[item.order_id].append(item)
+        return cls(parcels, lines, items)
+
+    def complete(self, order_id: int) -> bool:
+        """``_all_items_shipped`` from the loaded rows."""
+        shipped: dict[int, int] = {}
+        for p in self.parcels[order_id]:
+            for item_id, qty, _ in self.lines.get(p.id, ()):
+                shipped[item_id] = shipped.get(item_id, 0) + qty
+        if not shipped:
+            return True
+        return all(shipped.get(i.id, 0) >= i.qty for i in self.items.get(order_id, ()))
+
+    def look_up(self, session: Session, mails: list[tuple[Brand, Order, str]]) -> None:
+        """Which of these (brand, order, kind) mails are in the outbox already, and which
+        follow-up recipients unsubscribed: two queries for the batch."""
+        keys = [f"order:{o.id}:{kind}" for _, o, kind in mails]
+        if keys:
+            self.queued |= set(
+                session.exec(
+                    select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(keys))
+                ).all()
+            )
+        emails = {o.email for _, o, kind in mails if kind in FOLLOW_UP_TRIGGERS and o.email}
+        if emails:
+            self.unsubscribed |= set(
+                session.exec(
+                    select(Unsubscribe.brand, Unsubscribe.email).where(
+                        col(Unsubscribe.email).in_(emails)
+                    )
+                ).all()
+            )
+
+
 def milestone(session: Session, order: Order, parcels: list[Shipment]) -> str | None:
     """The order's current shipping milestone (None: nothing to say yet)."""
+    return _milestone(parcels, _all_items_shipped(session, order, parcels))
+
+
+def _milestone(parcels: list[Shipment], complete: bool) -> str | None:
     statuses = {p.status for p in parcels}
-    complete = _all_items_shipped(session, order, parcels)
     if parcels and statuses == {Status.DELIVERED.value} and complete:
         return "delivered"
     live = [p for p in parcels if p.status != Status.DELIVERED.value]
@@ -209,14 +288,20 @@ def milestone(session: Session, order: Order, parcels: list[Shipment]) -> str | 
 # --- content --------------------------------------------------------------------------------
 
 
-def _parcel_blocks(session: Session, parcels: list[Shipment]) -> list[render.ParcelBlock]:
+def _parcel_blocks(
+    session: Session, parcels: list[Shipment], facts: Facts | None = None
+) -> list[render.ParcelBlock]:
     blocks = []
     for p in parcels:
-        names = session.exec(
-            select(OrderItem.name, ShipmentItem.qty)
-            .join(ShipmentItem, col(ShipmentItem.order_item_id) == OrderItem.id)
-            .where(ShipmentItem.shipment_id == p.id)
-        ).all()
+        if facts is not None:
+            names = [(name, qty) for _, qty, name in facts.lines.get(p.id, ()) if name is not None]
+        else:
+            names = session.exec(
+                select(OrderItem.name, ShipmentItem.qty)
+                .join(ShipmentItem, col(ShipmentItem.order_item_id) == OrderItem.id)
+                .where(ShipmentItem.shipment_id == p.id)
+                .order_by(ShipmentItem.id)
+            ).all()
         estimate = ""
         if p.status != Status.DELIVERED.value and p.edd_start:
             start, end = format_day(p.edd_start), format_day(p.edd_end or p.edd_start)
@@ -238,16 +323,19 @@ def _parcel_blocks(session: Session, parcels: list[Shipment]) -> list[render.Par
     return blocks
 
 
-def _json_ld(brand: Brand, order: Order, parcels: list[Shipment], locale: str) -> list[dict]:
+def _json_ld(
+    brand: Brand, order: Order, parcels: list[Shipment], locale: str, url: str | None = None
+) -> list[dict]:
     """schema.org ParcelDelivery, one per parcel (mail clients show it as a tracking card)."""
     out = []
+    url = url or tracking_url(order)
     for p in parcels:
         data = {
             "@context": "https://schema.org",
             "@type": "ParcelDelivery",
             "carrier": {"@type": "Organization", "name": carrier_name(p.carrier)},
             "trackingNumber": p.tracking_number,
-            "trackingUrl": tracking_url(order),
+            "trackingUrl": url,
             "partOfOrder": {
                 "@type": "Order",
                 "orderNumber": order.number,
@@ -285,32 +373,35 @@ def content(
     coupon_code: str | None = None,
     day: str = "",
     blocks: list[render.ParcelBlock] | None = None,
+    facts: Facts | None = None,
 ) -> render.Content:
     """The mail for ``kind`` about ``order``; call inside ``force_locale(locale)``.
 
-    ``blocks``: the parcels as shown, when they are not rows to read (the staff preview)."""
+    ``blocks``: the parcels as shown, when they are not rows to read (the staff preview);
+    ``facts``: the batch's loaded rows, to read the parcels' items from."""
     parcels = _parcels(session, order) if parcels is None else parcels
     shown = [p for p in parcels if kind != "shipped_partial" or p.status != Status.PENDING.value]
+    link = tracking_url(order)  # signed (and compressed) once per mail
     c = render.Content(
         subject=gettext(SUBJECTS[kind], number=order.number, day=day),
         heading=gettext(HEADINGS[kind]),
         greeting=render.greeting(order.name, locale),
         paragraphs=[gettext(BODIES[kind])],
         facts=[(gettext("Order number"), order.number)],
-        button=render.Button(gettext("Check delivery status"), tracking_url(order)),
+        button=render.Button(gettext("Check delivery status"), link),
     )
     if kind in PARCEL_MAIL or kind in ("exception", "late", "not_registered"):
-        c.parcels = _parcel_blocks(session, shown) if blocks is None else blocks
+        c.parcels = _parcel_blocks(session, shown, facts) if blocks is None else blocks
     if kind in PARCEL_MAIL:
-        c.json_ld = _json_ld(brand, order, shown, locale)
+        c.json_ld = _json_ld(brand, order, shown, locale, link)
     if kind == "attempted":
         c.secondary = _redelivery(parcels)
     if kind == "follow_up":
         c.tips = [t.get(locale, brand.default_locale) for t in brand.mail.tips]
         c.review_url = brand.mail.review_url
-        c.button = render.Button(gettext("Open your order"), tracking_url(order))
+        c.button = render.Button(gettext("Open your order"), link)
     if kind == "warranty":
-        c.button = render.Button(gettext("Open your order"), tracking_url(order))
+        c.button = render.Button(gettext("Open your order"), link)
     if coupon_code and brand.mail.coupon and not brand.mail.rakuten:
         c.coupon = (brand.mail.coupon.text.get(locale, brand.default_locale), coupon_code)
     if kind in FOLLOW_UP_TRIGGERS:
@@ -332,15 +423,35 @@ def queue(
     day: str = "",
 ) -> Notification | None:
     """Queue ``kind`` for ``order`` (once), rendered now, due after its delay and quiet hours."""
-    cfg = brand.mail
-    if not cfg.enabled or not cfg.trigger(kind).enabled or not order.email:
+    if not _wanted(brand, order, kind):
         return None
-    follow_up = kind in FOLLOW_UP_TRIGGERS
-    if follow_up and unsubscribed(session, brand.slug, order.email):
+    if kind in FOLLOW_UP_TRIGGERS and unsubscribed(session, brand.slug, order.email):
         return None
     key = f"order:{order.id}:{kind}"
     if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first():
         return None
+    return outbox.enqueue(session, **_mail(session, brand, order, kind, base, parcels, day))
+
+
+def _wanted(brand: Brand, order: Order, kind: str) -> bool:
+    cfg = brand.mail
+    return bool(cfg.enabled and cfg.trigger(kind).enabled and order.email)
+
+
+def _mail(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    kind: str,
+    base: datetime,
+    parcels: list[Shipment] | None,
+    day: str = "",
+    facts: Facts | None = None,
+) -> dict:
+    """``outbox.enqueue``'s arguments for ``kind`` about ``order``, rendered now."""
+    cfg = brand.mail
+    follow_up = kind in FOLLOW_UP_TRIGGERS
+    key = f"order:{order.id}:{kind}"
     locale = render.locale_for(brand, order)
     code = None
     if kind in ("delivered", "follow_up") and cfg.coupon and not cfg.rakuten:
@@ -349,11 +460,18 @@ def queue(
         brand,
         locale,
         lambda: content(
-            session, brand, order, kind, locale, parcels=parcels, coupon_code=code, day=day
+            session,
+            brand,
+            order,
+            kind,
+            locale,
+            parcels=parcels,
+            coupon_code=code,
+            day=day,
+            facts=facts,
         ),
     )
-    return outbox.enqueue(
-        session,
+    return dict(
         brand=brand.slug,
         kind=kind,
         dedupe_key=key,
@@ -370,11 +488,15 @@ def queue(
 
 def _supersede(session: Session, order: Order, kind: str) -> None:
     """An unsent mail for an earlier milestone is stale once a later one is queued."""
+    _supersede_many(session, [order.id], kind)
+
+
+def _supersede_many(session: Session, order_ids: list[int], kind: str) -> None:
     earlier = MILESTONES[: MILESTONES.index(kind)] if kind in MILESTONES else MILESTONES
     session.execute(
         update(Notification)
         .where(
-            Notification.order_id == order.id,
+            col(Notification.order_id).in_(order_ids),
             Notification.status == "queued",
             col(Notification.kind).in_(earlier),
         )
@@ -384,43 +506,19 @@ def _supersede(session: Session, order: Order, kind: str) -> None:
 
 def order_changed(session: Session, brand: Brand, order: Order, now: datetime | None = None):
     """Queue the mail for the order's current milestone, if not sent before. Does not commit."""
-    now = now or utcnow()
-    parcels = _parcels(session, order)
-    kind = milestone(session, order, parcels)
-    if kind is None:
-        return None
-    note = queue(session, brand, order, kind, base=now, parcels=parcels)
-    if note is not None:
-        _supersede(session, order, kind)
-    if kind == "delivered":
-        _schedule_after_delivery(session, brand, order, parcels, now)
-    return note
+    return orders_changed(session, [(brand, order)], now)[order.id]
 
 
-def _schedule_after_delivery(
-    session: Session, brand: Brand, order: Order, parcels: list[Shipment], now: datetime
-) -> None:
-    delivered = max((as_utc(p.delivered_at) for p in parcels if p.delivered_at), default=now)
-    shipped = min((as_utc(p.shipped_at) for p in parcels if p.shipped_at), default=delivered)
-    follow = brand.mail.triggers.follow_up
-    due = delivered + timedelta(days=follow.days)
-    if not brand.mail.rakuten or due <= shipped + timedelta(days=RAKUTEN_FOLLOW_UP_DAYS):
-        queue(session, brand, order, "follow_up", base=due, parcels=parcels)
-    days = warranty_days(session, brand, order)
-    warranty = brand.mail.triggers.warranty
-    if days and warranty.enabled and not brand.mail.rakuten:
-        ends = delivered + timedelta(days=days)
-        with force_locale(render.locale_for(brand, order)):
-            day = format_day(ends.astimezone(brand.tz).date())
-        base = max(ends - timedelta(days=warranty.days), now)
-        queue(session, brand, order, "warranty", base=base, parcels=parcels, day=day)
-
-
-def warranty_days(session: Session, brand: Brand, order: Order) -> int:
+def warranty_days(session: Session, brand: Brand, order: Order, facts: Facts | None = None) -> int:
     """The longest warranty of the order's items (brand default, extended by item tags)."""
     policy = brand.returns
     best = policy.warranty_days
-    for item in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all():
+    items = (
+        facts.items.get(order.id, [])
+        if facts is not None
+        else session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    )
+    for item in items:
         for tag in item.tags or []:
             rule = policy.tags.get(tag)
             if rule and rule.warranty_days:
@@ -440,11 +538,84 @@ def after_apply(session: Session, changed: list[Shipment]) -> None:
         return
     session.flush()
     brands = _brands()
-    for order_id in orders:
-        order = session.get(Order, order_id)
-        brand = brands.get(order.brand) if order else None
-        if brand is not None:
-            order_changed(session, brand, order)
+    found = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(orders))).all()}
+    pairs = [
+        (brands[found[i].brand], found[i])
+        for i in orders
+        if i in found and found[i].brand in brands
+    ]
+    orders_changed(session, pairs)
+
+
+def orders_changed(
+    session: Session, pairs: list[tuple[Brand, Order]], now: datetime | None = None
+) -> dict[int, Notification | None]:
+    """``order_changed`` for a batch of orders, with a constant number of queries for the batch
+    (the rows read once, every dedupe key looked up at once, one insert for the new mail, one
+    "superseded" update per milestone) except what a delivery adds per order (its coupon).
+    Mail is written in the caller's transaction, as ``order_changed`` does. Returns each
+    order's milestone mail, if newly queued. Does not commit."""
+    now = now or utcnow()
+    if not pairs:
+        return {}
+    facts = Facts.load(session, [o.id for _, o in pairs])
+    # (brand, order, kind, base, day): the milestone mail first, then what a delivery schedules
+    planned: list[tuple[Brand, Order, str, datetime, str]] = []
+    for brand, order in pairs:
+        parcels = facts.parcels[order.id]
+        kind = _milestone(parcels, facts.complete(order.id))
+        if kind is None:
+            continue
+        planned.append((brand, order, kind, now, ""))
+        if kind == "delivered":
+            planned.extend(_after_delivery(session, brand, order, parcels, now, facts))
+    facts.look_up(session, [(b, o, k) for b, o, k, _, _ in planned])
+    mails = []
+    for brand, order, kind, base, day in planned:
+        if f"order:{order.id}:{kind}" in facts.queued or not _wanted(brand, order, kind):
+            continue
+        if kind in FOLLOW_UP_TRIGGERS and (brand.slug, order.email) in facts.unsubscribed:
+            continue
+        parcels = facts.parcels[order.id]
+        mails.append(_mail(session, brand, order, kind, base, parcels, day, facts))
+    notes = outbox.enqueue_many(session, mails)
+    out: dict[int, Notification | None] = {o.id: None for _, o in pairs}
+    superseding: dict[str, list[int]] = defaultdict(list)
+    milestone_of = {o.id: k for _, o, k, _, _ in planned if k not in FOLLOW_UP_TRIGGERS}
+    for note in notes:
+        if note.order_id is not None and milestone_of.get(note.order_id) == note.kind:
+            out[note.order_id] = note
+            superseding[note.kind].append(note.order_id)
+    for kind, ids in superseding.items():
+        _supersede_many(session, ids, kind)
+    return out
+
+
+def _after_delivery(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    parcels: list[Shipment],
+    now: datetime,
+    facts: Facts,
+) -> list[tuple[Brand, Order, str, datetime, str]]:
+    """The follow-up and warranty mail a delivery schedules (``_schedule_after_delivery``)."""
+    out = []
+    delivered = max((as_utc(p.delivered_at) for p in parcels if p.delivered_at), default=now)
+    shipped = min((as_utc(p.shipped_at) for p in parcels if p.shipped_at), default=delivered)
+    follow = brand.mail.triggers.follow_up
+    due = delivered + timedelta(days=follow.days)
+    if not brand.mail.rakuten or due <= shipped + timedelta(days=RAKUTEN_FOLLOW_UP_DAYS):
+        out.append((brand, order, "follow_up", due, ""))
+    days = warranty_days(session, brand, order, facts)
+    warranty = brand.mail.triggers.warranty
+    if days and warranty.enabled and not brand.mail.rakuten:
+        ends = delivered + timedelta(days=days)
+        with force_locale(render.locale_for(brand, order)):
+            day = format_day(ends.astimezone(brand.tz).date())
+        base = max(ends - timedelta(days=warranty.days), now)
+        out.append((brand, order, "warranty", base, day))
+    return out
 
 
 #: Parcel statuses in which "running late" is the news (later steps have their own mail).
