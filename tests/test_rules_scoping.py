@@ -409,3 +409,32 @@ def test_an_order_without_items_still_has_its_page(session):
     view = page_view(session, PAGE_BRAND, order.public_id)
     assert view.order.id == order.id
     assert (view.parcels, view.unshipped) == ([], [])
+
+
+def test_page_view_never_shows_another_orders_answer_or_coupon(session):
+    """Another customer's answered question and pool coupon stay theirs: the page of an order
+    with neither shows neither, and each order sees only its own."""
+    from tracking.mail.models import CouponCode
+
+    mine, *_ = _order(session)
+    other = make_order(session, PAGE_BRAND, ship=False)
+    now = utcnow()
+    session.add(
+        Inquiry(
+            brand=PAGE_BRAND,
+            order_id=other.id,
+            message="their question",
+            reply_by=date.today(),
+            status="answered",
+            reply="their answer",
+            replied_at=now,
+        )
+    )
+    session.add(CouponCode(brand=PAGE_BRAND, code="THEIRS-1", order_id=other.id, issued_at=now))
+    session.commit()
+    view = page_view(session, PAGE_BRAND, mine.public_id)
+    assert view.shop_reply is None
+    assert view.pool_coupon is None
+    theirs = page_view(session, PAGE_BRAND, other.public_id)
+    assert theirs.shop_reply == ("their question", "their answer")
+    assert theirs.pool_coupon == "THEIRS-1"
