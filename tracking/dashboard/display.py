@@ -55,10 +55,8 @@ def placement(code: str) -> str:
 
 
 def return_reason(brand: Brand, code: str) -> str:
-    for reason in brand.returns.reasons:
-        if reason.code == code:
-            return reason.label.get(str(get_locale()), brand.default_locale)
-    return code
+    reason = brand.returns.reason(code)  # the policy's own look-up, as the returns pages use
+    return reason.label.get(str(get_locale()), brand.default_locale) if reason else code
 
 
 def change_source(source: str) -> str:
