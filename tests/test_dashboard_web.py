@@ -282,8 +282,13 @@ def test_owner_manages_accounts_keys_and_alerts(client, demo, session):
     assert r.status_code == 303
     new = session.exec(select(StaffUser).where(StaffUser.email == "new@sakura.example")).one()
     assert new.brand == "sakura-tea" and new.role == "owner"
-    bad = client.post(f"{SAKURA}/settings/staff", data={"email": "x@y.example", "password": "s"})
+    bad = client.post(
+        f"{SAKURA}/settings/staff", data={"email": "x@y.example", "password": "s", "role": "owner"}
+    )
     assert bad.status_code == 422
+    kept = bad.get_data(as_text=True)  # the refused form comes back as typed (never the password)
+    assert 'value="x@y.example"' in kept and 'value="owner" selected' in kept
+    assert 'value="s"' not in kept
     assert client.post(f"{SAKURA}/settings/staff/{new.id}/active").status_code == 303
     session.refresh(new)
     assert new.active is False
@@ -300,6 +305,7 @@ def test_owner_manages_accounts_keys_and_alerts(client, demo, session):
     assert row.recipients == ["ops@sakura.example", "boss@sakura.example"]
     bad = client.post(f"{SAKURA}/settings/alerts", data={"recipients": "not an address"})
     assert bad.status_code == 422
+    assert ">not an address</textarea>" in bad.get_data(as_text=True)
 
 
 # Brand isolation ---------------------------------------------------------------------------------

@@ -463,7 +463,8 @@ def figures_csv(brand, user, table):
 # Owner's settings --------------------------------------------------------------------------
 
 
-def _settings(brand, user, status=200, error=None, new_key=None):
+def _settings(brand, user, status=200, error=None, new_key=None, typed=None):
+    """The owner's settings; ``typed`` is the refused form, shown again as it was typed."""
     session = get_session()
     html = render_template(
         "dashboard/settings.html",
@@ -479,6 +480,7 @@ def _settings(brand, user, status=200, error=None, new_key=None):
         error=error,
         new_key=new_key,
         roles=staff.ROLES,
+        typed=typed or {},
     )
     return make_response(html, status)
 
@@ -509,7 +511,7 @@ def add_staff(brand, user):
             "password has at least %(n)s characters.",
             n=staff.MIN_PASSWORD,
         )
-        return _settings(brand, user, 422, error=message)
+        return _settings(brand, user, 422, error=message, typed=request.form)
     flash(_("Account added."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
 
@@ -543,7 +545,9 @@ def toggle_staff(brand, user, account_id):
 def add_key(brand, user):
     name = request.form.get("name", "").strip().replace("\x00", "")[:100]
     if not name:
-        return _settings(brand, user, 422, error=_("Please name the key (what will use it)."))
+        return _settings(
+            brand, user, 422, error=_("Please name the key (what will use it)."), typed=request.form
+        )
     key = create_api_key(get_session(), brand.slug, name)
     return _settings(brand, user, new_key=key)
 
@@ -570,7 +574,7 @@ def revoke_key(brand, user, key_id):
 def save_alerts(brand, user):
     recipients, error = alerts.parse_recipients(request.form.get("recipients", ""))
     if error:
-        return _settings(brand, user, 422, error=error)
+        return _settings(brand, user, 422, error=error, typed=request.form)
     session = get_session()
     row = alerts.settings_for(session, brand.slug)
     row.digest = request.form.get("digest") == "on"
