@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := tracking/translations
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install translations extract lint fmt migrate demo worker bench clean mutation scale
+.PHONY: run test install translations extract lint fmt migrate demo worker bench clean mutation scale screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -65,6 +65,12 @@ fmt: $(STAMP)
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
 test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The browser tests again, saving full-page pictures to tests/screenshots/ to look at (both
+# languages, phone and desktop widths); `make test` runs the same tests without saving them.
+screenshots: install
+	TODOKU_SCREENSHOTS=1 $(BIN)/pytest tests/browser -n $(PYTEST_WORKERS) --dist loadgroup
+	@echo "screenshots: $$(ls tests/screenshots/*.png | wc -l) files in tests/screenshots/"
 
 # Mutation testing of the rule modules (docs/testing.md); slow, not part of `make test`.
 MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security.*" \

@@ -1,7 +1,8 @@
 """Real-browser tests: the app served on a loopback port, Debian's Chromium driven by Playwright.
 
-Skipped when /usr/bin/chromium is missing (``.ci/run`` installs it). Screenshots go to
-``tests/screenshots/`` (git-ignored) for review.
+Skipped when /usr/bin/chromium is missing (``.ci/run`` installs it). Under `make screenshots`
+(``TODOKU_SCREENSHOTS=1``) the tests also save pictures to ``tests/screenshots/`` (git-ignored)
+for review.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TODOKU_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+# `make screenshots` sets this: the pictures are for people to look at, not checks, and taking
+# them cost an eighth of the browser tests' time in every `make test`.
+SAVE_SCREENSHOTS = os.environ.get("TODOKU_SCREENSHOTS", "") not in ("", "0")
 
 # The ``browser`` marker is put on these tests by tests/conftest.py (a ``pytestmark`` in a
 # conftest would mark nothing).
@@ -30,17 +34,37 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory, sqlite_template):
-    """A migrated SQLite copy with the demo loaded, served by a thread on a free port."""
+@pytest.fixture(scope="session")
+def live_template(tmp_path_factory, sqlite_template) -> Path:
+    """The migrated SQLite file with the demo (history included) loaded once per test process;
+    each browser module serves its own copy."""
     from sqlmodel import Session
 
     from app import create_app
     from tracking import demo
     from tracking.db import get_engine
 
+    path = tmp_path_factory.mktemp("live-template") / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "t"})
+    with app.app_context(), Session(get_engine(app)) as s:
+        demo.load(s)
+    get_engine(app).dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, live_template):
+    """A copy of the demo database, served by a thread on a free port."""
+    from sqlmodel import Session, select
+
+    from app import create_app
+    from tracking import demo
+    from tracking.db import get_engine
+    from tracking.orders.models import Order
+
     db = tmp_path_factory.mktemp("live") / "live.sqlite3"
-    shutil.copy(sqlite_template, db)
+    shutil.copy(live_template, db)
     app = create_app(
         {
             "TESTING": True,
@@ -50,8 +74,9 @@ def live_app(tmp_path_factory, sqlite_template):
             "LOOKUP_RATE_LIMIT": "1000 per minute",
         }
     )
+    numbers = [spec.number for spec in demo.ORDERS]
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as s:
-        orders = {o.number: o for o in demo.load(s)}
+        orders = {o.number: o for o in s.exec(select(Order).where(Order.number.in_(numbers)))}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -130,7 +155,10 @@ def page(browser, live_url, viewport_width):
     assert not foreign, f"requests to other hosts: {foreign}"
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str) -> Path | None:
+    """Save a full-page picture as tests/screenshots/<name>.png (only under `make screenshots`)."""
+    if not SAVE_SCREENSHOTS:
+        return None
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -58,7 +58,7 @@ def yamato_failing(live_app):
 def _shot(page, name: str) -> None:
     path = screenshot(page, name)
     target = os.environ.get("TODOKU_SHOTS_DIR")
-    if target:
+    if path and target:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(target) / path.name)
 

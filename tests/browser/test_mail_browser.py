@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.conftest import SAVE_SCREENSHOTS, SCREENSHOTS, screenshot
 
 WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
 MAILS = {
@@ -77,10 +77,11 @@ def test_staff_mail_page_uses_the_screen_width(browser, mail_base):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         frames = page.locator("#previews .mailframe").count()
-        page.locator("#preview-delivered").scroll_into_view_if_needed()
-        page.wait_for_timeout(500)  # the lazy frames of that row load
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "mail-admin-page-desktop.png"))
+        if SAVE_SCREENSHOTS:
+            page.locator("#preview-delivered").scroll_into_view_if_needed()
+            page.wait_for_timeout(500)  # the lazy frames of that row load
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "mail-admin-page-desktop.png"))
     finally:
         context.close()
     assert main_width > 1200  # not the customer pages' 720 px column
