@@ -15,7 +15,6 @@ import argparse
 import multiprocessing
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -24,21 +23,32 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def carrier_max(url: str, threads: int, seconds: float) -> float:
-    """Requests per second the fake carrier answers with ``threads`` clients and no app."""
-    deadline = time.perf_counter() + seconds
-
-    def hammer(i: int) -> int:
-        s, n = requests.Session(), 0
-        while time.perf_counter() < deadline:
-            s.get(f"{url}/track/shipments", params={"trackingNumber": f"8{i:03d}{n:06d}"})
-            n += 1
-        return n
-
+def _hammer(url: str, i: int, seconds: float, ready, out) -> None:
+    session, n = requests.Session(), 0
+    ready.wait()
     start = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        total = sum(pool.map(hammer, range(threads)))
-    return total / (time.perf_counter() - start)
+    while time.perf_counter() - start < seconds:
+        session.get(f"{url}/track/shipments", params={"trackingNumber": f"8{i:03d}{n:06d}"})
+        n += 1
+    out.put(n / (time.perf_counter() - start))
+
+
+def carrier_max(url: str, clients: int, seconds: float) -> float:
+    """Requests per second the fake carrier answers to ``clients`` bare client *processes*
+    (as many as there are workers, each one request in flight like a worker): its ceiling for
+    this concurrency, with nothing of the app in the way. Processes, not threads: threads in
+    the fake carrier's own process would share its interpreter lock and lower the ceiling."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, out = ctx.Barrier(clients), ctx.Queue()
+    procs = [
+        ctx.Process(target=_hammer, args=(url, i, seconds, ready, out)) for i in range(clients)
+    ]
+    for p in procs:
+        p.start()
+    rate = sum(out.get() for _ in procs)
+    for p in procs:
+        p.join()
+    return rate
 
 
 def reset(url: str) -> None:

@@ -152,5 +152,46 @@ def test_worker_once_runs_a_round(app, demo):
     assert result.exit_code == 0, result.output
 
 
+class _Slept(Exception):
+    pass
+
+
+def test_the_worker_goes_again_at_once_while_its_rounds_are_full(app, session, demo, monkeypatch):
+    """A backlog larger than one round's claim is worked off before the worker sleeps."""
+    order = session.exec(select(Order)).first()
+    for other in session.exec(select(Shipment)).all():
+        other.next_check_at = None
+        session.add(other)
+    backlog = sync.ROUND_LIMIT + 30
+    due = utcnow() - timedelta(minutes=1)
+    for i in range(backlog):
+        session.add(
+            Shipment(
+                order_id=order.id,
+                carrier="simulated",
+                tracking_number=f"SIM-BACKLOG-{i:04d}",
+                status="in_transit",
+                next_check_at=due,
+            )
+        )
+    session.commit()
+    naps: list[float] = []
+
+    def sleep(seconds):
+        naps.append(seconds)
+        raise _Slept  # stop the endless worker at its first sleep
+
+    monkeypatch.setattr("tracking.sync.cli.time.sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["worker", "--interval", "60"])
+    assert isinstance(result.exception, _Slept) and naps == [60], result.output
+    checked = session.exec(
+        select(Shipment).where(
+            Shipment.tracking_number.startswith("SIM-BACKLOG-"),
+            Shipment.last_checked_at.is_not(None),
+        )
+    ).all()
+    assert len(checked) == backlog
+
+
 def test_order_of_brand_without_config_still_syncs(app, session, demo):
     assert session.exec(select(Order)).first() is not None

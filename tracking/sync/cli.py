@@ -17,7 +17,7 @@ from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox, triggers
 from tracking.sync import capture
-from tracking.sync.rounds import run_round
+from tracking.sync.rounds import ROUND_LIMIT, run_round
 
 log = logging.getLogger("todoku.worker")
 
@@ -31,6 +31,7 @@ def worker_command(once: bool, interval: int) -> None:
     not yet registered with the carrier) and delivers queued mail."""
     brands = current_app.extensions["todoku_brands"]
     while True:
+        more_due = False
         try:
             with Session(get_engine(), expire_on_commit=False) as session:
                 report = run_round(session, brands)
@@ -55,9 +56,13 @@ def worker_command(once: bool, interval: int) -> None:
                 queued,
                 sent,
             )
+            # A full claim means more may be due now (a backlog after an outage, a large
+            # import): go again at once instead of leaving it for the next interval.
+            more_due = report.claimed >= ROUND_LIMIT
         if once:
             return
-        time.sleep(interval)
+        if not more_due:
+            time.sleep(interval)
 
 
 @carriers_cli.command("captured")

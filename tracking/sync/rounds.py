@@ -57,6 +57,7 @@ LEASE = timedelta(minutes=10)
 
 @dataclass
 class RoundReport:
+    claimed: int = 0  # shipments this round took (a full claim: more may be due)
     checked: int = 0
     updated: int = 0
     new_events: int = 0
@@ -113,15 +114,24 @@ def due_shipments(session: Session, now: datetime, limit: int) -> list[tuple[Shi
     return list(session.exec(query).all())
 
 
+#: Shipments one round claims; a worker whose round took this many goes again at once.
+ROUND_LIMIT = 200
+
+
 def run_round(
-    session: Session, brands: dict[str, Brand], now: datetime | None = None, limit: int = 200
+    session: Session,
+    brands: dict[str, Brand],
+    now: datetime | None = None,
+    limit: int = ROUND_LIMIT,
 ) -> RoundReport:
     """One polling round: claim (leased, committed), then per carrier: the shared breaker's
     gate, fetch, store; each chunk is committed on its own."""
     now = now or utcnow()
     report = RoundReport()
     batches: dict[str, list[Shipment]] = defaultdict(list)
-    for shipment, brand_slug in claim(session, now, limit):
+    claimed = claim(session, now, limit)
+    report.claimed = len(claimed)
+    for shipment, brand_slug in claimed:
         brand = brands.get(brand_slug)
         route = brand.route_for(shipment.carrier) if brand else shipment.carrier
         batches[route].append(shipment)
