@@ -24,8 +24,8 @@ translations: $(STAMP)
 
 # Re-extract strings and merge them into the catalogues (then translate the new ja entries).
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F tracking/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(CATALOGS)/messages.pot carriers tracking templates
-	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -w 100 -F tracking/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(CATALOGS)/messages.pot carriers tracking templates
+	$(BIN)/pybabel update -w 100 -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete
 
 migrate: install
 	$(FLASK) db upgrade

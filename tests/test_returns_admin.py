@@ -202,6 +202,27 @@ def test_detail_shows_items_photos_checks_history(client, session, accounts, rr)
     assert r.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "More returns than the per-customer limit: check before approving"),
+        ("ja", "お客様ごとの返品件数の上限を超えています。承認前にご確認ください"),
+    ],
+)
+def test_the_over_the_cap_reason_reads_in_the_staff_language(
+    client, session, accounts, rr, lang, words
+):
+    # The system's reason is stored as a code; rows from before the code hold the sentence.
+    for stored in ("over_cap", "over the per-customer cap"):
+        event = session.exec(select(ReturnEvent).where(ReturnEvent.return_id == rr.id)).first()
+        event.reason = stored
+        session.add(event)
+        session.commit()
+        login(client)
+        page = client.get(f"/admin/sakura-tea/returns/{rr.rma}?lang={lang}").get_data(True)
+        assert words in page and stored not in page
+
+
 def test_photos_are_not_public(client, session, rr):
     photo = session.exec(select(ReturnPhoto)).one()
     assert client.get(f"/admin/sakura-tea/photos/{photo.id}").status_code == 302

@@ -306,6 +306,7 @@ def test_over_the_per_customer_cap_goes_to_review_not_refusal(session, brand):
     last = session.exec(select(ReturnRequest).where(ReturnRequest.status == "needs_review")).one()
     cap = next(c for c in last.policy_checks if c["check"] == "customer_cap")
     assert (cap["ok"], cap["prior"], cap["cap"]) == (False, 3, 3)
+    assert [e.reason for e in events(session, last)] == ["over_cap"]  # read out by display
     # Another customer is not affected.
     order = make_order(session, email="once@example.com")
     item = items_of(session, order)[0]

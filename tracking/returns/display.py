@@ -82,6 +82,16 @@ RESOLUTION_LABELS = {
 }
 FAULT_LABELS = {"customer": _l("Customer's reason"), "merchant": _l("Shop's fault")}
 
+#: Reasons the system writes into a return's history, as codes read out in the staff member's
+#: language (a reason staff type is their own words and shown as typed). The English sentence
+#: is what rows stored before the code existed hold.
+EVENT_REASONS = {
+    "over_cap": _l("More returns than the per-customer limit: check before approving"),
+    "over the per-customer cap": _l(
+        "More returns than the per-customer limit: check before approving"
+    ),
+}
+
 
 def money(amount: int, currency: str) -> str:
     digits = get_currency_precision(currency)
@@ -95,6 +105,7 @@ def init_app(app) -> None:
         return_action_label=lambda a: str(RETURN_ACTION_LABELS.get(a, a)),
         resolution_label=lambda r: str(RESOLUTION_LABELS.get(r, r)),
         fault_label=lambda f: str(FAULT_LABELS.get(f, f)),
+        event_reason=lambda text: str(EVENT_REASONS.get(text, text)),
         blocked_label=lambda b: str(BLOCKED_LABELS.get(b, b)),
         error_text=lambda code: str(FORM_ERRORS.get(code, code)),
         account_type_labels=ACCOUNT_TYPE_LABELS,

@@ -341,7 +341,7 @@ def _submit_locked(session, brand, order, sub, encoded, photo_errors, upload_dir
             action="submit",
             to_status=status,
             actor="customer",
-            reason="over the per-customer cap" if status == "needs_review" else "",
+            reason="over_cap" if status == "needs_review" else "",  # display.EVENT_REASONS
             created_at=now,
         )
     )
