@@ -95,6 +95,16 @@ def test_an_order_without_email_is_not_opened_by_an_at_sign(session, order):
     assert find_order(session, "sakura-tea", order.number, "150-0001").id == order.id
 
 
+def test_an_order_stored_without_a_number_is_not_opened_by_a_blank_number(session, order):
+    # Intake refuses blank numbers; if one got in anyway, a blank or all-marks number typed
+    # with the right email must still open nothing.
+    order.number = ""
+    session.add(order)
+    session.commit()
+    for typed in ("", "  ", "＃", "-"):
+        assert find_order(session, "sakura-tea", typed, "hanako@example.com") is None
+
+
 def test_the_number_and_brand_must_match_too(session, order):
     assert find_order(session, "northpeak", order.number, "hanako@example.com") is None
     assert find_order(session, "sakura-tea", order.number + "1", "hanako@example.com") is None
@@ -186,6 +196,33 @@ def test_view_token_is_scoped_by_token_and_by_query(app, session, two):
         assert events.read_view(session, "sakura-tea", forged) is None
         assert events.read_view(session, "sakura-tea", None) is None
         assert events.read_view(session, "sakura-tea", token[:-2]) is None
+
+
+def test_a_view_token_carries_what_fits_its_columns(app, session, two):
+    """What a view token signs is stored with the view (page_events.view_id 32, status 32,
+    source 16 characters): nothing longer, nothing made up when the page did not say."""
+    from tracking.page.models import PageEvent
+
+    st = two["sakura-tea"]
+    columns = PageEvent.__table__.c
+    assert (columns.view_id.type.length, columns.status.type.length) == (32, 32)
+    with app.app_context():
+        plain = events._serializer().loads(events.view_token("sakura-tea", st.public_id))
+        assert plain[3:] == ["", ""]  # no status or source given: none recorded
+        assert 12 <= len(plain[2]) <= columns.view_id.type.length  # 72 random bits or more
+        long_ = events.view_token("sakura-tea", st.public_id, "s" * 40, "t" * 40)
+        data = events._serializer().loads(long_)
+        assert (len(data[3]), len(data[4])) == (32, columns.source.type.length)
+
+
+def test_a_view_token_from_before_status_and_source_still_reads(app, session, two):
+    st = two["sakura-tea"]
+    with app.app_context():
+        legacy = events._serializer().dumps(["sakura-tea", st.public_id, "AbCdEfGhIjKl"])
+        assert events.read_view(session, "sakura-tea", legacy) == (st.id, "AbCdEfGhIjKl")
+        assert events.read_view(session, "northpeak", legacy) is None
+        four = events._serializer().dumps(["sakura-tea", st.public_id, "AbCdEfGhIjKl", "x"])
+        assert events.read_view(session, "sakura-tea", four) is None
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from carriers.numbers import (
     fedex_valid,
     mod7_complete,
     mod10_31_check_digit,
+    mod10_31_valid,
     s10_check_digit,
     s10_valid,
     ups_check_digit,
@@ -200,3 +201,10 @@ def test_s10_check_digit_wants_eight_digits(serial):
 )
 def test_s10_shape(number):
     assert not s10_valid(number)
+
+
+def test_mod10_31_needs_a_body_and_its_check_digit():
+    # GS1 mod 10 is defined for any body of one digit or more: "4" weighs 3 → 12 → check 8.
+    assert mod10_31_check_digit("4") == "8"
+    assert mod10_31_valid("48") and not mod10_31_valid("47")
+    assert not mod10_31_valid("8") and not mod10_31_valid("") and not mod10_31_valid("4a8")
