@@ -185,6 +185,29 @@ def test_page_view_is_scoped(session, two):
     assert page_view(session, "northpeak", st.public_id) is None
 
 
+def test_page_view_lists_a_parcels_items_in_the_orders_order(session, two):
+    """Items read in the order's own order, whatever order they were packed in."""
+    from tracking.orders.models import OrderItem
+
+    order = two["sakura-tea"]
+    shipment = session.exec(select(Shipment).where(Shipment.order_id == order.id)).first()
+    for link in session.exec(select(ShipmentItem)).all():
+        session.delete(link)
+    first = OrderItem(order_id=order.id, sku="A-1", name="First item", qty=1)
+    second = OrderItem(order_id=order.id, sku="B-2", name="Second item", qty=1)
+    session.add_all([first, second])
+    session.flush()
+    # Packed the other way round: the second item's link is made first.
+    session.add(ShipmentItem(shipment_id=shipment.id, order_item_id=second.id, qty=1))
+    session.flush()
+    session.add(ShipmentItem(shipment_id=shipment.id, order_item_id=first.id, qty=1))
+    session.commit()
+    view = page_view(session, "sakura-tea", order.public_id)
+    (parcel,) = [p for p in view.parcels if p.shipment.id == shipment.id]
+    names = [item.name for item, _qty in parcel.items]
+    assert names[-2:] == ["First item", "Second item"]
+
+
 def test_view_token_is_scoped_by_token_and_by_query(app, session, two):
     st, np_ = two["sakura-tea"], two["northpeak"]
     with app.app_context():

@@ -216,14 +216,13 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     ).all()
     if not rows:
         return None
-    order, feedback_rating = rows[0][0], rows[0][1]
-    question_text, answer_text, pool_coupon = rows[0][4:]
-    item_rows = [(item, link) for _o, _r, item, link, *_rest in rows if item is not None]
-    view = _assemble(order, item_rows, _parcel_rows(session, order.id))
-    view.feedback_rating = feedback_rating
-    if answer_text:
-        view.shop_reply = (question_text, answer_text)
-    view.pool_coupon = pool_coupon
+    first = rows[0]  # the order's own columns repeat on every item row
+    item_rows = [(row.OrderItem, row.ShipmentItem) for row in rows if row.OrderItem is not None]
+    view = _assemble(first.Order, item_rows, _parcel_rows(session, first.Order.id))
+    view.feedback_rating = first.feedback_rating
+    if first.answer:
+        view.shop_reply = (first.question, first.answer)
+    view.pool_coupon = first.coupon
     return view
 
 
