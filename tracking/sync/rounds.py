@@ -115,7 +115,7 @@ def due_shipments(session: Session, now: datetime, limit: int) -> list[tuple[Shi
 
 
 #: Shipments one round claims; a worker whose round took this many goes again at once.
-ROUND_LIMIT = 200
+ROUND_LIMIT = 100
 
 
 def run_round(
