@@ -4,8 +4,6 @@ RMA or photo is a plain 404."""
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import wraps
 
 from flask import (
@@ -39,6 +37,7 @@ from tracking.returns.models import ReturnPhoto, ReturnRequest
 from tracking.returns.photos import path_of, upload_dir
 from tracking.staff import auth as staff
 from tracking.web import brand_or_404, no_store
+from tracking.web.csv_export import csv_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -149,30 +148,23 @@ def queue(brand, user):
 @staff_page
 def export_csv(brand, user):
     rows = _search(brand, _filters(), limit=50_000)  # the page shows 200; the export all of them
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["rma", "status", "order", "email", "created_at", "fault", "refund_estimate"])
-    for rr, order in rows:
-        writer.writerow(
+    return csv_response(
+        brand,
+        "returns",
+        ["rma", "status", "order", "email", "created_at", "fault", "refund_estimate"],
+        (
             [
                 rr.rma,
                 rr.status,
                 order.number,
-                _csv_safe(rr.email),
+                rr.email,
                 rr.created_at.isoformat(),
                 rr.fault,
                 rr.refund_estimate,
             ]
-        )
-    response = make_response("\ufeff" + out.getvalue())  # BOM: Excel in Japan reads UTF-8 then
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{brand.slug}-returns.csv"'
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets: quote it out.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+            for rr, order in rows
+        ),
+    )
 
 
 def _return_or_404(brand, rma: str) -> ReturnRequest:

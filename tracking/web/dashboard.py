@@ -4,8 +4,6 @@ owner's settings (staff accounts, API keys, alerts). Every page checks the brand
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from functools import wraps
 
@@ -31,7 +29,8 @@ from tracking.staff import auth as staff
 from tracking.staff.api_keys import create_api_key
 from tracking.staff.models import ApiKey, StaffUser
 from tracking.timeutil import utcnow
-from tracking.web.admin import _csv_safe, staff_page
+from tracking.web.admin import staff_page
+from tracking.web.csv_export import csv_response
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin/<brand_slug>")
 
@@ -55,18 +54,6 @@ def _checked_id(value: int) -> int:
     if value > MAX_ID:
         abort(404)
     return value
-
-
-def csv_response(brand, name: str, header: list[str], rows) -> object:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_safe(v) if isinstance(v, str) else v for v in row])
-    response = make_response("\ufeff" + out.getvalue())  # BOM: Excel in Japan reads UTF-8 then
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{brand.slug}-{name}.csv"'
-    return response
 
 
 @bp.get("/")
