@@ -90,8 +90,8 @@ mutation: install
 # a scratch database): 4 worker processes over 5,000 due shipments (issue 12) and over 2,000 due
 # mails (issue 11). `make test` runs the same tests at 300 shipments and 200 mails. Minutes.
 scale: install
-	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest -q -k postgres tests/test_sync_scale.py
-	MAIL_LOAD_N=2000 $(BIN)/pytest -q tests/test_mail_workers.py
+	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest -k postgres --durations=1 tests/test_sync_scale.py
+	MAIL_LOAD_N=2000 $(BIN)/pytest --durations=1 tests/test_mail_workers.py
 
 bench: install
 	$(BIN)/python bench/run.py
