@@ -226,3 +226,28 @@ def test_staff_resend_puts_a_mail_back_in_the_queue(ctx, session, smtp):
     assert mail.deliver_pending(session) == 1
     session.refresh(note)
     assert (note.status, note.attempts, note.last_error) == ("sent", 1, "")
+
+
+def test_a_queued_mail_goes_when_its_transaction_is_rolled_back(app, session):
+    """``enqueue`` does not commit: the caller's rollback takes the mail with it, also when the
+    savepoint is the first statement of the transaction (on SQLite, whose driver starts no
+    transaction before a SAVEPOINT, releasing it used to commit the mail)."""
+    from tracking.mail import outbox
+    from tracking.mail.models import Notification
+
+    session.rollback()  # nothing written yet in this transaction
+    with app.app_context():
+        outbox.enqueue(
+            session,
+            brand="sakura-tea",
+            kind="shipped",
+            dedupe_key="rolled-back-mail",
+            to="buyer@example.com",
+            subject="s",
+            body="b",
+        )
+    session.rollback()
+    gone = session.exec(
+        select(Notification).where(Notification.dedupe_key == "rolled-back-mail")
+    ).first()
+    assert gone is None

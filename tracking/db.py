@@ -44,6 +44,21 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def savepoint(session: Session):
+    """``session.begin_nested()`` that is nested in the caller's transaction on SQLite too.
+
+    Python's sqlite3 driver issues no BEGIN before a SAVEPOINT, so a savepoint opened before
+    anything was written is SQLite's outermost transaction, and releasing it commits: the
+    caller's later rollback would keep what the savepoint wrote. Begin explicitly first.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    return session.begin_nested()
+
+
 def get_engine(app: Flask | None = None) -> Engine:
     app = app or current_app._get_current_object()
     engine = app.extensions.get("todoku_engine")

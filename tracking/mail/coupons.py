@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
+from tracking.db import savepoint
 from tracking.mail.models import CouponCode
 from tracking.orders.models import Order
 from tracking.timeutil import utcnow
@@ -42,7 +43,7 @@ def issue(session: Session, brand: Brand, order: Order) -> str | None:
         if row_id is None:
             return None
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 done = session.execute(
                     update(CouponCode)
                     .where(CouponCode.id == row_id, col(CouponCode.order_id).is_(None))

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
+from tracking.db import savepoint
 from tracking.mail.models import Notification, Unsubscribe
 from tracking.orders.models import Order
 from tracking.security import sign_link
@@ -89,7 +90,7 @@ def enqueue(
         send_after=send_after,
     )
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(note)
     except IntegrityError:  # a concurrent writer queued the same event first
         return session.exec(select(Notification).where(Notification.dedupe_key == dedupe_key)).one()
@@ -106,7 +107,7 @@ def enqueue_many(session: Session, mails: list[dict]) -> list[Notification]:
         return []
     notes = [_row(**mail) for mail in mails]
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add_all(notes)
     except IntegrityError:
         return [enqueue(session, **mail) for mail in mails]
