@@ -113,6 +113,17 @@ def test_an_order_keeps_its_code_and_an_empty_pool_gives_none(app, session):
         assert coupons.issue(session, brand, second) is None
 
 
+def test_a_code_drawn_in_a_rolled_back_transaction_stays_in_the_pool(app, session):
+    with app.app_context():
+        brand = app.extensions["todoku_brands"]["northpeak"]
+        (order,) = (session.get(Order, i) for i in _orders(session, 1))
+        coupons.import_csv(session, "northpeak", "code\nONLY-ONE\n")
+        session.commit()
+        assert coupons.issue(session, brand, order) == "ONLY-ONE"  # its savepoint comes first
+        session.rollback()  # the delivery that drew it failed
+        assert coupons.remaining(session, "northpeak") == (1, 0)
+
+
 def _login(client, email):
     r = client.post("/admin/login", data={"email": email, "password": PASSWORD})
     assert r.status_code == 303
