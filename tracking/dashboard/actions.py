@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 import carriers
 from tracking.brands.brand import Brand
 from tracking.estimates.models import LaneObservation
-from tracking.mail import outbox, render, triggers
+from tracking.mail import outbox, triggers
 from tracking.mail.models import Notification
 from tracking.orders import intake
 from tracking.orders.carrier_codes import CarrierNotResolved, resolve
@@ -81,26 +81,11 @@ def resend_shipping_mail(
     existing = session.exec(select(Notification).where(Notification.dedupe_key == dedupe)).first()
     if existing is not None:
         return existing
-    locale = render.locale_for(brand, order)
-    subject, text, html = render.render_in(
-        brand,
-        locale,
-        lambda: triggers.content(session, brand, order, kind, locale, parcels=parcels),
-    )
-    note = outbox.enqueue(
-        session,
-        brand=brand.slug,
-        kind=kind,
-        dedupe_key=dedupe,
-        to=order.email,
-        subject=subject,
-        body=text,
-        html=html,
-        locale=locale,
-        order_id=order.id,
-        category="transactional",
-        send_after=triggers.after_quiet_hours(brand, utcnow()),
-    )
+    now = utcnow()
+    mail = triggers.mail_args(session, brand, order, kind, now, parcels)
+    # Its own key, and due now (after quiet hours), not after the trigger's configured delay.
+    mail.update(dedupe_key=dedupe, send_after=triggers.after_quiet_hours(brand, now))
+    note = outbox.enqueue(session, **mail)
     _history(session, order, staff_email, {"mail.resend": [None, kind]})
     session.flush()
     return note

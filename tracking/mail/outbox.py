@@ -52,22 +52,9 @@ BACKOFF_CAP = timedelta(hours=6)
 BATCH = 50  # mails claimed at once and sent over one SMTP connection
 
 
-def enqueue(
-    session: Session,
-    *,
-    brand: str,
-    kind: str,
-    dedupe_key: str,
-    to: str,
-    subject: str,
-    body: str,
-    html: str = "",
-    locale: str = "ja",
-    order_id: int | None = None,
-    category: str = "transactional",
-    send_after: datetime | None = None,
-) -> Notification:
+def enqueue(session: Session, *, dedupe_key: str, **mail) -> Notification:
     """Add a mail to the outbox unless one with ``dedupe_key`` exists; returns the row.
+    ``mail``: the rest of ``_row``'s keyword arguments (brand, kind, to, subject, body, …).
 
     Does not commit: the caller's transaction decides whether the mail exists at all.
     """
@@ -76,19 +63,7 @@ def enqueue(
     ).first()
     if existing is not None:
         return existing
-    note = _row(
-        brand=brand,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        to=to,
-        subject=subject,
-        body=body,
-        html=html,
-        locale=locale,
-        order_id=order_id,
-        category=category,
-        send_after=send_after,
-    )
+    note = _row(dedupe_key=dedupe_key, **mail)
     try:
         with savepoint(session):
             session.add(note)

@@ -430,7 +430,7 @@ def queue(
     key = f"order:{order.id}:{kind}"
     if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first():
         return None
-    return outbox.enqueue(session, **_mail(session, brand, order, kind, base, parcels, day))
+    return outbox.enqueue(session, **mail_args(session, brand, order, kind, base, parcels, day))
 
 
 def _wanted(brand: Brand, order: Order, kind: str) -> bool:
@@ -438,7 +438,7 @@ def _wanted(brand: Brand, order: Order, kind: str) -> bool:
     return bool(cfg.enabled and cfg.trigger(kind).enabled and order.email)
 
 
-def _mail(
+def mail_args(
     session: Session,
     brand: Brand,
     order: Order,
@@ -577,7 +577,7 @@ def orders_changed(
         if kind in FOLLOW_UP_TRIGGERS and (brand.slug, order.email) in facts.unsubscribed:
             continue
         parcels = facts.parcels[order.id]
-        mails.append(_mail(session, brand, order, kind, base, parcels, day, facts))
+        mails.append(mail_args(session, brand, order, kind, base, parcels, day, facts))
     notes = outbox.enqueue_many(session, mails)
     out: dict[int, Notification | None] = {o.id: None for _, o in pairs}
     superseding: dict[str, list[int]] = defaultdict(list)
