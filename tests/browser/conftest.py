@@ -132,13 +132,10 @@ def viewport_width(request) -> int:
     return request.param
 
 
-@pytest.fixture
-def page(browser, live_url, viewport_width):
-    """A fresh context per test; every request to a host other than ours fails the test."""
-    context = browser.new_context(
-        viewport={"width": viewport_width, "height": 900 if viewport_width > 500 else 844},
-        locale="ja-JP",
-    )
+def own_host_context(browser, live_url: str, **options):
+    """A new browser context that lets only our server (and data: URLs) answer: (context, the
+    list every request to another host is added to, and refused)."""
+    context = browser.new_context(**options)
     foreign: list[str] = []
 
     def guard(route):
@@ -149,6 +146,18 @@ def page(browser, live_url, viewport_width):
             route.abort()
 
     context.route("**/*", guard)
+    return context, foreign
+
+
+@pytest.fixture
+def page(browser, live_url, viewport_width):
+    """A fresh context per test; every request to a host other than ours fails the test."""
+    context, foreign = own_host_context(
+        browser,
+        live_url,
+        viewport={"width": viewport_width, "height": 900 if viewport_width > 500 else 844},
+        locale="ja-JP",
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SAVE_SCREENSHOTS, SCREENSHOTS, screenshot
+from tests.browser.conftest import SAVE_SCREENSHOTS, SCREENSHOTS, own_host_context, screenshot
 
 WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
 MAILS = {
@@ -15,25 +15,10 @@ MAILS = {
 STAFF = {"sakura-tea": "staff@sakura-tea.example", "northpeak": "staff@northpeak.example"}
 
 
-@pytest.fixture(scope="module")
-def mail_base(live_app, live_url):
-    # Mail links and the logo point at the public base URL: here, the live test server.
-    live_app.config["BASE_URL"] = live_url
-    return live_url
-
-
 def _staff_context(browser, live_url, slug, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
-    foreign: list[str] = []
-
-    def guard(route):
-        if route.request.url.startswith(live_url):
-            route.continue_()
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context, foreign = own_host_context(
+        browser, live_url, viewport={"width": width, "height": height}, locale="ja-JP"
+    )
     page = context.new_page()
     page.goto(f"{live_url}/admin/login")
     page.fill("#email", STAFF[slug])
@@ -44,13 +29,13 @@ def _staff_context(browser, live_url, slug, width, height):
 
 @pytest.mark.parametrize("size", sorted(WIDTHS))
 @pytest.mark.parametrize("slug", sorted(MAILS))
-def test_html_mails_render_at_phone_and_desktop_width(browser, mail_base, slug, size):
+def test_html_mails_render_at_phone_and_desktop_width(browser, live_url, slug, size):
     width, height = WIDTHS[size]
-    context, page, foreign = _staff_context(browser, mail_base, slug, width, height)
+    context, page, foreign = _staff_context(browser, live_url, slug, width, height)
     try:
         for kind in MAILS[slug]:
             for locale in ("ja", "en"):
-                page.goto(f"{mail_base}/admin/{slug}/mail/preview/{kind}/{locale}")
+                page.goto(f"{live_url}/admin/{slug}/mail/preview/{kind}/{locale}")
                 page.wait_for_load_state("load")
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -68,10 +53,10 @@ def test_html_mails_render_at_phone_and_desktop_width(browser, mail_base, slug, 
     assert not foreign, f"requests to other hosts: {foreign}"
 
 
-def test_staff_mail_page_uses_the_screen_width(browser, mail_base):
-    context, page, foreign = _staff_context(browser, mail_base, "sakura-tea", 1366, 900)
+def test_staff_mail_page_uses_the_screen_width(browser, live_url):
+    context, page, foreign = _staff_context(browser, live_url, "sakura-tea", 1366, 900)
     try:
-        page.goto(f"{mail_base}/admin/sakura-tea/mail")
+        page.goto(f"{live_url}/admin/sakura-tea/mail")
         main_width = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -19,7 +19,7 @@ from tracking.orders.models import Shipment
 from tracking.page.models import Feedback, Inquiry, PageEvent
 from tracking.timeutil import utcnow
 
-from .conftest import screenshot
+from .conftest import own_host_context, screenshot
 
 AXE = Axe()
 
@@ -208,17 +208,9 @@ def test_transfer_budget_and_own_host_only(page, order_url):
 
 @pytest.fixture
 def no_js_page(browser, live_url):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
-    foreign: list[str] = []
-
-    def guard(route):
-        if route.request.url.startswith(live_url):
-            route.continue_()
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context, foreign = own_host_context(
+        browser, live_url, java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
     yield context.new_page()
     context.close()
     assert not foreign, foreign
