@@ -46,16 +46,6 @@ def _history(session: Session, order: Order, staff_email: str, changes: dict) ->
     )
 
 
-def outbound_parcels(session: Session, order: Order) -> list[Shipment]:
-    return list(
-        session.exec(
-            select(Shipment)
-            .where(Shipment.order_id == order.id, Shipment.direction == "outbound")
-            .order_by(Shipment.id)
-        ).all()
-    )
-
-
 def resend_shipping_mail(
     session: Session, brand: Brand, order: Order, staff_email: str, key: str
 ) -> Notification:
@@ -67,7 +57,7 @@ def resend_shipping_mail(
         raise ActionError(gettext("Mail is switched off for this shop."))
     if not order.email:
         raise ActionError(gettext("The order has no email address."))
-    parcels = outbound_parcels(session, order)
+    parcels = triggers.outbound_parcels(session, order)
     if not parcels:
         raise ActionError(gettext("The order has no parcel yet: add one first."))
     if not RESEND_KEY.fullmatch(key or ""):

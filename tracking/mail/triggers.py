@@ -157,7 +157,8 @@ def unsubscribed(session: Session, brand: str, email: str) -> bool:
 # --- what an order looks like ------------------------------------------------------------------
 
 
-def _parcels(session: Session, order: Order) -> list[Shipment]:
+def outbound_parcels(session: Session, order: Order) -> list[Shipment]:
+    """The order's parcels to the customer (return parcels left out), oldest first."""
     return list(
         session.exec(
             select(Shipment)
@@ -379,7 +380,7 @@ def content(
 
     ``blocks``: the parcels as shown, when they are not rows to read (the staff preview);
     ``facts``: the batch's loaded rows, to read the parcels' items from."""
-    parcels = _parcels(session, order) if parcels is None else parcels
+    parcels = outbound_parcels(session, order) if parcels is None else parcels
     shown = [p for p in parcels if kind != "shipped_partial" or p.status != Status.PENDING.value]
     link = tracking_url(order)  # signed (and compressed) once per mail
     c = render.Content(

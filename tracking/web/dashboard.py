@@ -358,6 +358,22 @@ def figures_page(brand, user):
     )
 
 
+ON_TIME = [
+    "carrier",
+    "delivered",
+    "with_estimate",
+    "on_time",
+    "on_time_rate",
+    "inside_window",
+    "accuracy",
+]
+
+
+def _keyed(names: list[str], rows_of):
+    """A table whose rows are dicts: the header is their keys, each CSV row those keys' values."""
+    return names, lambda fig: ([row[name] for name in names] for row in rows_of(fig))
+
+
 TABLES = {
     "views": (["day", "views"], lambda fig: ([d.isoformat(), n] for d, n in fig.views_per_day)),
     "feedback": (
@@ -368,29 +384,10 @@ TABLES = {
         ["created_at", "rating", "comment"],
         lambda fig: ([t.isoformat(), r, c] for t, r, c in fig.comments),
     ),
-    "banners": (
-        ["banner", "placement", "impressions", "clicks", "ctr"],
-        lambda fig: (
-            [b["banner"], b["placement"], b["impressions"], b["clicks"], b["ctr"]]
-            for b in fig.banners
-        ),
+    "banners": _keyed(
+        ["banner", "placement", "impressions", "clicks", "ctr"], lambda fig: fig.banners
     ),
-    "on-time": (
-        ["carrier", "delivered", "with_estimate", "on_time", "on_time_rate", "inside_window"]
-        + ["accuracy"],
-        lambda fig: (
-            [
-                r["carrier"],
-                r["delivered"],
-                r["with_estimate"],
-                r["on_time"],
-                r["on_time_rate"],
-                r["inside_window"],
-                r["accuracy"],
-            ]
-            for r in fig.on_time
-        ),
-    ),
+    "on-time": _keyed(ON_TIME, lambda fig: fig.on_time),
     "views-by-status": (
         ["status", "views"],
         lambda fig: ([st or "not_recorded", n] for st, n in fig.views_per_status),
@@ -401,40 +398,14 @@ TABLES = {
             [fig.sources[k] for k in ("lookups", "link_opens", "unknown", "lookup_share")]
         ],
     ),
-    "on-time-lanes": (
-        ["carrier", "origin", "destination", "delivered", "with_estimate", "on_time"]
-        + ["on_time_rate", "inside_window", "accuracy"],
-        lambda fig: (
-            [
-                r["carrier"],
-                r["origin"],
-                r["destination"],
-                r["delivered"],
-                r["with_estimate"],
-                r["on_time"],
-                r["on_time_rate"],
-                r["inside_window"],
-                r["accuracy"],
-            ]
-            for r in fig.on_time_lanes
-        ),
+    "on-time-lanes": _keyed(
+        [ON_TIME[0], "origin", "destination", *ON_TIME[1:]], lambda fig: fig.on_time_lanes
     ),
-    "return-reasons": (
-        ["reason", "lines", "units"],
-        lambda fig: ([r["reason"], r["lines"], r["units"]] for r in fig.return_reasons),
+    "return-reasons": _keyed(["reason", "lines", "units"], lambda fig: fig.return_reasons),
+    "return-products": _keyed(
+        ["sku", "name", "returned", "sold", "rate"], lambda fig: fig.return_products
     ),
-    "return-products": (
-        ["sku", "name", "returned", "sold", "rate"],
-        lambda fig: (
-            [r["sku"], r["name"], r["returned"], r["sold"], r["rate"]] for r in fig.return_products
-        ),
-    ),
-    "kept": (
-        ["lines", "kept_lines", "share", "value", "kept_value"],
-        lambda fig: [
-            [fig.kept[k] for k in ("lines", "kept_lines", "share", "value", "kept_value")]
-        ],
-    ),
+    "kept": _keyed(["lines", "kept_lines", "share", "value", "kept_value"], lambda fig: [fig.kept]),
 }
 
 
