@@ -251,3 +251,17 @@ def test_a_queued_mail_goes_when_its_transaction_is_rolled_back(app, session):
         select(Notification).where(Notification.dedupe_key == "rolled-back-mail")
     ).first()
     assert gone is None
+
+
+def test_savepoints_go_through_tracking_db_savepoint():
+    """A plain ``begin_nested`` brings back the SQLite commit-on-release above."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    plain = [
+        str(path.relative_to(root))
+        for folder in ("tracking", "carriers")
+        for path in (root / folder).rglob("*.py")
+        if path.name != "db.py" and "begin_nested(" in path.read_text(encoding="utf-8")
+    ]
+    assert plain == []
