@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
-FLASK := $(BIN)/flask --app app
+FLASK := $(BIN)/flask --app 'app:create_app()'
 CATALOGS := tracking/translations
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
@@ -45,7 +45,7 @@ run: demo
 	@echo
 	@$(FLASK) worker --interval 60 >instance/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - app:app
+	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - 'app:create_app()'
 
 worker: migrate
 	$(FLASK) worker
@@ -82,16 +82,16 @@ MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security
 MUTATION_CHILDREN ?= 2
 mutation: install
 	rm -rf mutants && mkdir mutants && echo "$$(date +%s) $$(cut -d' ' -f2 /proc/loadavg)" >mutants/.started
-	env -u TODOKU_TEST_DATABASE_URL PYTEST_PLUGINS=tests.mutation_plugin $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATE) || true
-	$(BIN)/python tests/mutation_tables.py
-	$(BIN)/python tests/mutation_report.py $(MUTATE)
+	env -u TODOKU_TEST_DATABASE_URL PYTEST_PLUGINS=tests.mutation.plugin $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATE) || true
+	$(BIN)/python tests/mutation/tables.py
+	$(BIN)/python tests/mutation/report.py $(MUTATE)
 
 # The scale tests at the issues' full sizes (PostgreSQL only: TODOKU_TEST_DATABASE_URL must name
 # a scratch database): 4 worker processes over 5,000 due shipments (issue 12) and over 2,000 due
 # mails (issue 11). `make test` runs the same tests at 300 shipments and 200 mails. Minutes.
 scale: install
-	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest -k postgres --durations=1 tests/test_sync_scale.py
-	MAIL_LOAD_N=2000 $(BIN)/pytest --durations=1 tests/test_mail_workers.py
+	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest -k postgres --durations=1 tests/sync/test_scale.py
+	MAIL_LOAD_N=2000 $(BIN)/pytest --durations=1 tests/mail/test_workers.py
 
 bench: install
 	$(BIN)/python bench/run.py

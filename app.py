@@ -1,4 +1,6 @@
-"""Todoku's application factory; ``app`` is what gunicorn and ``flask --app app`` load.
+"""Todoku's application factory. Nothing is built at import: gunicorn runs ``app:create_app()``
+and ``flask --app app`` finds ``create_app`` by itself, so importing this module (as tests and
+tools do) never builds an app from whatever environment happens to be set.
 
 ``create_app`` is the table of contents: every extension, Jinja helper set, blueprint and CLI
 group is registered here and nowhere else.
@@ -106,6 +108,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     ):
         app.cli.add_command(command)
     return app
-
-
-app = create_app()

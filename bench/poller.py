@@ -1,6 +1,6 @@
 """Poller throughput: shipments refreshed per second through the full worker path (claim with
 lease, budget, breaker, HTTP fetch, parse, store, estimate hooks) against the local fake carrier
-(tests/fake_carrier.py) with a configurable latency, as a ratio to the fake carrier's own
+(tests/support/fake_carrier.py) with a configurable latency, as a ratio to the fake carrier's own
 measured maximum in the same run (the same number of client threads hammering it directly).
 
     .venv/bin/python bench/poller.py --database-url postgresql+psycopg://…/db --workers 4 \\
@@ -81,8 +81,8 @@ def main() -> None:
     from sqlmodel import Session
 
     from app import create_app
-    from tests.fake_carrier import FakeCarrier, worker_main
-    from tests.test_sync_scale import seed
+    from tests.support.fake_carrier import FakeCarrier, worker_main
+    from tests.sync.test_scale import seed
     from tracking.db import get_engine
 
     reset(args.database_url)

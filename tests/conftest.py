@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,14 @@ def _worker_url(url: str | None) -> str | None:
 
 
 PG_URL = _worker_url(BASE_PG_URL)
+
+# An instance folder per test process: every app a test builds keeps its uploads (the returns
+# demo's photos), import jobs and dev secret there, never in the checkout's instance/ or in a
+# folder the developer's environment names.
+INSTANCE = Path(tempfile.mkdtemp(prefix=f"todoku-tests-{XDIST_WORKER or 'main'}-"))
+os.environ["TODOKU_INSTANCE_PATH"] = str(INSTANCE)
+for _name in ("UPLOAD_DIR", "IMPORT_DIR"):
+    os.environ.pop(_name, None)
 # Redis tests use one database number; under xdist they share one worker (the ``xdist_group``
 # put on them at collection), so two copies never flush each other's keys.
 REDIS_URL = os.environ.get("TODOKU_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -55,12 +64,12 @@ BROWSER_DIR = ROOT / "tests" / "browser"
 # Under xdist they are handed out first, so neither worker is left running one of them alone
 # at the end while the other has finished.
 LONG_FIRST = (
-    "tests/test_sync_scale.py",
-    "tests/test_mail_workers.py",
+    "tests/sync/test_scale.py",
+    "tests/mail/test_workers.py",
     "tests/test_production_path.py",
-    "tests/test_returns_concurrency.py",
+    "tests/returns/test_concurrency.py",
     "tests/test_layers.py",
-    "tests/test_api_schema.py",
+    "tests/web/test_api_schema.py",
     "tests/test_migrations.py",
 )
 
@@ -113,6 +122,10 @@ def pytest_runtest_makereport(item, call):
 def skip_without_postgres() -> None:
     if not PG_URL:
         pytest.skip(NO_POSTGRES)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 def pytest_configure(config):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tracking.config import ConfigError, load_config
@@ -67,3 +69,20 @@ def test_proxy_hops_take_the_client_address(app_config, monkeypatch):
     assert post("203.0.113.1") == 404
     assert post("203.0.113.1") == 429
     assert post("203.0.113.2") == 404  # another customer behind the same proxy
+
+
+def test_importing_app_builds_no_app():
+    """gunicorn and flask build the app through ``create_app()``: importing the module (as
+    tests and tools do) must not build one from whatever environment is set."""
+    import app as app_module
+
+    assert callable(app_module.create_app)
+    assert not hasattr(app_module, "app")
+
+
+def test_a_test_app_keeps_its_instance_folder_outside_the_checkout(app):
+    """Uploads, import jobs and the dev secret of test apps go to the test process's own
+    instance folder (tests/conftest.py), never into the checkout's instance/."""
+    root = Path(__file__).resolve().parents[1]
+    for folder in (app.instance_path, app.config["UPLOAD_DIR"], app.config["IMPORT_DIR"]):
+        assert not Path(folder).resolve().is_relative_to(root), folder

@@ -1,6 +1,6 @@
 """One event text per text rule of UPS and DHL, worded as the carriers word their events (the
 statusCode/type decides nothing alone there: reference §2.1, §2.3), and what an unmapped code
-leaves behind. Written from the reference, not from the adapters' tables: tests/mutation_tables.py
+leaves behind. Written from the reference, not from the adapters' tables: tests/mutation/tables.py
 found these rows untested (a row turned into "delivered" went unnoticed)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The tracking page's view model: an order with its parcels, their journeys and items, loaded in
-two queries (``tests/test_page_budget.py`` guards the budget)."""
+two queries (``tests/page/test_budget.py`` guards the budget)."""
 
 from __future__ import annotations
 
