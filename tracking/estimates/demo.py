@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from carriers.numbers import mod7_complete
-from tracking.estimates import service as estimate
 from tracking.estimates.models import LaneObservation
+from tracking.estimates.refresh import refresh
 from tracking.estimates.sim import simulate
+from tracking.estimates.sources import brand_settings
 from tracking.orders.intake import create_order
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.timeutil import as_utc
@@ -80,7 +81,7 @@ def load_demo(session: Session, now: datetime) -> None:
         _ensure(session, spec, now)
     session.flush()
 
-    _cfg, tz = estimate.brand_settings("sakura-tea")
+    _cfg, tz = brand_settings("sakura-tea")
     today = as_utc(now).astimezone(tz).date()
     for shipment in _shipments(session, _order(session, "sakura-tea", "ST-1007")):
         # what the customer picked at checkout: tomorrow, 14〜16時
@@ -92,7 +93,7 @@ def load_demo(session: Session, now: datetime) -> None:
     demo_orders = session.exec(select(Order).where(Order.brand.in_(["sakura-tea", "northpeak"])))
     for order in demo_orders.all():
         for shipment in _shipments(session, order):
-            estimate.refresh(session, shipment, now=now)
+            refresh(session, shipment, now=now)
 
 
 def _order(session: Session, brand: str, number: str) -> Order | None:

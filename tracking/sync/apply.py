@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from carriers import Status, TrackingResult
-from tracking.estimates import service as estimates
+from tracking.estimates.refresh import refresh_many
 from tracking.mail import triggers as mail_triggers
 from tracking.orders.models import Shipment, ShipmentEvent
 from tracking.timeutil import as_utc, utcnow
@@ -41,7 +41,7 @@ AfterApply = Callable[[Session, list[Applied]], None]
 
 
 def _refresh_estimates(session: Session, applied: list[Applied]) -> None:
-    estimates.refresh_many(
+    refresh_many(
         session,
         [(a.shipment, a.result.estimated_delivery) for a in applied],
         changed=[a.changed for a in applied],
