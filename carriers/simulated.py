@@ -18,6 +18,7 @@ from .base import Adapter
 from .errors import NotFound, ParseFailed
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
 from .numbers import mod7_complete, ups_check_digit
+from .parsing import unknown
 from .registry import get
 from .status import Status
 
@@ -187,7 +188,10 @@ class SimulatedAdapter(Adapter):
                 raise NotFound(tracking_number)
             events = []
             for raw in reversed(data["events"]):
-                status, sub = MAPPING.get(raw["code"], (Status.UNKNOWN, ""))
+                status, sub = MAPPING.get(raw["code"]) or (
+                    unknown(self.code, raw["code"], raw["text"]),
+                    "",
+                )
                 events.append(
                     TrackingEvent(
                         occurred_at=datetime.fromisoformat(raw["at"]),

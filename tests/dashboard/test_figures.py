@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from tracking.dashboard import figures
+from tracking.dashboard import figures, punctuality, return_figures
+from tracking.dashboard.day_range import Range
 from tracking.orders.models import Order, OrderItem, Shipment
 from tracking.page.models import Feedback, PageEvent
 from tracking.returns.models import ReturnLine, ReturnRequest
@@ -49,7 +50,7 @@ def event(session, o, kind, at, banner="", n=[0]):  # noqa: B006 (a counter for 
 
 
 def rng(app, start, end, slug="sakura-tea"):
-    return figures.Range(start, end, brand(app, slug).tz)
+    return Range(start, end, brand(app, slug).tz)
 
 
 def test_an_empty_range_gives_zeros_not_errors(app, session):
@@ -189,7 +190,7 @@ def test_on_time_and_estimate_accuracy_per_carrier_on_local_days(app, session):
     session.commit()
     got = {
         r["carrier"]: r
-        for r in figures.on_time(
+        for r in punctuality.on_time(
             session, "sakura-tea", rng(app, date(2026, 11, 1), date(2026, 11, 7))
         )
     }
@@ -249,7 +250,7 @@ def test_returns_by_reason_product_and_the_value_kept(app, session):
         ]
     )
     session.commit()
-    reasons, products, kept = figures.returns(
+    reasons, products, kept = return_figures.returns(
         session, "sakura-tea", rng(app, date(2026, 11, 1), date(2026, 11, 7))
     )
     assert reasons == [
@@ -270,7 +271,9 @@ def test_returns_by_reason_product_and_the_value_kept(app, session):
     }
     # Outside the range: nothing.
     assert (
-        figures.returns(session, "sakura-tea", rng(app, date(2026, 12, 1), date(2026, 12, 2)))[0]
+        return_figures.returns(
+            session, "sakura-tea", rng(app, date(2026, 12, 1), date(2026, 12, 2))
+        )[0]
         == []
     )
 
@@ -376,7 +379,7 @@ def test_on_time_per_carrier_and_lane(app, session):
             r["on_time_rate"],
             r["inside_window"],
         )
-        for r in figures.on_time_lanes(
+        for r in punctuality.on_time_lanes(
             session, "sakura-tea", rng(app, date(2026, 11, 1), date(2026, 11, 7))
         )
     }
@@ -386,7 +389,9 @@ def test_on_time_per_carrier_and_lane(app, session):
         ("japanpost", "", ""): (1, 1, 1.0, 1),
     }
     assert (
-        figures.on_time_lanes(session, "sakura-tea", rng(app, date(2026, 12, 1), date(2026, 12, 1)))
+        punctuality.on_time_lanes(
+            session, "sakura-tea", rng(app, date(2026, 12, 1), date(2026, 12, 1))
+        )
         == []
     )
     with app.test_request_context("/?lang=en"):

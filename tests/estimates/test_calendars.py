@@ -15,7 +15,9 @@ from tests.factories import build_order
 from tracking import calendars
 from tracking.estimates import lanes
 from tracking.estimates.config import ShippingConfig
-from tracking.estimates.service import Lane, LearnedLanes, compute, planned_handover
+from tracking.estimates.lanes import Lane
+from tracking.estimates.learned import LearnedLanes
+from tracking.estimates.sources import compute, planned_handover
 from tracking.orders.models import Shipment
 from tracking.timeutil import utcnow
 
@@ -235,7 +237,7 @@ def test_an_unknown_or_empty_country_has_no_holidays_instead_of_crashing():
 
 def test_an_order_without_postcode_is_delivered_by_the_shops_country_calendar():
     from tracking.estimates import lanes
-    from tracking.estimates.service import Lane
+    from tracking.estimates.lanes import Lane
 
     lane = Lane("yamato", "", lanes.place_for("150-0001", "JP"), lanes.place_for(""))
     assert lane.dest.country == ""

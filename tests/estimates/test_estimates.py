@@ -10,9 +10,12 @@ import time_machine
 from sqlmodel import select
 
 from carriers import DeliveryWindow, Status, TrackingResult
-from tracking.estimates import service as estimate
+from tracking.estimates.lanes import Lane, Place
+from tracking.estimates.learned import LearnedLanes, quantile
 from tracking.estimates.models import EstimateRevision, LaneObservation
-from tracking.estimates.service import LearnedLanes, quantile
+from tracking.estimates.refresh import history, late_shipments
+from tracking.estimates.refresh import refresh as refresh_estimate
+from tracking.estimates.sources import estimate_order
 from tracking.orders.models import Order, Shipment
 from tracking.sync.apply import apply_result
 
@@ -66,7 +69,7 @@ def add_history(session, n, days=(1,), dest_key="osaka", dest_region="kansai", *
 
 def refresh(app, session, shipment, now=NOW):
     with app.app_context():
-        return estimate.refresh(session, shipment, now=now)
+        return refresh_estimate(session, shipment, now=now)
 
 
 # --- each source, and the order of preference ----------------------------------------------------
@@ -102,7 +105,7 @@ def test_carrier_date_beats_learned(app, session):
     add_history(session, 40, days=(2,))
     _, s = make_parcel(session)
     with app.app_context():
-        est = estimate.refresh(
+        est = refresh_estimate(
             session,
             s,
             carrier_window=DeliveryWindow(date(2026, 11, 28), date(2026, 11, 28)),
@@ -136,7 +139,7 @@ def test_unshipped_order_uses_cutoff_and_processing_days(app, session):
     session.add(order)
     session.flush()
     with app.app_context():
-        est = estimate.estimate_order(session, order)
+        est = estimate_order(session, order)
     # hand-over Wed 25, Yamato 静岡 → 東京 next day
     assert (est.source, est.start, est.end) == (
         "lane_table",
@@ -181,9 +184,7 @@ def test_learned_window_is_robust_to_outliers():
         for d in [1] * 16 + [2] * 3 + [20]
     ]
     model.fit(rows)
-    lane = estimate.Lane(
-        "yamato", "", estimate.lanes.Place("JP", "", "a"), estimate.lanes.Place("JP", "", "b")
-    )
+    lane = Lane("yamato", "", Place("JP", "", "a"), Place("JP", "", "b"))
     assert model.window(lane) == (1, 1, 20)  # the 20-day parcel does not stretch the window
 
 
@@ -192,9 +193,7 @@ def test_learned_window_never_wider_than_two_days():
     assert (quantile(values, 0.10), quantile(values, 0.80)) == (1, 4)
     model = LearnedLanes(min_sample=5)
     model.samples[("fine", "c", "", "JP", "a", "JP", "b")] = values
-    lane = estimate.Lane(
-        "c", "", estimate.lanes.Place("JP", "", "a"), estimate.lanes.Place("JP", "", "b")
-    )
+    lane = Lane("c", "", Place("JP", "", "a"), Place("JP", "", "b"))
     assert model.window(lane) == (2, 3, 30)
 
 
@@ -218,7 +217,7 @@ def test_apply_result_recomputes_and_keeps_carrier_revisions(app, session):
         apply_result(session, s, result(edd=(date(2026, 11, 25), date(2026, 11, 25))))
         apply_result(session, s, result(edd=(date(2026, 11, 27), date(2026, 11, 28))))
     session.flush()
-    rows = estimate.history(session, s)
+    rows = history(session, s)
     assert [(r.source, r.start, r.end) for r in rows] == [
         ("carrier", date(2026, 11, 25), date(2026, 11, 25)),
         ("carrier", date(2026, 11, 27), date(2026, 11, 28)),
@@ -238,10 +237,10 @@ def test_late_past_the_window_end_and_cleared_on_delivery(app, session):
         refresh(app, session, s, now=datetime.now(UTC))
     assert s.late
     with app.app_context():
-        assert [x.id for x in estimate.late_shipments(session, "sakura-tea")] == [s.id]
-        assert estimate.late_shipments(session, "northpeak") == []
+        assert [x.id for x in late_shipments(session, "sakura-tea")] == [s.id]
+        assert late_shipments(session, "northpeak") == []
     session.flush()
-    assert estimate.history(session, s)[-1].late is True
+    assert history(session, s)[-1].late is True
 
     s.status, s.delivered_at = "delivered", datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
     refresh(app, session, s, now=datetime(2026, 11, 27, 4, 0, tzinfo=UTC))

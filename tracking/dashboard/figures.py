@@ -1,61 +1,27 @@
 """Figures for a date range of a brand, as SQL aggregates (no Python loop over all rows).
 
-Days are the brand's local days. SQLite knows no time zones, so the day of a timestamp is found
-with a CASE over the range's local midnights converted to UTC (correct across DST changes, the
-same SQL on SQLite and PostgreSQL); ranges are capped at ``MAX_DAYS`` so the CASE stays short.
+The SQL of a range's local days is in ``day_range.py``; the punctuality and return figures have
+their own modules (``punctuality.py``, ``return_figures.py``), assembled here by ``figures``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_
+from sqlalchemy import case, distinct, func, or_
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
-from tracking.dashboard.orders import local_midnight_utc
-from tracking.estimates.models import LaneObservation
+from tracking.dashboard import punctuality, return_figures
+from tracking.dashboard.day_range import Range, ratio
 from tracking.i18n import status_label
-from tracking.orders.models import Order, OrderItem, Shipment
 from tracking.page.models import Feedback, PageEvent
-from tracking.returns.models import ReturnLine, ReturnRequest
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
-KEPT = ("exchange", "store_credit")
-
-
-@dataclass(frozen=True)
-class Range:
-    start: date
-    end: date  # inclusive
-    tz: tzinfo
-
-    @property
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
-
-    @property
-    def lo(self) -> datetime:
-        return local_midnight_utc(self.start, self.tz)
-
-    @property
-    def hi(self) -> datetime:
-        return local_midnight_utc(self.end + timedelta(days=1), self.tz)
-
-    def within(self, column):
-        return and_(column >= self.lo, column < self.hi)
-
-    def day_of(self, column):
-        """SQL: the local day (ISO string) of a timestamp inside the range."""
-        bounds = [local_midnight_utc(d + timedelta(days=1), self.tz) for d in self.days]
-        return case(
-            *[(column < b, literal(d.isoformat())) for d, b in zip(self.days, bounds, strict=True)],
-            else_=literal(""),
-        )
 
 
 def parse_range(args, brand: Brand, today: date) -> Range:
@@ -100,10 +66,6 @@ class Figures:
         return round(self.views / self.orders_viewed, 2) if self.orders_viewed else None
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def views_per_day(session: Session, brand: str, rng: Range) -> list[tuple[date, int]]:
     day = rng.day_of(PageEvent.created_at).label("day")
     counts = dict(
@@ -146,64 +108,12 @@ def banners(session: Session, brand: Brand, rng: Range) -> list[dict]:
                 "placement": placements.get(banner_id, ""),
                 "impressions": i,
                 "clicks": c,
-                "ctr": _ratio(c, i),
+                "ctr": ratio(c, i),
             }
         )
     return out
 
 
-def _punctuality(rng: Range) -> list:
-    """count, with a due day, on time, with a window, inside it: for parcels delivered in the
-    range (on time: by the promised day, else the estimate's last day)."""
-    day = rng.day_of(Shipment.delivered_at)
-    due = func.coalesce(Shipment.promised_date, Shipment.edd_end)
-    # Dates compared as ISO strings: the same on SQLite (stored as text) and PostgreSQL.
-    due_s = cast(due, String)
-    start_s = cast(Shipment.edd_start, String)
-    end_s = cast(Shipment.edd_end, String)
-    with_due = func.sum(case((due.is_not(None), 1), else_=0))
-    punctual = func.sum(case((and_(due.is_not(None), day <= due_s), 1), else_=0))
-    with_window = func.sum(case((Shipment.edd_end.is_not(None), 1), else_=0))
-    inside = func.sum(
-        case((and_(Shipment.edd_end.is_not(None), day >= start_s, day <= end_s), 1), else_=0)
-    )
-    return [func.count(), with_due, punctual, with_window, inside]
-
-
-def _delivered(brand: str, rng: Range):
-    return (
-        Order.brand == brand,
-        Shipment.direction == "outbound",
-        Shipment.status == "delivered",
-        rng.within(Shipment.delivered_at),
-    )
-
-
-def _punctuality_row(n, d, p, w, w_in) -> dict:
-    return {
-        "delivered": n,
-        "with_estimate": int(d or 0),
-        "on_time": int(p or 0),
-        "on_time_rate": _ratio(int(p or 0), int(d or 0)),
-        "inside_window": int(w_in or 0),
-        "accuracy": _ratio(int(w_in or 0), int(w or 0)),
-    }
-
-
-def on_time(session: Session, brand: str, rng: Range) -> list[dict]:
-    """Per carrier, parcels delivered in the range: on time and inside the estimate window
-    shown to the customer."""
-    rows = session.exec(
-        select(Shipment.carrier, *_punctuality(rng))
-        .join(Order, Order.id == Shipment.order_id)
-        .where(*_delivered(brand, rng))
-        .group_by(Shipment.carrier)
-        .order_by(Shipment.carrier)
-    ).all()
-    return [{"carrier": carrier} | _punctuality_row(*rest) for carrier, *rest in rows]
-
-
-UNKNOWN_LANE = ""
 # Japanese delivery regions (estimates/data/lanes/jp-regions.toml), as the lane column shows
 # them; a US lane end is the ZIP's national area digit, a country its ISO code.
 REGION_LABELS = {
@@ -239,33 +149,6 @@ def place_label(code: str) -> str:
     return code or gettext("unknown")
 
 
-def _place(region, country):
-    """A lane end: the delivery region (JP: 関東, 関西 …; US: the ZIP's first digit), else the
-    country."""
-    return func.coalesce(func.nullif(region, ""), func.nullif(country, ""), literal(UNKNOWN_LANE))
-
-
-def on_time_lanes(session: Session, brand: str, rng: Range) -> list[dict]:
-    """The same per carrier and lane (origin region → destination region), from the lane each
-    delivered parcel was reduced to when it was delivered (``lane_observations``); parcels
-    without one (delivered before lanes were learned, or unknown postcode) form the lane "".
-    """
-    origin = _place(LaneObservation.origin_region, LaneObservation.origin_country).label("o")
-    dest = _place(LaneObservation.dest_region, LaneObservation.dest_country).label("d")
-    rows = session.exec(
-        select(Shipment.carrier, origin, dest, *_punctuality(rng))
-        .join(Order, Order.id == Shipment.order_id)
-        .outerjoin(LaneObservation, LaneObservation.shipment_id == Shipment.id)
-        .where(*_delivered(brand, rng))
-        .group_by(Shipment.carrier, origin, dest)
-        .order_by(Shipment.carrier, func.count().desc(), origin, dest)
-    ).all()
-    return [
-        {"carrier": carrier, "origin": o or "", "destination": d or ""} | _punctuality_row(*rest)
-        for carrier, o, d, *rest in rows
-    ]
-
-
 def views_per_status(session: Session, brand: str, rng: Range) -> list[tuple[str, int]]:
     """Page views by the parcel status the page showed ("" = not recorded: views before
     migration 0013), most viewed first."""
@@ -294,7 +177,7 @@ def sources(session: Session, brand: str, rng: Range) -> dict:
         "lookups": lookups,
         "link_opens": links,
         "unknown": unknowns,
-        "lookup_share": _ratio(lookups, lookups + links),
+        "lookup_share": ratio(lookups, lookups + links),
     }
 
 
@@ -321,86 +204,6 @@ def feedback(session: Session, brand: str, rng: Range):
     return count, (round(float(average), 2) if average is not None else None), dist, comments
 
 
-def returns(session: Session, brand: str, rng: Range):
-    """Lines of returns requested in the range: by reason, by product (against units sold in
-    orders placed in the range) and the value kept as exchanges or store credit."""
-    where = (ReturnRequest.brand == brand, rng.within(ReturnRequest.created_at))
-    value = func.sum(ReturnLine.qty * OrderItem.price)
-    base = (
-        select()
-        .select_from(ReturnLine)
-        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
-        .join(OrderItem, OrderItem.id == ReturnLine.order_item_id)
-        .where(*where)
-    )
-    reasons = [
-        {"reason": r, "lines": n, "units": int(q or 0)}
-        for r, n, q in session.exec(
-            base.add_columns(ReturnLine.reason, func.count(), func.sum(ReturnLine.qty))
-            .group_by(ReturnLine.reason)
-            .order_by(func.count().desc(), ReturnLine.reason)
-        ).all()
-    ]
-    returned = {
-        sku: (name, int(q or 0))
-        for sku, name, q in session.exec(
-            base.add_columns(
-                OrderItem.sku, func.max(OrderItem.name), func.sum(ReturnLine.qty)
-            ).group_by(OrderItem.sku)
-        ).all()
-    }
-    sold = (
-        dict(
-            session.exec(
-                select(OrderItem.sku, func.sum(OrderItem.qty))
-                .join(Order, Order.id == OrderItem.order_id)
-                .where(
-                    Order.brand == brand,
-                    rng.within(Order.placed_at),
-                    col(OrderItem.sku).in_(returned),
-                )
-                .group_by(OrderItem.sku)
-            ).all()
-        )
-        if returned
-        else {}
-    )
-    products = sorted(
-        (
-            {
-                "sku": sku,
-                "name": name,
-                "returned": q,
-                "sold": int(sold.get(sku) or 0),
-                "rate": _ratio(q, int(sold.get(sku) or 0)),
-            }
-            for sku, (name, q) in returned.items()
-        ),
-        key=lambda r: (-r["returned"], r["sku"]),
-    )
-    total_value, kept_value, total_lines, kept_lines = session.exec(
-        base.add_columns(
-            value,
-            func.sum(
-                case(
-                    (col(ReturnLine.resolution).in_(KEPT), ReturnLine.qty * OrderItem.price),
-                    else_=0,
-                )
-            ),
-            func.count(),
-            func.sum(case((col(ReturnLine.resolution).in_(KEPT), 1), else_=0)),
-        )
-    ).one()
-    kept = {
-        "lines": int(total_lines or 0),
-        "kept_lines": int(kept_lines or 0),
-        "share": _ratio(int(kept_lines or 0), int(total_lines or 0)),
-        "value": int(total_value or 0),
-        "kept_value": int(kept_value or 0),
-    }
-    return reasons, products, kept
-
-
 def figures(session: Session, brand: Brand, rng: Range) -> Figures:
     views, orders_viewed = session.exec(
         select(func.count(), func.count(distinct(PageEvent.order_id))).where(
@@ -410,7 +213,7 @@ def figures(session: Session, brand: Brand, rng: Range) -> Figures:
         )
     ).one()
     count, average, dist, comments = feedback(session, brand.slug, rng)
-    reasons, products, kept = returns(session, brand.slug, rng)
+    reasons, products, kept = return_figures.returns(session, brand.slug, rng)
     return Figures(
         range=rng,
         views_per_day=views_per_day(session, brand.slug, rng),
@@ -421,11 +224,11 @@ def figures(session: Session, brand: Brand, rng: Range) -> Figures:
         feedback_distribution=dist,
         comments=list(comments),
         banners=banners(session, brand, rng),
-        on_time=on_time(session, brand.slug, rng),
+        on_time=punctuality.on_time(session, brand.slug, rng),
         return_reasons=reasons,
         return_products=products,
         kept=kept,
         views_per_status=views_per_status(session, brand.slug, rng),
         sources=sources(session, brand.slug, rng),
-        on_time_lanes=on_time_lanes(session, brand.slug, rng),
+        on_time_lanes=punctuality.on_time_lanes(session, brand.slug, rng),
     )

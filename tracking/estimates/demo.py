@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from carriers.numbers import mod7_complete
-from tracking.estimates import service as estimate
 from tracking.estimates.models import LaneObservation
+from tracking.estimates.refresh import refresh
 from tracking.estimates.sim import simulate
-from tracking.orders.intake import create_order
-from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
+from tracking.estimates.sources import brand_settings
+from tracking.orders.demo import DemoOrder, DemoParcel, create, item
+from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.timeutil import as_utc
 
 
@@ -80,7 +81,7 @@ def load_demo(session: Session, now: datetime) -> None:
         _ensure(session, spec, now)
     session.flush()
 
-    _cfg, tz = estimate.brand_settings("sakura-tea")
+    _cfg, tz = brand_settings("sakura-tea")
     today = as_utc(now).astimezone(tz).date()
     for shipment in _shipments(session, _order(session, "sakura-tea", "ST-1007")):
         # what the customer picked at checkout: tomorrow, 14〜16時
@@ -92,7 +93,7 @@ def load_demo(session: Session, now: datetime) -> None:
     demo_orders = session.exec(select(Order).where(Order.brand.in_(["sakura-tea", "northpeak"])))
     for order in demo_orders.all():
         for shipment in _shipments(session, order):
-            estimate.refresh(session, shipment, now=now)
+            refresh(session, shipment, now=now)
 
 
 def _order(session: Session, brand: str, number: str) -> Order | None:
@@ -108,39 +109,29 @@ def _shipments(session: Session, order: Order | None) -> list[Shipment]:
 def _ensure(session: Session, spec: _Extra, now: datetime) -> None:
     if _order(session, spec.brand, spec.number) is not None:
         return
-    sku, name, price = spec.item
-    order = create_order(
-        session,
+    jp = spec.brand == "sakura-tea"
+    parcel = DemoParcel(
+        spec.carrier, "", spec.hours_ago, [0], spec.service, tracking_number=spec.tracking_number
+    )
+    spec_order = DemoOrder(
         brand=spec.brand,
         number=spec.number,
         email=spec.email,
         postcode=spec.postcode,
         name=spec.name,
-        locale="ja" if spec.brand == "sakura-tea" else "en",
-        currency="JPY" if spec.brand == "sakura-tea" else "USD",
-        total=price,
-        payment_method="card",
-        placed_at=now - timedelta(hours=spec.hours_ago + 20),
+        locale="ja" if jp else "en",
+        items=[item(*spec.item, tags=())],
+        parcels=[parcel],
+        days_ago=(spec.hours_ago + 20) / 24,
     )
-    item = OrderItem(order_id=order.id, sku=sku, name=name, price=price)
-    shipped_at = now - timedelta(hours=spec.hours_ago)
-    shipment = Shipment(
-        order_id=order.id,
-        carrier=spec.carrier,
-        tracking_number=spec.tracking_number,
-        service=spec.service,
-        shipped_at=shipped_at,
-        status="in_transit",
-        last_checked_at=now,
-    )
-    session.add_all([item, shipment])
-    session.flush()
-    session.add(ShipmentItem(shipment_id=shipment.id, order_item_id=item.id, qty=1))
-    jp = spec.brand == "sakura-tea"
+    order = create(session, spec_order, salt=0, now=now)  # the salt only picks example numbers
+    # No simulated journey drives these parcels: each starts picked up, in transit, just looked at.
+    (shipment,) = _shipments(session, order)
+    shipment.status, shipment.last_checked_at = "in_transit", now
     session.add(
         ShipmentEvent(
             shipment_id=shipment.id,
-            occurred_at=shipped_at,
+            occurred_at=shipment.shipped_at,
             status="in_transit",
             sub_status="picked_up",
             description="荷物受付" if jp else "Picked up",

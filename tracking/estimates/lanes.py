@@ -14,6 +14,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from tracking import calendars
+
 DATA = Path(__file__).parent / "data" / "lanes"
 
 
@@ -30,6 +32,23 @@ class Place:
     def key(self) -> str:
         """The finest lane key: prefecture in Japan, ZIP area in the US, else the country."""
         return self.prefecture or self.region or self.country
+
+
+@dataclass(frozen=True)
+class Lane:
+    """What a parcel travels: carrier, service, origin and destination."""
+
+    carrier: str
+    service: str
+    origin: Place
+    dest: Place
+
+    @property
+    def calendar(self) -> calendars.Calendar:
+        # An order without a usable postcode has no known destination country: its parcel is
+        # delivered by the calendar of the shop's own country, the common (domestic) case.
+        country = self.dest.country or self.origin.country or "JP"
+        return calendars.delivery_calendar(self.carrier, self.service, country)
 
 
 @cache

@@ -18,15 +18,10 @@ from datetime import date, timedelta
 from tracking import calendars
 from tracking.estimates import lanes
 from tracking.estimates.config import ShippingConfig
+from tracking.estimates.lanes import Lane
+from tracking.estimates.learned import LearnedLanes
 from tracking.estimates.models import LaneObservation
-from tracking.estimates.service import (
-    Estimate,
-    Lane,
-    LearnedLanes,
-    from_default,
-    from_lane_table,
-    from_learned,
-)
+from tracking.estimates.sources import Estimate, from_default, from_lane_table, from_learned
 
 # carrier, service, share of parcels
 MIX = (

@@ -17,7 +17,7 @@ KIND_LABELS = {
     "warranty": _l("Warranty reminder"),
     "inquiry": _l("Customer question (to the shop)"),
 }
-STATUS_LABELS = {
+MAIL_STATUS_LABELS = {
     "queued": _l("Waiting to be sent"),
     "sending": _l("Being sent"),
     "sent": _l("Sent"),
@@ -33,5 +33,5 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+def mail_status_label(status: str) -> str:
+    return str(MAIL_STATUS_LABELS.get(status, status))

@@ -20,6 +20,9 @@ class DemoParcel:
     hours_ago: float  # when it was shipped
     items: list[int]  # indexes into the order's items (whole quantity ships)
     service: str = ""
+    # A fixed number instead of the simulated carrier's example for ``scenario`` (a parcel that
+    # no simulated journey drives, e.g. the estimates demo's).
+    tracking_number: str = ""
 
 
 @dataclass
@@ -73,7 +76,8 @@ def create(session: Session, spec: DemoOrder, salt: int, now: datetime) -> Order
         shipment = Shipment(
             order_id=order.id,
             carrier=parcel.carrier,
-            tracking_number=example_number(parcel.carrier, parcel.scenario, salt * 10 + p_index),
+            tracking_number=parcel.tracking_number
+            or example_number(parcel.carrier, parcel.scenario, salt * 10 + p_index),
             service=parcel.service,
             shipped_at=now - timedelta(hours=parcel.hours_ago),
         )

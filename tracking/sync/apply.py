@@ -10,7 +10,6 @@ re-polling a quiet parcel costs no estimate or mail work.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +17,11 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from carriers import Status, TrackingResult
-from tracking.estimates import service as estimates
+from carriers import TrackingResult
+from tracking.estimates.refresh import refresh_many
 from tracking.mail import triggers as mail_triggers
 from tracking.orders.models import Shipment, ShipmentEvent
 from tracking.timeutil import as_utc, utcnow
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,7 +38,7 @@ AfterApply = Callable[[Session, list[Applied]], None]
 
 
 def _refresh_estimates(session: Session, applied: list[Applied]) -> None:
-    estimates.refresh_many(
+    refresh_many(
         session,
         [(a.shipment, a.result.estimated_delivery) for a in applied],
         changed=[a.changed for a in applied],
@@ -113,11 +110,6 @@ def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]
                 }
             )
             new += 1
-            if ev.status is Status.UNKNOWN:
-                log.warning(
-                    "unmapped carrier status",
-                    extra={"carrier": result.carrier, "raw": ev.raw_code},
-                )
         before = (
             shipment.status,
             shipment.sub_status,

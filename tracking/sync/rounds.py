@@ -29,24 +29,12 @@ from tracking.db import get_engine
 from tracking.orders.models import Order, Shipment
 from tracking.sync import budget, capture, health
 from tracking.sync.apply import apply_results
+from tracking.sync.cadence import CADENCE
 from tracking.sync.models import WebhookFeed
 from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
-# How long until the next look, by status. Terminal statuses are never polled again.
-CADENCE: dict[Status, timedelta] = {
-    Status.PENDING: timedelta(hours=2),
-    Status.INFO_RECEIVED: timedelta(hours=4),
-    Status.IN_TRANSIT: timedelta(hours=3),
-    Status.OUT_FOR_DELIVERY: timedelta(minutes=30),
-    Status.ATTEMPT_FAILED: timedelta(hours=2),
-    Status.AVAILABLE_FOR_PICKUP: timedelta(hours=6),
-    Status.DELAYED: timedelta(hours=3),
-    Status.EXCEPTION: timedelta(hours=3),
-    Status.RETURNING_TO_SENDER: timedelta(hours=12),
-    Status.UNKNOWN: timedelta(hours=6),
-}
 MAX_BACKOFF = timedelta(hours=24)
 #: A shipment an aggregator's webhooks feed is polled this rarely: a safety net only.
 WEBHOOK_SAFETY_NET = timedelta(hours=24)

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from htmx_flask import request
 
 from tracking.db import get_session
-from tracking.estimates import service as estimates
+from tracking.estimates import sources as estimates
 from tracking.estimates.display import window_text
 from tracking.extensions import limiter
 from tracking.orders.lookup import find_order, order_by_public_id
