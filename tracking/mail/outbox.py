@@ -39,13 +39,12 @@ from sqlmodel import Session, col, select
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
 from tracking.mail.models import Notification, Unsubscribe
+from tracking.mail.unsubscribe import unsubscribe_url
 from tracking.orders.models import Order
-from tracking.security import sign_link
 from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
-UNSUBSCRIBE_LINK = "todoku.unsubscribe.v1"
 LEASE = timedelta(minutes=10)  # a claimed row is reclaimed after this long (worker died)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
@@ -211,11 +210,6 @@ def sender(brand: Brand | None, locale: str) -> tuple[str, str]:
     name = name or brand.display_name(locale)
     address = str(brand.mail.from_address or default_addr)
     return formataddr((name, address)), str(brand.support.email)
-
-
-def unsubscribe_url(brand_slug: str, public_id: str) -> str:
-    token = sign_link(UNSUBSCRIBE_LINK, brand_slug, public_id)
-    return f"{current_app.config['BASE_URL']}/{brand_slug}/unsubscribe/{token}"
 
 
 def build_message(
