@@ -245,7 +245,8 @@ def scan(session: Session, brands: dict[str, Brand], now: datetime | None = None
     for brand in brands.values():
         if not brand.mail.enabled:
             continue
-        # One kind after the other: "late" must not be superseded by "not_registered".
+        # One kind after the other, each superseding before the next is queued: "not_registered"
+        # supersedes every unsent milestone, so a "late" queued with it in one batch would go.
         for kind, find in (("not_registered", _not_registered), ("late", _late)):
             rows = find(session, brand, now)
             if not rows:
