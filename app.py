@@ -24,7 +24,7 @@ from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
-from tracking.mail import outbox as mail_outbox
+from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
 from tracking.orders.cli import orders_cli
 from tracking.returns import display as returns_display
@@ -63,7 +63,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A bad brand file stops start-up here, naming the file and key.
     app.extensions["todoku_brands"] = load_brands(app.config["BRANDS_DIR"])
     # A brand's mail server secret missing from the environment stops start-up too.
-    problems = mail_outbox.check_brands(app.extensions["todoku_brands"], app.config["SMTP_SECRETS"])
+    problems = mail_transport.check_brands(
+        app.extensions["todoku_brands"], app.config["SMTP_SECRETS"]
+    )
     if problems:
         raise ConfigError("\n".join(problems))
 

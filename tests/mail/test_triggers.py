@@ -9,8 +9,10 @@ import pytest
 from sqlmodel import select
 
 from tests.support.smtp import SmtpServer, parts
-from tracking.mail import outbox, triggers
+from tracking.mail import outbox, schedule, triggers
 from tracking.mail.models import Notification, Unsubscribe
+from tracking.mail.unsubscribe import unsubscribe_url
+from tracking.orders.links import tracking_link
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 
 
@@ -56,7 +58,7 @@ def test_shipping_mail_arrives_with_the_signed_link_that_opens_the_page(app, dem
             app.config["SMTP_URL"] = smtp.url
             assert _drain(session) >= 1
             msg = next(m for m in smtp.messages if m["Message-ID"] == note.message_id)
-        link = triggers.tracking_url(order)
+        link = tracking_link(order)
     body = parts(msg)
     assert "山田" not in body["text/plain"] and "佐藤 太郎 様" in body["text/plain"]
     assert "本日お届け予定" in msg["Subject"] and order.number in msg["Subject"]
@@ -77,11 +79,11 @@ def test_english_mail_greets_by_first_name(ctx, demo, session):
 def test_quiet_hours_defer_follow_up_but_not_shipping(ctx, app):
     brand = app.extensions["todoku_brands"]["sakura-tea"]
     late_evening = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)  # 22:30 in Tokyo
-    assert triggers.send_time(brand, "shipped", late_evening) == late_evening
-    held = triggers.send_time(brand, "follow_up", late_evening)
+    assert schedule.send_time(brand, "shipped", late_evening) == late_evening
+    held = schedule.send_time(brand, "follow_up", late_evening)
     assert held == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # 08:00 next morning in Tokyo
     noon = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-    assert triggers.send_time(brand, "follow_up", noon) == noon
+    assert schedule.send_time(brand, "follow_up", noon) == noon
 
 
 def test_unsubscribe_stops_follow_up_mail_but_not_shipping_notices(ctx, app, demo, session):
@@ -107,7 +109,7 @@ def test_follow_up_mail_carries_one_click_unsubscribe(ctx, app, demo, session):
         app.config["SMTP_URL"] = smtp.url
         _drain(session, now=follow_up.send_after + timedelta(minutes=1))
         msg = next(m for m in smtp.messages if m["Message-ID"] == follow_up.message_id)
-    url = outbox.unsubscribe_url(order.brand, order.public_id)
+    url = unsubscribe_url(order.brand, order.public_id)
     assert msg["List-Unsubscribe"] == f"<{url}>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -153,7 +155,7 @@ def test_two_parcel_order_partial_then_one_consolidated_mail(ctx, app, session):
 def test_the_one_click_link_unsubscribes_and_later_follow_ups_are_not_queued(app, demo, session):
     order = demo["ST-1002"]
     with app.app_context():
-        url = outbox.unsubscribe_url(order.brand, order.public_id)
+        url = unsubscribe_url(order.brand, order.public_id)
     path = url.removeprefix(app.config["BASE_URL"])
     client = app.test_client()
     assert client.get(path).status_code == 200

@@ -15,7 +15,9 @@ import carriers
 from tracking.brands.brand import Brand
 from tracking.estimates.models import LaneObservation
 from tracking.mail import outbox, triggers
+from tracking.mail.milestones import Facts
 from tracking.mail.models import Notification
+from tracking.mail.schedule import after_quiet_hours
 from tracking.orders import intake
 from tracking.orders.carrier_codes import CarrierNotResolved, resolve
 from tracking.orders.models import Order, OrderChange, Shipment, ShipmentEvent
@@ -57,24 +59,20 @@ def resend_shipping_mail(
         raise ActionError(gettext("Mail is switched off for this shop."))
     if not order.email:
         raise ActionError(gettext("The order has no email address."))
-    parcels = triggers.outbound_parcels(session, order)
-    if not parcels:
+    facts = Facts.load(session, [order.id])
+    if not facts.parcels[order.id]:
         raise ActionError(gettext("The order has no parcel yet: add one first."))
     if not RESEND_KEY.fullmatch(key or ""):
         raise ActionError(gettext("The form has expired. Please try again."))
-    kind = (
-        "shipped_partial"
-        if triggers.milestone(session, order, parcels) == "shipped_partial"
-        else "shipped"
-    )
+    kind = "shipped_partial" if facts.milestone(order.id) == "shipped_partial" else "shipped"
     dedupe = f"order:{order.id}:shipped:resend:{key}"
     existing = session.exec(select(Notification).where(Notification.dedupe_key == dedupe)).first()
     if existing is not None:
         return existing
     now = utcnow()
-    mail = triggers.mail_args(session, brand, order, kind, now, parcels)
+    mail = triggers.mail_args(session, brand, order, kind, now, facts)
     # Its own key, and due now (after quiet hours), not after the trigger's configured delay.
-    mail.update(dedupe_key=dedupe, send_after=triggers.after_quiet_hours(brand, now))
+    mail.update(dedupe_key=dedupe, send_after=after_quiet_hours(brand, now))
     note = outbox.enqueue(session, **mail)
     _history(session, order, staff_email, {"mail.resend": [None, kind]})
     session.flush()

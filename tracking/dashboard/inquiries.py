@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
@@ -18,9 +17,9 @@ from tracking.brands.brand import Brand
 from tracking.mail import outbox
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
+from tracking.orders.links import tracking_link
 from tracking.orders.models import Order
 from tracking.page.models import Inquiry
-from tracking.security import order_token
 from tracking.timeutil import as_utc, utcnow
 
 MAX_REPLY = 4000
@@ -104,21 +103,16 @@ def reply(
     inquiry.reply, inquiry.replied_at, inquiry.replied_by = text, now, staff_email
     inquiry.status = "answered"
     session.add(inquiry)
+    # In the language the customer asked in, not the order's.
     locale = inquiry.locale if inquiry.locale in brand.locales else brand.default_locale
-    subject, body, html = mail_render.render_in(
-        brand, locale, lambda: reply_content(brand, order, inquiry.message, text, locale)
-    )
-    outbox.enqueue(
+    outbox.enqueue_rendered(
         session,
-        brand=brand.slug,
+        brand,
+        order,
         kind="inquiry_reply",
         dedupe_key=f"inquiry-reply:{inquiry.id}",
-        to=order.email,
-        subject=subject,
-        body=body,
-        html=html,
+        build=lambda locale: reply_content(brand, order, inquiry.message, text, locale),
         locale=locale,
-        order_id=order.id,
     )
     session.commit()
     return inquiry
@@ -128,8 +122,7 @@ def reply_content(
     brand: Brand, order: Order, question: str, answer: str, locale: str
 ) -> mail_render.Content:
     """The customer's mail with the shop's answer; call inside ``force_locale(locale)``."""
-    base = current_app.config["BASE_URL"]
-    link = f"{base}/{brand.slug}/o/{order_token(brand.slug, order.public_id)}"
+    link = tracking_link(order)
     return mail_render.Content(
         subject=gettext("Answer to your question about order %(number)s", number=order.number),
         heading=gettext("Thank you for your question. Here is our answer:"),

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from tracking.db import get_session
 from tracking.demo import BRANDS, load
+from tracking.orders.links import tracking_link
 from tracking.orders.models import Order
-from tracking.security import order_token
 from tracking.staff import demo as staff_demo
 
 
@@ -28,8 +28,7 @@ def demo_command() -> None:
     brands = current_app.extensions["todoku_brands"]
     click.echo("Demo orders loaded. Tracking links (signed; what a shipping mail carries):")
     for order in orders:
-        token = order_token(order.brand, order.public_id)
-        click.echo(f"  {order.brand:<11} {order.number:<8} {root}/{order.brand}/o/{token}")
+        click.echo(f"  {order.brand:<11} {order.number:<8} {tracking_link(order)}")
     click.echo("Lookup forms:")
     for slug in brands:
         click.echo(f"  {root}/{slug}/")

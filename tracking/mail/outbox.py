@@ -13,8 +13,8 @@ Guarantees (docs/mail.md):
 * 4xx answers and connection errors are retried with capped exponential backoff and jitter;
   a 5xx answer fails the mail at once; both keep the server's words in ``last_error``.
 
-Without a transport (no ``SMTP_URL`` and no brand ``[mail.smtp]``) mail stays in the outbox,
-where staff read it in the admin mail page.
+Without a transport (no ``SMTP_URL`` and no brand ``[mail.smtp]``, ``tracking.mail.transport``)
+mail stays in the outbox, where staff read it in the admin mail page.
 """
 
 from __future__ import annotations
@@ -23,13 +23,9 @@ import logging
 import random
 import secrets
 import smtplib
-import ssl
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
-from urllib.parse import unquote, urlparse
+from email.utils import make_msgid
 
 from flask import current_app
 from sqlalchemy import and_, or_, update
@@ -38,14 +34,15 @@ from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
+from tracking.mail import render
 from tracking.mail.models import Notification, Unsubscribe
+from tracking.mail.transport import Transport, build_message, domain, smtp_error, transport_for
+from tracking.mail.unsubscribe import unsubscribe_url
 from tracking.orders.models import Order
-from tracking.security import sign_link
-from tracking.timeutil import as_utc, utcnow
+from tracking.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-UNSUBSCRIBE_LINK = "todoku.unsubscribe.v1"
 LEASE = timedelta(minutes=10)  # a claimed row is reclaimed after this long (worker died)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
@@ -70,6 +67,34 @@ def enqueue(session: Session, *, dedupe_key: str, **mail) -> Notification:
     except IntegrityError:  # a concurrent writer queued the same event first
         return session.exec(select(Notification).where(Notification.dedupe_key == dedupe_key)).one()
     return note
+
+
+def enqueue_rendered(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    *,
+    kind: str,
+    dedupe_key: str,
+    build: Callable[[str], render.Content],
+    locale: str | None = None,
+) -> Notification:
+    """``enqueue`` a mail to the order's customer: ``build(locale)`` gives its content, rendered
+    in ``locale`` (by default the order's language, when the brand offers it). Does not commit."""
+    locale = locale or render.locale_for(brand, order)
+    subject, body, html = render.render_in(brand, locale, lambda: build(locale))
+    return enqueue(
+        session,
+        brand=brand.slug,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to=order.email,
+        subject=subject,
+        body=body,
+        html=html,
+        locale=locale,
+        order_id=order.id,
+    )
 
 
 def enqueue_many(session: Session, mails: list[dict]) -> list[Notification]:
@@ -114,13 +139,9 @@ def _row(
         body_html=html,
         locale=locale,
         order_id=order_id,
-        message_id=make_msgid("todoku", domain=_domain()),
+        message_id=make_msgid("todoku", domain=domain()),
         send_after=send_after or utcnow(),
     )
-
-
-def _domain() -> str:
-    return urlparse(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -128,116 +149,6 @@ def backoff(attempts: int) -> timedelta:
     plus up to 10 % jitter so a recovering server is not hit by every worker at once."""
     delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
     return delay * (1 + random.random() / 10)
-
-
-# --- transports ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Transport:
-    host: str
-    port: int
-    starttls: bool = False
-    ssl: bool = False
-    user: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str) -> Transport:
-        parts = urlparse(url)
-        implicit = parts.scheme == "smtps"
-        return cls(
-            host=parts.hostname or "localhost",
-            port=parts.port or (465 if implicit else 25),
-            starttls=parts.scheme == "smtp+starttls",
-            ssl=implicit,
-            user=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password or "") if parts.username else None,
-        )
-
-    def connect(self) -> smtplib.SMTP:
-        context = current_app.config.get("MAIL_TLS_CONTEXT") or ssl.create_default_context()
-        if self.ssl:
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, local_hostname=_domain(), timeout=15, context=context
-            )
-        else:  # our own name in EHLO: smtplib would otherwise do a slow reverse lookup
-            conn = smtplib.SMTP(self.host, self.port, local_hostname=_domain(), timeout=15)
-        if self.starttls:
-            conn.starttls(context=context)
-        if self.user:
-            conn.login(self.user, self.password or "")
-        return conn
-
-
-def transport_for(brand: Brand | None) -> Transport | None:
-    """The brand's own server (``[mail.smtp]``) or ``SMTP_URL``; None means capture only."""
-    cfg = current_app.config
-    smtp = brand.mail.smtp if brand else None
-    if smtp is not None:
-        env = cfg["SMTP_SECRETS"]
-        return Transport(
-            host=smtp.host,
-            port=smtp.port,
-            starttls=smtp.starttls,
-            ssl=smtp.ssl,
-            user=env.get(smtp.user_env) if smtp.user_env else None,
-            password=env.get(smtp.password_env) if smtp.password_env else None,
-        )
-    return Transport.from_url(cfg["SMTP_URL"]) if cfg.get("SMTP_URL") else None
-
-
-def check_brands(brands: dict[str, Brand], secrets_env: dict[str, str]) -> list[str]:
-    """Problems that must stop start-up: a brand's SMTP secret not in the environment."""
-    problems = []
-    for slug, brand in brands.items():
-        smtp = brand.mail.smtp
-        for key in ("user_env", "password_env"):
-            name = getattr(smtp, key) if smtp else None
-            if name and not secrets_env.get(name):
-                problems.append(f"brand {slug!r}: [mail.smtp] {key}: ${name} is not set")
-    return problems
-
-
-# --- the message --------------------------------------------------------------------------
-
-
-def sender(brand: Brand | None, locale: str) -> tuple[str, str]:
-    """(From, Reply-To) header values for a brand's mail."""
-    default_name, default_addr = parseaddr(current_app.config["MAIL_FROM"])
-    if brand is None:
-        return formataddr((default_name, default_addr)), ""
-    name = brand.mail.from_name.get(locale, brand.default_locale) if brand.mail.from_name else ""
-    name = name or brand.display_name(locale)
-    address = str(brand.mail.from_address or default_addr)
-    return formataddr((name, address)), str(brand.support.email)
-
-
-def unsubscribe_url(brand_slug: str, public_id: str) -> str:
-    token = sign_link(UNSUBSCRIBE_LINK, brand_slug, public_id)
-    return f"{current_app.config['BASE_URL']}/{brand_slug}/unsubscribe/{token}"
-
-
-def build_message(
-    note: Notification, brand: Brand | None, now: datetime, unsubscribe: str | None = None
-) -> EmailMessage:
-    msg = EmailMessage()
-    from_header, reply_to = sender(brand, note.locale)
-    msg["From"] = from_header
-    msg["To"] = note.to_address
-    if reply_to:
-        msg["Reply-To"] = reply_to
-    msg["Subject"] = note.subject
-    msg["Date"] = format_datetime(as_utc(now))
-    msg["Message-ID"] = note.message_id or make_msgid("todoku", domain=_domain())
-    if unsubscribe:
-        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(note.body_text)
-    if note.body_html:
-        msg.add_alternative(note.body_html, subtype="html")
-    return msg
 
 
 # --- delivery -----------------------------------------------------------------------------
@@ -324,19 +235,6 @@ def _release(session: Session, notes: list[Notification]) -> None:
         _finish(session, note, "queued", note.last_error)
 
 
-def _smtp_error(exc: Exception) -> tuple[bool, str]:
-    """(permanent?, words) for an SMTP failure: 5xx is permanent, 4xx and I/O are not."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        words = "; ".join(f"{code} {msg!r}" for code, msg in exc.recipients.values())
-        return all(code >= 500 for code in codes), words
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
-        return exc.smtp_code >= 500, f"{exc.smtp_code} {text}".strip()
-    return False, f"{type(exc).__name__}: {exc}"
-
-
-# Test seams: a crash right before or right after handing a mail to the server.
 def _before_send(note: Notification) -> None:
     return None
 
@@ -378,7 +276,7 @@ def _send_all(
     try:
         conn = transport.connect()
     except (OSError, smtplib.SMTPException) as exc:
-        permanent, words = _smtp_error(exc)
+        permanent, words = smtp_error(exc)
         log.warning("mail: cannot reach %s:%s: %s", transport.host, transport.port, words)
         for note in notes:
             _retry(session, note, f"connect: {words}", now)
@@ -395,7 +293,7 @@ def _send_all(
             try:
                 conn.send_message(msg)
             except smtplib.SMTPResponseException as exc:  # the server answered 4xx or 5xx
-                permanent, words = _smtp_error(exc)
+                permanent, words = smtp_error(exc)
                 log.warning("mail %s not sent: %s", note.id, words)
                 if permanent:
                     _finish(session, note, "failed", words)
@@ -403,14 +301,14 @@ def _send_all(
                     _retry(session, note, words, now)
                 continue
             except smtplib.SMTPRecipientsRefused as exc:
-                permanent, words = _smtp_error(exc)
+                permanent, words = smtp_error(exc)
                 if permanent:
                     _finish(session, note, "failed", words)
                 else:
                     _retry(session, note, words, now)
                 continue
             except OSError as exc:  # dropped connection (SMTPServerDisconnected, timeouts)
-                _retry(session, note, _smtp_error(exc)[1], now)
+                _retry(session, note, smtp_error(exc)[1], now)
                 _release(session, notes[i + 1 :])
                 return sent
             _after_send(note)

@@ -11,8 +11,10 @@ from sqlmodel import Session
 from carriers import Status
 from tracking.brands.brand import Brand
 from tracking.i18n import format_day, status_label
-from tracking.mail import render, triggers
+from tracking.mail import render
 from tracking.mail.config import TRIGGERS
+from tracking.mail.content import content
+from tracking.mail.milestones import Facts
 from tracking.orders.models import Order, Shipment
 from tracking.templating import carrier_name
 from tracking.timeutil import utcnow
@@ -93,16 +95,8 @@ def order_mail(session: Session, brand: Brand, kind: str, locale: str) -> tuple[
             items=[f"{item} × 1"],
         )
         day = format_day(utcnow().astimezone(brand.tz).date() + timedelta(days=30))
-        return triggers.content(
-            session,
-            brand,
-            order,
-            kind,
-            locale,
-            parcels=[parcel],
-            coupon_code=code,
-            day=day,
-            blocks=[block],
-        )
+        # A batch of one unsaved order: its parcel, shown with a sample item.
+        facts = Facts(parcels={order.id: [parcel]}, lines={}, items={})
+        return content(brand, order, kind, locale, facts, coupon_code=code, day=day, blocks=[block])
 
     return render.render_in(brand, locale, build)

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracking.mail.models import Unsubscribe
-from tracking.mail.outbox import UNSUBSCRIBE_LINK
 from tracking.orders.models import Order
-from tracking.security import read_link
+from tracking.security import read_link, sign_link
+
+UNSUBSCRIBE_LINK = "todoku.unsubscribe.v1"
+
+
+def unsubscribe_url(brand_slug: str, public_id: str) -> str:
+    """The link in a follow-up mail (and its ``List-Unsubscribe`` header)."""
+    token = sign_link(UNSUBSCRIBE_LINK, brand_slug, public_id)
+    return f"{current_app.config['BASE_URL']}/{brand_slug}/unsubscribe/{token}"
 
 
 def order_for(session: Session, brand: str, token: str) -> Order | None:

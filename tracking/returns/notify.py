@@ -1,12 +1,11 @@
 """The one notification hook every return transition calls: it queues the customer's mail in the
-outbox (``tracking.mail.outbox.enqueue``), in the order's language, rendered by
+outbox (``tracking.mail.outbox.enqueue_rendered``), in the order's language, rendered by
 ``tracking.mail.render`` (HTML and text parts, the brand's look) like every other mail. Staff read it in the mail preview. Runs inside an app (a
 request, the worker or the CLI): it needs the catalogues and the key that signs the link.
 """
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext
 from sqlmodel import Session
 
@@ -15,7 +14,7 @@ from tracking.mail import outbox as mail
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
-from tracking.returns.links import return_token
+from tracking.returns.links import status_url
 from tracking.returns.models import ReturnRequest
 
 
@@ -68,37 +67,21 @@ def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: 
         facts=[(gettext("Return number"), rr.rma), (gettext("Order number"), order.number)],
     )
     if rr.public_id:
-        base = current_app.config["BASE_URL"]
-        link = f"{base}/{brand.slug}/r/{return_token(brand.slug, rr.public_id)}"
-        c.button = mail_render.Button(gettext("Open your return"), link)
+        c.button = mail_render.Button(gettext("Open your return"), status_url(brand.slug, rr))
     return c
-
-
-def render(brand: Brand, rr: ReturnRequest, order: Order, status: str) -> tuple[str, str, str, str]:
-    """(locale, subject, text, HTML) of the mail that reports ``status``."""
-    locale = mail_render.locale_for(brand, order)
-    subject, text, html = mail_render.render_in(
-        brand, locale, lambda: content(brand, rr, order, status, locale)
-    )
-    return locale, subject, text, html
 
 
 def notify(session: Session, brand: Brand, rr: ReturnRequest, order: Order, status: str) -> None:
     """Queue the customer's mail for ``rr`` having reached ``status`` (once per RMA + status)."""
     if status not in SUBJECTS:
         return
-    locale, subject, body, html = render(brand, rr, order, status)
-    mail.enqueue(
+    mail.enqueue_rendered(
         session,
-        brand=brand.slug,
+        brand,
+        order,
         kind=f"return_{status}",
         dedupe_key=f"return:{rr.rma}:{status}",
-        to=order.email,
-        subject=subject,
-        body=body,
-        html=html,
-        locale=locale,
-        order_id=order.id,
+        build=lambda locale: content(brand, rr, order, status, locale),
     )
 
 

@@ -1,0 +1,81 @@
+"""When a mail is due: the trigger's delay, the brand's quiet hours, and the after-sales mail a
+delivery schedules (the follow-up some days later, the warranty reminder before the longest
+warranty of the order's items ends)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale
+
+from tracking.brands.brand import Brand
+from tracking.i18n import format_day
+from tracking.mail import render
+from tracking.mail.milestones import Facts
+from tracking.orders.models import Order, OrderItem
+from tracking.timeutil import as_utc
+
+# Rakuten: order-related mail only, within three weeks of shipping (intake-formats.md §2.7).
+RAKUTEN_FOLLOW_UP_DAYS = 21
+
+
+def after_quiet_hours(brand: Brand, when: datetime) -> datetime:
+    """``when``, or the end of the brand's quiet hours if it falls inside them (shop-local)."""
+    quiet = brand.mail.quiet_hours
+    if quiet is None:
+        return when
+    local = as_utc(when).astimezone(brand.tz)
+    t = local.time().replace(tzinfo=None)
+    if quiet.start < quiet.end:
+        inside = quiet.start <= t < quiet.end
+    else:  # across midnight, e.g. 21:00–08:00
+        inside = t >= quiet.start or t < quiet.end
+    if not inside:
+        return when
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(as_utc(when).tzinfo)
+
+
+def send_time(brand: Brand, kind: str, base: datetime) -> datetime:
+    """When mail ``kind`` about something that happened at ``base`` goes out."""
+    when = base + timedelta(minutes=brand.mail.trigger(kind).delay_minutes)
+    return after_quiet_hours(brand, when) if brand.mail.holds_in_quiet_hours(kind) else when
+
+
+def warranty_days(brand: Brand, items: list[OrderItem]) -> int:
+    """The longest warranty of these items (brand default, extended by item tags)."""
+    policy = brand.returns
+    best = policy.warranty_days
+    for item in items:
+        for tag in item.tags or []:
+            rule = policy.tags.get(tag)
+            if rule and rule.warranty_days:
+                best = max(best, rule.warranty_days)
+    return best
+
+
+def after_delivery(
+    brand: Brand, order: Order, facts: Facts, now: datetime
+) -> list[tuple[str, datetime, str]]:
+    """The follow-up and warranty mail a delivery of ``order`` schedules, as (kind, base, day):
+    ``base`` is what the trigger's delay counts from, ``day`` the warranty's last day as the
+    customer reads it."""
+    parcels = facts.parcels[order.id]
+    out = []
+    delivered = max((as_utc(p.delivered_at) for p in parcels if p.delivered_at), default=now)
+    shipped = min((as_utc(p.shipped_at) for p in parcels if p.shipped_at), default=delivered)
+    follow = brand.mail.triggers.follow_up
+    due = delivered + timedelta(days=follow.days)
+    if not brand.mail.rakuten or due <= shipped + timedelta(days=RAKUTEN_FOLLOW_UP_DAYS):
+        out.append(("follow_up", due, ""))
+    days = warranty_days(brand, facts.items.get(order.id, []))
+    warranty = brand.mail.triggers.warranty
+    if days and warranty.enabled and not brand.mail.rakuten:
+        ends = delivered + timedelta(days=days)
+        with force_locale(render.locale_for(brand, order)):
+            day = format_day(ends.astimezone(brand.tz).date())
+        base = max(ends - timedelta(days=warranty.days), now)
+        out.append(("warranty", base, day))
+    return out
