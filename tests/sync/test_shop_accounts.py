@@ -19,7 +19,7 @@ from tests.fake_carrier import dhl_body
 from tracking.brands.brand import Brand, BrandConfigError, CarrierRoute, load_brand_file
 from tracking.config import ConfigError
 from tracking.orders.models import Shipment
-from tracking.sync import accounts, budget
+from tracking.sync import accounts, budget, health
 from tracking.sync import rounds as sync
 from tracking.sync.models import CarrierHealth, RateBucket
 from tracking.timeutil import as_utc, utcnow
@@ -281,3 +281,30 @@ def test_start_up_stops_when_a_named_variable_is_not_set(app_config, tmp_path):
         create_app(config)
     config["CARRIER_ENVIRON"] = {"NP_FEDEX_SECRET": "s"}
     assert "northpeak" in create_app(config).extensions["todoku_brands"]
+
+
+# --- the staff carrier page -------------------------------------------------------------------
+
+
+def test_staff_see_the_installations_accounts_and_their_shops_own_never_anothers(
+    app, client, session, demo, fake
+):
+    from tracking.staff import auth as staff
+
+    now = utcnow()
+    with app.app_context():
+        health.failure(session, "dhl", now, "AuthFailed: np broken", probe=False, account=NP_VAR)
+        health.failure(session, "dhl", now, "Unavailable: house broken", probe=False)
+        session.commit()
+    password = "correct horse battery"
+    for slug, email in (("northpeak", "a@np.example"), ("sakura-tea", "a@st.example")):
+        staff.create_staff(session, slug, email, password)
+    client.post("/admin/login", data={"email": "a@np.example", "password": password})
+    html = client.get("/admin/northpeak/carriers").get_data(as_text=True)
+    assert "np broken" in html and "house broken" in html
+    assert html.count("own account") == 1  # northpeak's pages are in English
+    client.post("/admin/logout")
+    client.post("/admin/login", data={"email": "a@st.example", "password": password})
+    html = client.get("/admin/sakura-tea/carriers").get_data(as_text=True)
+    assert "house broken" in html
+    assert "np broken" not in html and "この店舗専用のアカウント" not in html
