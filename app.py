@@ -29,6 +29,7 @@ from tracking.mail.cli import coupons_cli
 from tracking.orders.cli import orders_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
+from tracking.sync import accounts as carrier_accounts
 from tracking.sync.cli import worker_command
 from tracking.web import (
     admin,
@@ -65,6 +66,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A brand's mail server secret missing from the environment stops start-up too.
     problems = mail_transport.check_brands(
         app.extensions["todoku_brands"], app.config["SMTP_SECRETS"]
+    )
+    # So does a variable a brand names for its own carrier account.
+    problems += carrier_accounts.check_brands(
+        app.extensions["todoku_brands"], app.config["CARRIER_ENVIRON"]
     )
     if problems:
         raise ConfigError("\n".join(problems))

@@ -109,7 +109,7 @@ class AfterShipAdapter(AggregatorAdapter):
     code = "aftership"
     names = {"en": "AfterShip", "ja": "AfterShip"}
     batch_size = 50  # GET /trackings filters by up to 50 comma-separated numbers [?]
-    api_key_env = "AFTERSHIP_API_KEY"
+    credential_env = {"api_key": "AFTERSHIP_API_KEY"}
     base_url = "https://api.aftership.com/tracking/2025-07"
     base_url_env = "AFTERSHIP_BASE_URL"
     # [?] slugs from AfterShip's courier list as remembered, not re-verified here.

@@ -5,7 +5,8 @@ An aggregator tracks numbers of many carriers, so it accepts any number (``accep
 ``SLUGS`` maps OUR carrier codes onto the aggregator's own carrier identifiers. ``None`` means
 "not verified / not needed": the aggregator is asked to detect the carrier itself.
 
-``fetch`` is shared: the API key and base URL from the environment, our code turned into the
+``fetch`` is shared: the API key from the account (``credential_env = {"api_key": …}``), the
+base URL from the environment, our code turned into the
 aggregator's slug, then one ``_request`` per batch (the subclass's HTTP).
 """
 
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .account import Account
 from .base import Adapter
 from .errors import UnknownCarrier
-from .json_api import chunks, env, env_url
+from .json_api import chunks, env_url
 
 #: Our carrier codes, the keys every aggregator's SLUGS covers.
 OUR_CODES = ("yamato", "sagawa", "japanpost", "seino", "fukuyama", "ups", "fedex", "dhl", "usps")
@@ -23,15 +25,10 @@ OUR_CODES = ("yamato", "sagawa", "japanpost", "seino", "fukuyama", "ups", "fedex
 
 class AggregatorAdapter(Adapter):
     accepts_any = True
-    api_key_env: str = ""
     #: The API's base URL, and the variable that overrides it (sandbox; tests: a local server).
     base_url: str = ""
     base_url_env: str = ""
     SLUGS: dict[str, str | int | None] = {}
-
-    @property
-    def credentials(self) -> tuple[str, ...]:
-        return (self.api_key_env,)
 
     def validate(self, number: str) -> bool:
         return bool(number) and number.isalnum() and 4 <= len(number) <= 40
@@ -44,8 +41,15 @@ class AggregatorAdapter(Adapter):
             raise UnknownCarrier(carrier)
         return self.SLUGS[carrier]
 
-    def fetch(self, numbers: Iterable[str], *, carrier: str | None = None, **context):
-        key = env(self.api_key_env)
+    def fetch(
+        self,
+        numbers: Iterable[str],
+        *,
+        carrier: str | None = None,
+        account: Account | None = None,
+        **context,
+    ):
+        key = self.account(account).get("api_key")
         base = env_url(self.base_url_env, self.base_url)
         slug = self.slug(carrier)
         out: dict[str, bytes] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .account import Account, installation
 from .model import TrackingResult
 
 USER_AGENT = "Todoku/0.1 (+https://github.com/todoku/todoku; order tracking portal)"
@@ -17,6 +18,19 @@ class Adapter:
     names: dict[str, str] = {}
     #: How many numbers one ``fetch`` call may carry.
     batch_size: int = 1
+    #: What a fetch needs: credential field → the installation's variable for it
+    #: (``carriers.account``). Empty: no credentials (page scrapers, the simulator).
+    credential_env: dict[str, str] = {}
+
+    @property
+    def credentials(self) -> tuple[str, ...]:
+        """The installation's variables (``carriers list`` shows whether they are set)."""
+        return tuple(self.credential_env.values())
+
+    def account(self, given: Account | None) -> Account:
+        """The account a fetch uses: the caller's, else the installation's own (read from the
+        environment now: the command line and tests that set variables)."""
+        return given if given is not None else installation(self)
 
     @property
     def name(self) -> str:
@@ -37,8 +51,9 @@ class Adapter:
         return None
 
     def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
-        """Do the HTTP: return the raw body per number. ``context`` carries optional hints
-        (e.g. ``shipped_at``) that adapters may ignore."""
+        """Do the HTTP: return the raw body per number. ``context`` carries the ``account``
+        (``carriers.account.Account``; None: the installation's) and optional hints (e.g.
+        ``shipped_at``) that adapters may ignore."""
         raise NotImplementedError
 
     def parse(self, body: bytes, tracking_number: str) -> TrackingResult:

@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from . import REGISTRY, CarrierError, get, normalize
-from .json_api import configured
+from .account import installation
 from .model import TrackingResult
 
 carriers_cli = AppGroup("carriers", help="Carrier adapters: list them, check a number live.")
@@ -75,11 +75,12 @@ def list_command() -> None:
     """Every registered carrier: code, names, and whether its credentials are set."""
     for code in sorted(REGISTRY):
         adapter = REGISTRY[code]
-        needed = tuple(getattr(adapter, "credentials", ()))
+        needed = adapter.credentials
         if not needed:
             creds = "not needed"
         else:
-            creds = ("yes" if configured(*needed) else "no") + f" ({', '.join(needed)})"
+            ready = installation(adapter).complete
+            creds = ("yes" if ready else "no") + f" ({', '.join(needed)})"
         kind = "aggregator" if getattr(adapter, "accepts_any", False) else "carrier"
         click.echo(
             f"{code:<10} {kind:<10} {adapter.name} / {adapter.display_name('ja')}"

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .account import Account
 from .base import Adapter
 from .errors import NotFound
 from .http import request
-from .json_api import env, env_url, iso, iso_date, load_json, place, window
+from .json_api import env_url, iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
 from .parsing import collect, country_zone, newest, result, shape_guard, unknown
@@ -119,7 +120,7 @@ class DHLAdapter(Adapter):
     code = "dhl"
     names = {"en": "DHL", "ja": "DHL"}
     batch_size = 1  # one trackingNumber per GET
-    credentials = ("DHL_API_KEY",)
+    credential_env = {"api_key": "DHL_API_KEY"}
 
     def validate(self, number: str) -> bool:
         return dhl_express_valid(number)
@@ -127,8 +128,10 @@ class DHLAdapter(Adapter):
     def tracking_url(self, number: str) -> str:
         return f"https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}"
 
-    def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
-        key = env("DHL_API_KEY")
+    def fetch(
+        self, numbers: Iterable[str], *, account: Account | None = None, **context
+    ) -> dict[str, bytes]:
+        key = self.account(account).get("api_key")
         base = env_url("DHL_BASE_URL", "https://api-eu.dhl.com")
         out = {}
         for number in numbers:

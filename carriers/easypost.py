@@ -56,7 +56,7 @@ class EasyPostAdapter(AggregatorAdapter):
     code = "easypost"
     names = {"en": "EasyPost", "ja": "EasyPost"}
     batch_size = 1  # one tracker per create call
-    api_key_env = "EASYPOST_API_KEY"
+    credential_env = {"api_key": "EASYPOST_API_KEY"}
     base_url = "https://api.easypost.com/v2"
     base_url_env = "EASYPOST_BASE_URL"
     # EasyPost carrier names. [?] JP carriers not verified: EasyPost then detects the carrier.

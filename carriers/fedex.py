@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .account import Account
 from .base import Adapter
 from .errors import NotFound, ProviderError
 from .json_api import chunks, env_url, iso, iso_date, load_json, place, window
@@ -131,9 +132,7 @@ class FedExAdapter(OAuthMixin, Adapter):
     code = "fedex"
     names = {"en": "FedEx", "ja": "FedEx（フェデックス）"}
     batch_size = 30  # the Track API's documented maximum per request
-    client_id_env = "FEDEX_CLIENT_ID"
-    client_secret_env = "FEDEX_CLIENT_SECRET"
-    credentials = (client_id_env, client_secret_env)
+    credential_env = {"client_id": "FEDEX_CLIENT_ID", "client_secret": "FEDEX_CLIENT_SECRET"}
 
     def validate(self, number: str) -> bool:
         return fedex_valid(number)
@@ -147,7 +146,10 @@ class FedExAdapter(OAuthMixin, Adapter):
     def token_url(self) -> str:
         return f"{self.base_url()}/oauth/token"
 
-    def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
+    def fetch(
+        self, numbers: Iterable[str], *, account: Account | None = None, **context
+    ) -> dict[str, bytes]:
+        account = self.account(account)
         out: dict[str, bytes] = {}
         for batch in chunks(list(numbers), self.batch_size):
             payload = {
@@ -158,6 +160,7 @@ class FedExAdapter(OAuthMixin, Adapter):
             response = self.authorized(
                 "POST",
                 f"{self.base_url()}/track/v1/trackingnumbers",
+                account,
                 data=json.dumps(payload),
                 headers={"Content-Type": "application/json", "X-locale": "en_US"},
                 retries=1,

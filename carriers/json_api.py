@@ -1,5 +1,6 @@
-"""Helpers for the JSON-API adapters: credentials and base URLs from the environment, JSON
-decoding that fails typed, ISO 8601 timestamps, delivery windows, batching and place names.
+"""Helpers for the JSON-API adapters: base URLs from the environment (credentials come in an
+``Account``, see ``carriers.account``), JSON decoding that fails typed, ISO 8601 timestamps,
+delivery windows, batching and place names.
 
 What every parser shares, JSON or HTML (the result builder, unknown-status logging, the shape
 guard), lives in ``carriers.parsing``."""
@@ -11,25 +12,13 @@ import os
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from .errors import AuthFailed, ParseFailed
+from .errors import ParseFailed
 from .model import DeliveryWindow
-
-
-def env(name: str) -> str:
-    """A required credential; missing → AuthFailed naming the variable (never a KeyError)."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise AuthFailed(f"{name} is not set")
-    return value
 
 
 def env_url(name: str, default: str) -> str:
     """A base URL, overridable per deployment (sandbox vs production; tests use a local server)."""
     return (os.environ.get(name) or default).rstrip("/")
-
-
-def configured(*names: str) -> bool:
-    return all(os.environ.get(n, "").strip() for n in names)
 
 
 def load_json(body: bytes, carrier: str) -> dict:

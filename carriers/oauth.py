@@ -1,4 +1,4 @@
-"""One OAuth2 client-credentials token cache, shared by UPS, FedEx and USPS.
+"""OAuth2 client-credentials token caches (one per account), shared by UPS, FedEx and USPS.
 
 Tokens are reused until shortly before ``expires_in`` runs out, so a worker polling many numbers
 asks the token endpoint once per token lifetime, not once per call (endpoints are rate-limited
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from .account import Account
 from .errors import AuthFailed
 from .http import request
 
@@ -71,40 +72,41 @@ def client_credentials(url: str, client_id: str, secret: str, *, basic: bool) ->
 class OAuthMixin:
     """For adapters whose API takes a client-credentials bearer token.
 
-    Subclasses set the env variable names and implement ``token_url``; ``bearer()`` returns the
-    Authorization header, fetching a token only when the cached one is (nearly) expired.
+    Subclasses declare ``credential_env`` with ``client_id`` and ``client_secret`` and implement
+    ``token_url``; ``bearer(account)`` returns the Authorization header, fetching a token only
+    when that account's cached one is (nearly) expired. One cache per account (its key and
+    client id): two shops' tokens never mix.
     """
 
-    client_id_env: str = ""
-    client_secret_env: str = ""
     #: UPS wants the pair as HTTP Basic; FedEx and USPS as form fields.
     token_basic_auth: bool = False
 
     def token_url(self) -> str:
         raise NotImplementedError
 
-    @property
-    def tokens(self) -> TokenCache:
-        cache = self.__dict__.get("_tokens")
+    def tokens(self, account: Account) -> TokenCache:
+        caches = self.__dict__.setdefault("_tokens", {})
+        client_id = account.get("client_id")
+        cache = caches.get((account.key, client_id))
         if cache is None:
-            cache = self.__dict__["_tokens"] = TokenCache(self._fetch_token)
+            cache = caches[(account.key, client_id)] = TokenCache(
+                lambda: self._fetch_token(account)
+            )
         return cache
 
-    def _fetch_token(self) -> dict:
-        from .json_api import env  # local: json_api imports nothing from here, keep it that way
-
-        client_id, secret = env(self.client_id_env), env(self.client_secret_env)
+    def _fetch_token(self, account: Account) -> dict:
+        client_id, secret = account.get("client_id"), account.get("client_secret")
         return client_credentials(self.token_url(), client_id, secret, basic=self.token_basic_auth)
 
-    def bearer(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens.get()}"}
+    def bearer(self, account: Account) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens(account).get()}"}
 
-    def authorized(self, method: str, url: str, **kwargs) -> requests.Response:
-        """A data call with the cached token; a 401 drops the token so the next call
+    def authorized(self, method: str, url: str, account: Account, **kwargs) -> requests.Response:
+        """A data call with the account's cached token; a 401 drops the token so the next call
         re-authenticates, and still surfaces as AuthFailed now."""
-        headers = {**kwargs.pop("headers", {}), **self.bearer()}
+        headers = {**kwargs.pop("headers", {}), **self.bearer(account)}
         try:
             return request(method, url, headers=headers, **kwargs)
         except AuthFailed:
-            self.tokens.clear()
+            self.tokens(account).clear()
             raise

@@ -93,7 +93,7 @@ class Ship24Adapter(AggregatorAdapter):
     code = "ship24"
     names = {"en": "Ship24", "ja": "Ship24"}
     batch_size = 1  # trackers/track takes one number
-    api_key_env = "SHIP24_API_KEY"
+    credential_env = {"api_key": "SHIP24_API_KEY"}
     base_url = "https://api.ship24.com/public/v1"
     base_url_env = "SHIP24_BASE_URL"
     # [?] Ship24 courier codes not verified: Ship24 detects the courier when none is given.

@@ -114,7 +114,7 @@ class Track17Adapter(AggregatorAdapter):
     code = "track17"
     names = {"en": "17TRACK", "ja": "17TRACK"}
     batch_size = 40
-    api_key_env = "TRACK17_API_KEY"
+    credential_env = {"api_key": "TRACK17_API_KEY"}
     base_url = "https://api.17track.net/track/v2.2"
     base_url_env = "TRACK17_BASE_URL"
     # 17TRACK's numeric carrier keys: UPS/FedEx/DHL/USPS agree across three independent client

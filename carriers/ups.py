@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from .account import Account
 from .base import Adapter
 from .errors import NotFound
 from .json_api import env_url, load_json, place, utc_offset, window
@@ -109,10 +110,8 @@ class UPSAdapter(OAuthMixin, Adapter):
     code = "ups"
     names = {"en": "UPS", "ja": "UPS"}
     batch_size = 1  # one inquiry number per GET
-    client_id_env = "UPS_CLIENT_ID"
-    client_secret_env = "UPS_CLIENT_SECRET"
+    credential_env = {"client_id": "UPS_CLIENT_ID", "client_secret": "UPS_CLIENT_SECRET"}
     token_basic_auth = True
-    credentials = (client_id_env, client_secret_env)
 
     def validate(self, number: str) -> bool:
         return ups_valid(number)
@@ -126,12 +125,16 @@ class UPSAdapter(OAuthMixin, Adapter):
     def token_url(self) -> str:
         return f"{self.base_url()}/security/v1/oauth/token"
 
-    def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
+    def fetch(
+        self, numbers: Iterable[str], *, account: Account | None = None, **context
+    ) -> dict[str, bytes]:
+        account = self.account(account)
         out = {}
         for number in numbers:
             response = self.authorized(
                 "GET",
                 f"{self.base_url()}/api/track/v1/details/{number}",
+                account,
                 params={"locale": "en_US", "returnMilestones": "false"},
                 # transId: unique per request (UPS requires it for support tracing).
                 headers={"transId": uuid.uuid4().hex, "transactionSrc": "todoku"},

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from .account import Account
 from .base import Adapter
 from .errors import NotFound
 from .json_api import env_url, iso, iso_date, load_json, place, utc_offset, window
@@ -118,9 +119,7 @@ class USPSAdapter(OAuthMixin, Adapter):
     code = "usps"
     names = {"en": "USPS", "ja": "USPS（米国郵便）"}
     batch_size = 1
-    client_id_env = "USPS_CLIENT_ID"
-    client_secret_env = "USPS_CLIENT_SECRET"
-    credentials = (client_id_env, client_secret_env)
+    credential_env = {"client_id": "USPS_CLIENT_ID", "client_secret": "USPS_CLIENT_SECRET"}
 
     def validate(self, number: str) -> bool:
         return usps_impb_valid(number) or s10_valid(number)
@@ -134,12 +133,16 @@ class USPSAdapter(OAuthMixin, Adapter):
     def token_url(self) -> str:
         return f"{self.base_url()}/oauth2/v3/token"
 
-    def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:
+    def fetch(
+        self, numbers: Iterable[str], *, account: Account | None = None, **context
+    ) -> dict[str, bytes]:
+        account = self.account(account)
         out = {}
         for number in numbers:
             response = self.authorized(
                 "GET",
                 f"{self.base_url()}/tracking/v3/tracking/{number}",
+                account,
                 params={"expand": "DETAIL"},
                 headers={"Accept": "application/json"},
                 retries=1,

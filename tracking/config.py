@@ -72,6 +72,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # Per-carrier rate budgets "code=per_second/per_day,…" over the published defaults
         # (tracking/sync/budget.py), shared through Redis when REDIS_URL is set.
         "CARRIER_RATE_LIMITS": _rate_limits(env.get("CARRIER_RATE_LIMITS", "")),
+        # Where carrier credentials are read: the installation's (UPS_CLIENT_ID, DHL_API_KEY, …)
+        # and those a brand's [carriers.<code>] names (docs/carriers.md, "Accounts per shop").
+        # The live environment, read when a worker round needs them; tests pass a dict.
+        "CARRIER_ENVIRON": env,
         # Aggregator webhook secrets, ``<BRAND>_<PROVIDER>_WEBHOOK_SECRET`` (e.g.
         # ``SAKURA_AFTERSHIP_WEBHOOK_SECRET``); several comma-separated values during rotation.
         "CARRIER_WEBHOOK_SECRETS": {

@@ -14,7 +14,7 @@ import carriers
 from carriers import http as carrier_http
 from tests.support import FIXTURES
 from tracking.orders.models import Shipment, ShipmentEvent
-from tracking.sync import capture
+from tracking.sync import capture, schedule
 from tracking.sync import rounds as sync
 from tracking.sync.models import CapturedFailure, CarrierHealth
 from tracking.timeutil import as_utc, utcnow
@@ -164,12 +164,12 @@ def test_a_killed_worker_loses_nothing(app, demo, session, dhl):
     (shipment,) = _due(session, demo, ["1234567890"])
     now = utcnow()
     # Worker A claims and dies before calling the carrier.
-    claimed = sync.claim(session, now, limit=10)
+    claimed = schedule.claim(session, now, limit=10)
     assert [s.id for s, _ in claimed] == [shipment.id]
     # Worker B, during the lease: nothing to do.
     assert _round(app, session, now + timedelta(minutes=1)).checked == 0
     # After the lease: B takes it.
-    report = _round(app, session, now + sync.LEASE + timedelta(seconds=1))
+    report = _round(app, session, now + schedule.LEASE + timedelta(seconds=1))
     assert report.checked == 1
     session.refresh(shipment)
     assert shipment.status == "in_transit"

@@ -11,6 +11,7 @@ import carriers
 from carriers import RateLimited, Status, Unavailable
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.sync import rounds as sync
+from tracking.sync import schedule
 from tracking.timeutil import as_utc, utcnow
 
 
@@ -115,7 +116,7 @@ def test_carrier_down_keeps_last_status_and_backs_off(app, demo, session, flaky)
     assert shipment.status == "in_transit"  # last known status stays
     assert as_utc(shipment.last_checked_at) == checked_before  # and when it was really checked
     assert shipment.failures == 1
-    assert as_utc(shipment.next_check_at) == now + sync.CADENCE[Status.IN_TRANSIT] * 2
+    assert as_utc(shipment.next_check_at) == now + schedule.CADENCE[Status.IN_TRANSIT] * 2
 
 
 def test_circuit_breaker_skips_the_rest_of_a_failing_carrier(app, demo, session, flaky):
@@ -141,10 +142,10 @@ def test_rate_limit_waits_as_told(app, demo, session, flaky):
 
 def test_next_check_cadence():
     now = utcnow()
-    assert sync.next_check("delivered", now) is None
-    assert sync.next_check("out_for_delivery", now) == now + timedelta(minutes=30)
-    assert sync.next_check("in_transit", now, failures=10) == now + sync.MAX_BACKOFF
-    assert sync.next_check("nonsense", now) == now + sync.CADENCE[Status.UNKNOWN]
+    assert schedule.next_check("delivered", now) is None
+    assert schedule.next_check("out_for_delivery", now) == now + timedelta(minutes=30)
+    assert schedule.next_check("in_transit", now, failures=10) == now + schedule.MAX_BACKOFF
+    assert schedule.next_check("nonsense", now) == now + schedule.CADENCE[Status.UNKNOWN]
 
 
 def test_worker_once_runs_a_round(app, demo):

@@ -154,7 +154,7 @@ def test_unknown_provider_or_brand_is_404(client):
 def test_webhook_fed_shipment_is_polled_rarely(client, session, shipment):
     from datetime import timedelta
 
-    from tracking.sync.rounds import WEBHOOK_SAFETY_NET
+    from tracking.sync.schedule import WEBHOOK_SAFETY_NET
     from tracking.timeutil import as_utc, utcnow
 
     body = payload("aftership", "in_transit.json")

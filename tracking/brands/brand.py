@@ -93,8 +93,17 @@ class Support(Strict):
     url: str | None = Field(default=None, pattern=r"^https?://")
 
 
+#: An environment variable's name (the brand file names variables, never secrets).
+VARIABLE = r"^[A-Z][A-Z0-9_]{0,99}$"
+
+
 class CarrierRoute(Strict):
     via: str | None = None  # route this carrier through another adapter (aggregator, simulated)
+    # The shop's own account: variables holding its credentials (docs/carriers.md, "Accounts
+    # per shop"); a field not named here uses the installation's variable.
+    client_id_env: str | None = Field(default=None, pattern=VARIABLE)
+    client_secret_env: str | None = Field(default=None, pattern=VARIABLE)
+    api_key_env: str | None = Field(default=None, pattern=VARIABLE)
 
     @field_validator("via")
     @classmethod
@@ -102,6 +111,13 @@ class CarrierRoute(Strict):
         if value is not None and value not in carriers.REGISTRY:
             raise ValueError(f"unknown carrier {value!r}; known: {', '.join(carriers.codes())}")
         return value
+
+    def variables(self) -> dict[str, str]:
+        """Credential field → the variable this section names for it (``client_id_env`` →
+        ``client_id``)."""
+        named = {"client_id": self.client_id_env, "client_secret": self.client_secret_env}
+        named["api_key"] = self.api_key_env
+        return {field: var for field, var in named.items() if var}
 
 
 class Brand(Strict):
@@ -149,9 +165,20 @@ class Brand(Strict):
     @field_validator("carriers")
     @classmethod
     def _carrier_codes(cls, value: dict[str, CarrierRoute]) -> dict[str, CarrierRoute]:
-        for code in value:
+        for code, route in value.items():
             if code not in carriers.REGISTRY:
                 raise ValueError(f"unknown carrier {code!r}")
+            fields = carriers.get(code).credential_env
+            for field in route.variables():
+                if route.via:
+                    # The calls are made by the ``via`` adapter: its own section names them.
+                    raise ValueError(
+                        f"{code}: {field}_env with via = {route.via!r}: name the account's "
+                        f"variables under [carriers.{route.via}]"
+                    )
+                if field not in fields:
+                    takes = ", ".join(f"{f}_env" for f in fields) or "no credentials"
+                    raise ValueError(f"{code}: {field}_env is not used; {code} takes {takes}")
         return value
 
     @field_validator("hostnames")
@@ -181,6 +208,12 @@ class Brand(Strict):
         """The adapter code that actually tracks this brand's parcels of ``carrier``."""
         route = self.carriers.get(carrier)
         return route.via if route and route.via else carrier
+
+    def carrier_variables(self, code: str) -> dict[str, str]:
+        """Credential field → variable this brand names for adapter ``code``'s calls (empty:
+        the installation's account)."""
+        route = self.carriers.get(code)
+        return route.variables() if route else {}
 
 
 def _format_error(path: Path, err: ValidationError) -> str:

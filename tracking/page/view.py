@@ -16,7 +16,7 @@ from tracking.brands.brand import Brand
 from tracking.mail.models import CouponCode
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.page.models import Feedback, Inquiry
-from tracking.sync.cadence import CADENCE
+from tracking.sync.schedule import CADENCE
 from tracking.timeutil import as_utc, utcnow
 
 # Milestones of the progress bar, in order.

@@ -1,6 +1,7 @@
-"""Per-carrier rate budgets shared by every worker: a token bucket (requests per second, with
+"""Per-account rate budgets shared by every worker: a token bucket (requests per second, with
 a burst of one second's worth) plus a per-day cap (e.g. DHL's 250 calls/day, reset at 00:00
-UTC). Through Redis when ``REDIS_URL`` is set (one atomic Lua script), through a locked database
+UTC). Each carrier account (``account``: "" the installation's, else a shop's account key) has
+its own bucket with the carrier's limits, so one shop spending its day does not stop another. Through Redis when ``REDIS_URL`` is set (one atomic Lua script), through a locked database
 row otherwise. ``take`` answers 0.0 (go) or how many seconds to wait.
 """
 
@@ -87,17 +88,21 @@ def _redis():
     return _clients[url]
 
 
-def _keys(carrier: str, now: datetime) -> list[str]:
-    return [f"todoku:rate:{carrier}", f"todoku:rate:{carrier}:{now.strftime('%Y-%m-%d')}"]
+def _keys(carrier: str, now: datetime, account: str = "") -> list[str]:
+    # The installation's account keeps the keys it always had.
+    base = f"todoku:rate:{carrier}@{account}" if account else f"todoku:rate:{carrier}"
+    return [base, f"{base}:{now.strftime('%Y-%m-%d')}"]
 
 
-def take(session: Session, carrier: str, now: datetime) -> float:
+def take(session: Session, carrier: str, now: datetime, *, account: str = "") -> float:
     """One request's worth of budget: 0.0 to go ahead, else seconds until there is some."""
-    granted, wait = take_many(session, carrier, now, 1)
+    granted, wait = take_many(session, carrier, now, 1, account=account)
     return 0.0 if granted else wait
 
 
-def take_many(session: Session, carrier: str, now: datetime, want: int) -> tuple[int, float]:
+def take_many(
+    session: Session, carrier: str, now: datetime, want: int, *, account: str = ""
+) -> tuple[int, float]:
     """Up to ``want`` requests' worth of budget in one round trip: (granted, 0.0), or (0, seconds
     until there is some). Spend every granted token or ``give_back`` the rest: a worker that
     takes a chunk's worth at once must not hold budget it will not use."""
@@ -111,7 +116,7 @@ def take_many(session: Session, carrier: str, now: datetime, want: int) -> tuple
         granted, wait = (
             float(x)
             for x in script(
-                keys=_keys(carrier, now),
+                keys=_keys(carrier, now, account),
                 args=[rate, now.timestamp(), -1 if per_day is None else per_day, want],
             )
             .decode()
@@ -120,19 +125,21 @@ def take_many(session: Session, carrier: str, now: datetime, want: int) -> tuple
         if granted >= 1:
             return int(granted), 0.0
         return 0, _seconds_to_midnight(now) if wait < 0 else max(1e-3, wait)
-    return _take_db(session, carrier, now, rate, per_day, want)
+    return _take_db(session, (carrier, account), now, rate, per_day, want)
 
 
-def give_back(session: Session, carrier: str, now: datetime, unused: int) -> None:
+def give_back(
+    session: Session, carrier: str, now: datetime, unused: int, *, account: str = ""
+) -> None:
     if unused <= 0 or limits(carrier) is None:
         return
     rate, _ = limits(carrier)
     client = _redis()
     if client is not None:
         _, (_script, give) = client
-        give(keys=_keys(carrier, now), args=[rate, unused])
+        give(keys=_keys(carrier, now, account), args=[rate, unused])
         return
-    bucket = _locked(session, carrier)
+    bucket = _locked(session, (carrier, account))
     if bucket is not None:
         bucket.tokens = min(rate, bucket.tokens + unused)
         if bucket.day == now.strftime("%Y-%m-%d"):
@@ -141,11 +148,12 @@ def give_back(session: Session, carrier: str, now: datetime, unused: int) -> Non
     session.commit()
 
 
-def _locked(session, carrier) -> RateBucket | None:
+def _locked(session, line: tuple[str, str]) -> RateBucket | None:
     # populate_existing: the worker's session outlives commits; never count on a stale copy.
+    carrier, account = line
     query = (
         select(RateBucket)
-        .where(RateBucket.carrier == carrier)
+        .where(RateBucket.carrier == carrier, RateBucket.account == account)
         .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -153,12 +161,13 @@ def _locked(session, carrier) -> RateBucket | None:
     return session.exec(query).first()
 
 
-def _take_db(session, carrier, now, rate, per_day, want) -> tuple[int, float]:
+def _take_db(session, line, now, rate, per_day, want) -> tuple[int, float]:
+    """``line``: (carrier, account)."""
     day = now.strftime("%Y-%m-%d")
-    bucket = _locked(session, carrier)
+    bucket = _locked(session, line)
     if bucket is None:
-        ensure_row(session, RateBucket, carrier)
-        bucket = _locked(session, carrier)
+        ensure_row(session, RateBucket, *line)
+        bucket = _locked(session, line)
         bucket.tokens, bucket.refilled_at, bucket.day = rate, now, day
     if bucket.day != day:
         bucket.day, bucket.day_count = day, 0

@@ -10,7 +10,7 @@ from sqlmodel import Session
 import carriers
 from tracking.orders.models import Shipment
 from tracking.sync.apply import apply_result
-from tracking.sync.rounds import next_check
+from tracking.sync.schedule import next_check
 
 
 def play_journey(session: Session, shipment: Shipment, now: datetime) -> None:

@@ -1,6 +1,6 @@
 """Rows the sync layer keeps about carriers themselves: captured failures (raw bodies a parser
-could not read), per-carrier health (which is also the breaker shared by every worker), the
-shared rate budget when there is no Redis, and which shipments an aggregator's webhooks feed."""
+could not read), per-account health (which is also the breaker shared by every worker), the
+shared rate budget per account when there is no Redis, and which shipments an aggregator's webhooks feed."""
 
 from __future__ import annotations
 
@@ -30,14 +30,23 @@ class CapturedFailure(SQLModel, table=True):
     captured_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+#: Longest account key: a brand's credential variable name (``tracking.sync.accounts``).
+ACCOUNT_LENGTH = 100
+
+
 class CarrierHealth(SQLModel, table=True):
-    """One row per carrier code, shared by all workers: last success, error counts for the
-    current window, and the circuit (open until; a half-open probe claimed at)."""
+    """One row per carrier account (code and account key; "" is the installation's account),
+    shared by all workers: last success, error counts for the current window, and the circuit
+    (open until; a half-open probe claimed at)."""
 
     __tablename__ = "carrier_health"
+    __table_args__ = (
+        UniqueConstraint("carrier", "account", name="uq_carrier_health_carrier_account"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    carrier: str = Field(unique=True, max_length=32)
+    carrier: str = Field(max_length=32)
+    account: str = Field(default="", max_length=ACCOUNT_LENGTH)
     last_success_at: datetime | None = None
     last_failure_at: datetime | None = None
     # Since when the carrier has failed without a success in between (None: healthy).
@@ -52,12 +61,16 @@ class CarrierHealth(SQLModel, table=True):
 
 
 class RateBucket(SQLModel, table=True):
-    """The database's token bucket per carrier (used when REDIS_URL is not set)."""
+    """The database's token bucket per carrier account (used when REDIS_URL is not set)."""
 
     __tablename__ = "carrier_rate_buckets"
+    __table_args__ = (
+        UniqueConstraint("carrier", "account", name="uq_carrier_rate_buckets_carrier_account"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    carrier: str = Field(unique=True, max_length=32)
+    carrier: str = Field(max_length=32)
+    account: str = Field(default="", max_length=ACCOUNT_LENGTH)
     tokens: float = 0.0
     refilled_at: datetime = Field(default_factory=utcnow)
     day: str = Field(default="", max_length=10)
@@ -79,14 +92,14 @@ class WebhookFeed(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
 
 
-def ensure_row(session, model, carrier: str) -> None:
-    """Create ``model``'s row for ``carrier`` if missing, race-free across workers (INSERT …
-    ON CONFLICT DO NOTHING), so the caller can then lock it with ``FOR UPDATE``."""
+def ensure_row(session, model, carrier: str, account: str = "") -> None:
+    """Create ``model``'s row for the ``carrier`` account if missing, race-free across workers
+    (INSERT … ON CONFLICT DO NOTHING), so the caller can then lock it with ``FOR UPDATE``."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"carrier": carrier}
+    values = {"carrier": carrier, "account": account}
     if model is CarrierHealth:
         values |= {
             "last_error": "",
@@ -98,5 +111,5 @@ def ensure_row(session, model, carrier: str) -> None:
     else:
         values |= {"tokens": 0.0, "refilled_at": utcnow(), "day": "", "day_count": 0}
     session.execute(
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=["carrier"])
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=["carrier", "account"])
     )

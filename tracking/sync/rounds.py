@@ -1,13 +1,12 @@
 """Carrier sync: poll shipments that are due, store what carriers say, schedule the next look.
 
-Runs in the worker, never in a request. Cadence depends on the status (a parcel out for
-delivery changes by the hour, one in a depot by the day); failures back off exponentially;
-a carrier that keeps failing opens its circuit (``health``: shared by every worker, half-open
-with one probe) so one outage does not burn the round. Claims are leases: a claimed shipment's
-``next_check_at`` moves to the lease's end, committed before any carrier call, so a worker that
-dies mid-batch loses nothing. On PostgreSQL any number of workers share the work (claims with
-``FOR UPDATE SKIP LOCKED``); on SQLite run one worker. A body no parser can read is captured
-(``capture``) for staff and for a new fixture.
+Runs in the worker, never in a request. Which shipments are due and when they are looked at
+next is ``schedule`` (cadence, backoff, leased claims). Each shipment's calls go through its
+shop's carrier account (``accounts``: the shop's own credentials, or the installation's), and
+each account has its own rate budget (``budget``) and circuit (``health``: shared by every
+worker, half-open with one probe), so one shop's outage or spent budget does not stop another
+shop's parcels. A body no parser can read is captured (``capture``) for staff and for a new
+fixture.
 """
 
 from __future__ import annotations
@@ -20,27 +19,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 import carriers
-from carriers import CarrierError, NotFound, ParseFailed, RateLimited, Status
+from carriers import Adapter, CarrierError, NotFound, ParseFailed, RateLimited, Status
+from carriers.account import Account
 from tracking.brands.brand import Brand
 from tracking.db import get_engine
 from tracking.orders.models import Order, Shipment
-from tracking.sync import budget, capture, health
+from tracking.sync import accounts, budget, capture, health
 from tracking.sync.apply import apply_results
-from tracking.sync.cadence import CADENCE
-from tracking.sync.models import WebhookFeed
+from tracking.sync.schedule import claim, next_check, schedule, webhook_fed
 from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
-
-MAX_BACKOFF = timedelta(hours=24)
-#: A shipment an aggregator's webhooks feed is polled this rarely: a safety net only.
-WEBHOOK_SAFETY_NET = timedelta(hours=24)
-#: A claimed shipment is leased for this long: a worker that dies mid-batch loses nothing, the
-#: shipment is simply due again when the lease runs out.
-LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -55,51 +47,29 @@ class RoundReport:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def next_check(status: str, now: datetime, failures: int = 0) -> datetime | None:
-    try:
-        st = Status(status)
-    except ValueError:
-        st = Status.UNKNOWN
-    if st.is_terminal:
-        return None
-    base = CADENCE.get(st, CADENCE[Status.UNKNOWN])
-    return now + min(base * (2**failures), MAX_BACKOFF) if failures else now + base
+@dataclass(frozen=True)
+class Line:
+    """One carrier account's calls: the adapter, and the account whose credentials it sends and
+    whose key keeps its budget, breaker and health apart from other accounts'."""
+
+    adapter: Adapter
+    account: Account
+
+    @property
+    def code(self) -> str:
+        return self.adapter.code
+
+    @property
+    def key(self) -> str:
+        return self.account.key
 
 
-def claim(
-    session: Session, now: datetime, limit: int, lease: timedelta = LEASE
-) -> list[tuple[Shipment, str]]:
-    """Take up to ``limit`` due shipments and lease them: their ``next_check_at`` moves to the
-    lease's end and the claim is committed at once, so no other worker takes them while this
-    one works, and a worker killed mid-batch only delays them by the lease. On PostgreSQL the
-    claim skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``)."""
-    query = (
-        select(Shipment, Order.brand)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(Shipment.next_check_at.is_not(None), Shipment.next_check_at <= now)
-        .order_by(Shipment.next_check_at)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Shipment)
-    rows = list(session.exec(query).all())
-    for shipment, _ in rows:
-        shipment.next_check_at = now + lease
-        session.add(shipment)
-    session.commit()
-    return rows
-
-
-# Kept for callers that only want to look (no lease).
-def due_shipments(session: Session, now: datetime, limit: int) -> list[tuple[Shipment, str]]:
-    query = (
-        select(Shipment, Order.brand)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(Shipment.next_check_at.is_not(None), Shipment.next_check_at <= now)
-        .order_by(Shipment.next_check_at)
-        .limit(limit)
-    )
-    return list(session.exec(query).all())
+def line_for(brand: Brand | None, carrier: str) -> Line:
+    """The line a ``brand``'s parcel of ``carrier`` is tracked on (its route, its account);
+    UnknownCarrier when the route has no adapter."""
+    code = brand.route_for(carrier) if brand else carrier
+    adapter = carriers.get(code)
+    return Line(adapter, accounts.account_for(brand, code))
 
 
 #: Shipments one round claims; a worker whose round took this many goes again at once.
@@ -112,28 +82,33 @@ def run_round(
     now: datetime | None = None,
     limit: int = ROUND_LIMIT,
 ) -> RoundReport:
-    """One polling round: claim (leased, committed), then per carrier: the shared breaker's
-    gate, fetch, store; each chunk is committed on its own."""
+    """One polling round: claim (leased, committed), then per carrier account: the shared
+    breaker's gate, fetch, store; each chunk is committed on its own."""
     now = now or utcnow()
     report = RoundReport()
-    batches: dict[str, list[Shipment]] = defaultdict(list)
+    # (adapter code, account key) → the line and its shipments; no line: no such adapter.
+    lines: dict[tuple[str, str], Line | None] = {}
+    batches: dict[tuple[str, str], list[Shipment]] = defaultdict(list)
     claimed = claim(session, now, limit)
     report.claimed = len(claimed)
     for shipment, brand_slug in claimed:
-        brand = brands.get(brand_slug)
-        route = brand.route_for(shipment.carrier) if brand else shipment.carrier
-        batches[route].append(shipment)
-
-    for code, shipments in batches.items():
         try:
-            adapter = carriers.get(code)
-        except carriers.UnknownCarrier:
-            log.error("sync: no adapter %r for %d shipments", code, len(shipments))
+            line = line_for(brands.get(brand_slug), shipment.carrier)
+            ident = (line.code, line.key)
+        except carriers.UnknownCarrier as exc:
+            line, ident = None, (exc.code, "")
+        lines[ident] = line
+        batches[ident].append(shipment)
+
+    for ident, shipments in batches.items():
+        line = lines[ident]
+        if line is None:
+            log.error("sync: no adapter %r for %d shipments", ident[0], len(shipments))
             for s in shipments:
                 _failed(session, s, now, report, "UnknownCarrier")
             session.commit()
             continue
-        _sync_carrier(session, adapter, shipments, now, report)
+        _sync_carrier(session, line, shipments, now, report)
     session.commit()
     return report
 
@@ -144,13 +119,13 @@ def run_round(
 WINDOW = 50
 
 
-def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: RoundReport) -> None:
+def _sync_carrier(session, line: Line, shipments: list[Shipment], now, report: RoundReport) -> None:
     """Window by window: gate, budget, fetch, store. On PostgreSQL a window's fetches run in a
     helper thread while the previous window is stored, so the carrier is kept busy while the
     database works; still one request in flight per worker, and the gate for a window is asked
     only once the previous window's calls are done (a failure that opened the circuit stops
     the next window's calls, exactly as without the overlap)."""
-    size = max(1, adapter.batch_size)
+    size = max(1, line.adapter.batch_size)
     chunks = [shipments[i : i + size] for i in range(0, len(shipments), size)]
     overlap = session.get_bind().dialect.name == "postgresql"
     pool = ThreadPoolExecutor(1, thread_name_prefix="fetch") if overlap else None
@@ -160,11 +135,11 @@ def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: Roun
         while True:
             started = None
             if index < len(chunks):
-                started = _start_window(session, adapter, chunks, index, now, report, pool)
+                started = _start_window(session, line, chunks, index, now, report, pool)
                 if started is None:
                     index = len(chunks)  # held or out of budget: the rest is scheduled
             if pending is not None:
-                _finish_window(session, adapter, pending, now, report)
+                _finish_window(session, line, pending, now, report)
                 pending = None
             if started is None:
                 break
@@ -177,21 +152,21 @@ def _sync_carrier(session, adapter, shipments: list[Shipment], now, report: Roun
             pool.shutdown(wait=True)
 
 
-def _start_window(session, adapter, chunks, index: int, now, report: RoundReport, pool):
+def _start_window(session, line: Line, chunks, index: int, now, report: RoundReport, pool):
     """Gate and budget for the next window, then its fetches (in ``pool`` if given). None when
-    nothing may be called: the rest of this carrier's shipments are scheduled and committed."""
-    state, failure_seen = health.gate_seen(session, adapter.code, now)
+    nothing may be called: the rest of this account's shipments are scheduled and committed."""
+    state, failure_seen = health.gate_seen(session, line.code, now, account=line.key)
     if state == health.OPEN:
-        _hold(session, [s for c in chunks[index:] for s in c], now, report, adapter.code)
+        _hold(session, [s for c in chunks[index:] for s in c], now, report, line)
         session.commit()
         return None
     # The half-open probe is one request; otherwise a window's worth of requests.
-    want = 1 if state == health.PROBE else max(1, WINDOW // max(1, adapter.batch_size))
+    want = 1 if state == health.PROBE else max(1, WINDOW // max(1, line.adapter.batch_size))
     window = chunks[index : index + want]
-    granted = _budget(session, adapter.code, now, len(window))
+    granted = _budget(session, line, now, len(window))
     if not granted:
         # Today's budget is spent: the rest waits for tomorrow's, no failure counted.
-        wait = timedelta(seconds=budget.take(session, adapter.code, now) or 60)
+        wait = timedelta(seconds=budget.take(session, line.code, now, account=line.key) or 60)
         for s in (s for c in chunks[index:] for s in c):
             s.next_check_at = now + wait
             session.add(s)
@@ -203,7 +178,7 @@ def _start_window(session, adapter, chunks, index: int, now, report: RoundReport
     specs = [_spec(chunk, now) for chunk in window]
     probe = state == health.PROBE
     if pool is None:
-        return window, granted, _fetch_window(session, adapter, specs, now, probe, failure_seen)
+        return window, granted, _fetch_window(session, line, specs, now, probe, failure_seen)
     # Nothing held while the helper thread works: its health writes may need the same rows
     # (even a just-inserted one) that this transaction touched.
     session.commit()
@@ -211,7 +186,7 @@ def _start_window(session, adapter, chunks, index: int, now, report: RoundReport
     return (
         window,
         granted,
-        pool.submit(_fetch_in_thread, app, adapter, specs, now, probe, failure_seen),
+        pool.submit(_fetch_in_thread, app, line, specs, now, probe, failure_seen),
     )
 
 
@@ -236,12 +211,12 @@ class _Fetched:
     outcome: str = "ok"
 
 
-def _fetch_in_thread(app, adapter, specs, now, probe, failure_seen) -> _Fetched:
+def _fetch_in_thread(app, line: Line, specs, now, probe, failure_seen) -> _Fetched:
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as own:
-        return _fetch_window(own, adapter, specs, now, probe, failure_seen)
+        return _fetch_window(own, line, specs, now, probe, failure_seen)
 
 
-def _fetch_window(hsession, adapter, specs, now, probe: bool, failure_seen) -> _Fetched:
+def _fetch_window(hsession, line: Line, specs, now, probe: bool, failure_seen) -> _Fetched:
     """The window's calls, one at a time. A failure is written to the shared health row at once
     (after the successes before it, so the order of outcomes is kept), so every worker's
     breaker sees it before its next call; the calls stop when the circuit opens or the carrier
@@ -251,22 +226,21 @@ def _fetch_window(hsession, adapter, specs, now, probe: bool, failure_seen) -> _
     for i, (numbers, context) in enumerate(specs):
         out.tried += 1
         try:
-            out.bodies[i] = adapter.fetch(numbers, **context)
+            out.bodies[i] = line.adapter.fetch(numbers, account=line.account, **context)
         except RateLimited as exc:
             wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
-            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            _count_successes(hsession, line, now, out.successes, out.failure_seen)
             out.successes = 0
-            health.hold(hsession, adapter.code, now + wait, "RateLimited")
+            health.hold(hsession, line.code, now + wait, "RateLimited", account=line.key)
             hsession.commit()
             out.held, out.outcome = (i, wait), "held"
             break
         except CarrierError as exc:
-            log.warning("sync: %s fetch failed: %s", adapter.code, exc)
-            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            log.warning("sync: %s (%s) fetch failed: %s", line.code, line.key or "-", exc)
+            _count_successes(hsession, line, now, out.successes, out.failure_seen)
             out.successes = 0
-            opened = health.failure(
-                hsession, adapter.code, now, f"{type(exc).__name__}: {exc}", probe
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            opened = health.failure(hsession, line.code, now, error, probe, account=line.key)
             hsession.commit()
             out.failure_seen = now  # what this worker just wrote
             out.failed[i], out.outcome = exc, "failed"
@@ -278,13 +252,13 @@ def _fetch_window(hsession, adapter, specs, now, probe: bool, failure_seen) -> _
         if probe:
             # The probe's success closes the circuit for every worker now, and for the gate
             # of this worker's next window.
-            _count_successes(hsession, adapter.code, now, out.successes, out.failure_seen)
+            _count_successes(hsession, line, now, out.successes, out.failure_seen)
             hsession.commit()
             out.successes = 0
     return out
 
 
-def _finish_window(session, adapter, pending, now, report: RoundReport) -> None:
+def _finish_window(session, line: Line, pending, now, report: RoundReport) -> None:
     window, granted, fetched = pending
     for i, exc in fetched.failed.items():
         for s in window[i]:
@@ -295,10 +269,10 @@ def _finish_window(session, adapter, pending, now, report: RoundReport) -> None:
             s.next_check_at = now + wait
             session.add(s)
         report.errors["RateLimited"] += 1
-    _store(session, adapter, [(window[i], b) for i, b in fetched.bodies.items()], now, report)
+    _store(session, line.adapter, [(window[i], b) for i, b in fetched.bodies.items()], now, report)
     # Last, so the shared row is locked only for this transaction's commit.
-    _count_successes(session, adapter.code, now, fetched.successes, fetched.failure_seen)
-    budget.give_back(session, adapter.code, now, granted - fetched.tried)
+    _count_successes(session, line, now, fetched.successes, fetched.failure_seen)
+    budget.give_back(session, line.code, now, granted - fetched.tried, account=line.key)
     session.commit()
 
 
@@ -307,51 +281,38 @@ def _finish_window(session, adapter, pending, now, report: RoundReport) -> None:
 MAX_SLEEP = 2.0
 
 
-def _budget(session, code: str, now, calls: int) -> int:
-    """Take up to one token per request the window will make (batched APIs: one per chunk);
-    answers how many were granted (0: the day's budget is spent)."""
-    granted, wait = budget.take_many(session, code, now, calls)
+def _budget(session, line: Line, now, calls: int) -> int:
+    """Take up to one token per request the window will make (batched APIs: one per chunk)
+    from the account's budget; answers how many were granted (0: the day's budget is spent)."""
+    granted, wait = budget.take_many(session, line.code, now, calls, account=line.key)
     while not granted and 0 < wait <= MAX_SLEEP:
         time.sleep(wait)
-        granted, wait = budget.take_many(session, code, utcnow(), calls)
+        granted, wait = budget.take_many(session, line.code, utcnow(), calls, account=line.key)
     return granted
 
 
-def _hold(session, shipments: list[Shipment], now, report: RoundReport, code: str) -> None:
-    """Not tried (circuit open or carrier asked to wait): due again when the circuit's
-    half-open probe may run; no failure counted."""
-    until = health.open_until(session, code) or now + timedelta(minutes=5)
+def _hold(session, shipments: list[Shipment], now, report: RoundReport, line: Line) -> None:
+    """Not tried (circuit open or carrier asked to wait): due again when the account's
+    circuit's half-open probe may run; no failure counted."""
+    until = health.open_until(session, line.code, account=line.key) or now + timedelta(minutes=5)
     for s in shipments:
         s.next_check_at = until
         session.add(s)
     report.skipped += len(shipments)
 
 
-def _webhook_fed(session, shipments: list[Shipment]) -> set[int]:
-    ids = [s.id for s in shipments]
-    query = select(WebhookFeed.shipment_id).where(WebhookFeed.shipment_id.in_(ids))
-    return set(session.exec(query).all())
-
-
-def schedule(shipment: Shipment, now: datetime, fed: bool) -> None:
-    nxt = next_check(shipment.status, now)
-    if nxt is not None and fed:
-        nxt = now + WEBHOOK_SAFETY_NET
-    shipment.next_check_at = nxt
-
-
 def _sync_chunk(
-    session, adapter, chunk: list[Shipment], now, report: RoundReport, probe: bool = False
+    session, line: Line, chunk: list[Shipment], now, report: RoundReport, probe: bool = False
 ) -> str:
     """One chunk, right away (staff's check now). Returns "ok", "failed" or "held"."""
-    fetched = _fetch_window(session, adapter, [_spec(chunk, now)], now, probe, False)
-    _finish_window(session, adapter, ([chunk], 1, fetched), now, report)
+    fetched = _fetch_window(session, line, [_spec(chunk, now)], now, probe, False)
+    _finish_window(session, line, ([chunk], 1, fetched), now, report)
     return fetched.outcome
 
 
-def _count_successes(session, code: str, now, calls: int, failure_seen) -> None:
+def _count_successes(session, line: Line, now, calls: int, failure_seen) -> None:
     if calls:
-        health.success(session, code, now, calls, failure_seen=failure_seen)
+        health.success(session, line.code, now, calls, failure_seen=failure_seen, account=line.key)
 
 
 def _store(session, adapter, fetched: list[tuple[list[Shipment], dict]], now, report) -> None:
@@ -359,7 +320,7 @@ def _store(session, adapter, fetched: list[tuple[list[Shipment], dict]], now, re
     shipments = [s for chunk, _ in fetched for s in chunk]
     if not shipments:
         return
-    fed = _webhook_fed(session, shipments)
+    fed = webhook_fed(session, shipments)
     pairs = []
     for chunk, bodies in fetched:
         for s in chunk:
@@ -414,18 +375,17 @@ def check_now(session: Session, brands: dict[str, Brand], shipment: Shipment) ->
     report = RoundReport()
     order = session.get(Order, shipment.order_id)
     brand = brands.get(order.brand) if order else None
-    code = brand.route_for(shipment.carrier) if brand else shipment.carrier
     try:
-        adapter = carriers.get(code)
+        line = line_for(brand, shipment.carrier)
     except carriers.UnknownCarrier:
         _failed(session, shipment, now, report, "UnknownCarrier")
         session.commit()
         return report
-    if not _budget(session, adapter.code, now, 1):
+    if not _budget(session, line, now, 1):
         report.skipped += 1
         report.errors["BudgetSpent"] += 1
         session.commit()
         return report
-    _sync_chunk(session, adapter, [shipment], now, report)
+    _sync_chunk(session, line, [shipment], now, report)
     session.commit()
     return report

@@ -31,7 +31,7 @@ import carriers
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.sync.apply import apply_result
 from tracking.sync.models import WebhookFeed
-from tracking.sync.rounds import WEBHOOK_SAFETY_NET
+from tracking.sync.schedule import WEBHOOK_SAFETY_NET
 from tracking.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
-"""Staff: carrier health (per-carrier last success, error rate, open circuit), the brand's
-captured failures, and "check now" for one shipment."""
+"""Staff: carrier health (per carrier account: the installation's and the shop's own; last
+success, error rate, open circuit), the brand's captured failures, and "check now" for one
+shipment."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 from tracking.db import get_session
 from tracking.i18n import status_label
 from tracking.orders.models import Order, Shipment
-from tracking.sync import health
+from tracking.sync import accounts, health
 from tracking.sync.models import CapturedFailure
 from tracking.sync.rounds import check_now
 from tracking.timeutil import as_utc, utcnow
@@ -40,6 +41,7 @@ def health_page(brand, user):
     rows = [
         {
             "carrier": h.carrier,
+            "own_account": bool(h.account),
             "last_success_at": as_utc(h.last_success_at),
             "failing_since": as_utc(h.failing_since),
             "error_rate": health.error_rate(h),
@@ -48,7 +50,7 @@ def health_page(brand, user):
             "open_until": as_utc(h.open_until),
             "last_error": h.last_error,
         }
-        for h in health.all_rows(session)
+        for h in health.all_rows(session, accounts.keys_of(brand))
     ]
     return render_template(
         "admin/carriers.html",
