@@ -52,7 +52,7 @@ def test_the_contracts_are_kept(tree):
 @pytest.mark.parametrize(
     ("module", "line", "contract"),
     [
-        ("tracking/returns/policy.py", "import tracking.web.admin", "tracking/: web and demo"),
+        ("tracking/returns/policy.py", "import tracking.web.staff.auth", "tracking/: web and demo"),
         ("tracking/orders/lookup.py", "import tracking.page.view", "tracking/: web and demo"),
         ("tracking/estimates/service.py", "import tracking.sync.apply", "tracking/: web and demo"),
         ("carriers/numbers.py", "import tracking.timeutil", "carriers/ is a library"),

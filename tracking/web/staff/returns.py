@@ -1,45 +1,20 @@
-"""Staff pages: login, the returns queue (filters, detail, transitions, bulk approve, notes,
-CSV export, photos) and the mail preview. Every page checks the brand: another brand's URL,
-RMA or photo is a plain 404."""
+"""Staff returns queue under ``/admin/<brand_slug>/returns``: filters, detail, transitions, bulk
+approve, notes, CSV export and photos (routes of the ``admin`` blueprint). Another brand's RMA or
+photo is a plain 404."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, make_response, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from htmx_flask import request
-from sqlmodel import col, select
 
-from tracking.dashboard import inquiries as dashboard_inquiries
 from tracking.db import get_session
-from tracking.extensions import limiter
-from tracking.mail import config as mail_config
-from tracking.mail import coupons as mail_coupons
-from tracking.mail import labels as mail_labels
-from tracking.mail import outbox as mail_outbox
-from tracking.mail import preview as mail_previews
-from tracking.mail.models import Notification
 from tracking.returns import machine, service
-from tracking.returns import notify as returns_notify
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnPhoto, ReturnRequest
 from tracking.returns.photos import path_of, upload_dir
-from tracking.staff import auth as staff
-from tracking.web import brand_or_404, no_store
-from tracking.web.csv_export import csv_response
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from tracking.web.staff.auth import bp, staff_page
+from tracking.web.staff.csv_export import csv_response
 
 TRANSITION_MESSAGES = {
     "illegal": lambda: _("That step is not possible from the current status."),
@@ -50,63 +25,6 @@ TRANSITION_MESSAGES = {
     "forbidden": lambda: _("That step is not possible from the current status."),
     "tracking": lambda: _("That is not a valid tracking number for the chosen carrier."),
 }
-
-
-def staff_page(view):
-    """Logged in, and the URL's brand is the staff member's brand (else 404)."""
-
-    @wraps(view)
-    def wrapper(brand_slug: str, *args, **kwargs):
-        user = staff.current_staff()
-        if user is None:
-            return redirect(url_for("admin.login", next=request.path))
-        if user.brand != brand_slug:
-            abort(404)
-        brand = brand_or_404(brand_slug)
-        return no_store(make_response(view(brand, user, *args, **kwargs)))
-
-    return wrapper
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/admin/") and not target.startswith("//"):
-        return target
-    return None
-
-
-@bp.get("/login")
-def login_form():
-    return render_template("admin/login.html", brand=None, email="", error=None)
-
-
-@bp.post("/login")
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
-def login():
-    email = request.form.get("email", "")[:254]
-    password = request.form.get("password", "")[:200]
-    user = staff.authenticate(get_session(), email, password)
-    if user is None:
-        error = _("Email address or password is not correct.")
-        return render_template("admin/login.html", brand=None, email=email, error=error), 401
-    staff.log_in(get_session(), user)
-    target = _safe_next(request.args.get("next")) or url_for(
-        "dashboard.home", brand_slug=user.brand
-    )
-    return redirect(target, code=303)
-
-
-@bp.post("/logout")
-def logout():
-    staff.log_out(get_session())
-    return redirect(url_for("admin.login"), code=303)
-
-
-@bp.get("/")
-def home():
-    user = staff.current_staff()
-    if user is None:
-        return redirect(url_for("admin.login"))
-    return redirect(url_for("dashboard.home", brand_slug=user.brand))
 
 
 def _filters() -> dict:
@@ -300,101 +218,3 @@ def photo(brand, user, photo_id):
     response = send_file(path, mimetype="image/jpeg", download_name=f"{rr.rma}-{pic.id}.jpg")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-#: The staff preview lists every trigger, then a return status change and an inquiry reply.
-PREVIEW_KINDS = (*mail_config.TRIGGERS, "return_status", "inquiry_reply")
-# A previewed or stored mail is shown in a sandboxed frame: its own styles and our images only,
-# never a script, a form or a plugin, and only inside our own pages.
-MAIL_FRAME_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' {base} data:; "
-    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox"
-)
-
-
-def _mail_label(kind: str) -> str:
-    if kind == "return_status":
-        return _("Return status changed")
-    if kind.startswith("return_"):
-        step = kind.removeprefix("return_")
-        return _("Return: %(step)s", step=RETURN_STATUS_LABELS.get(step, step))
-    return mail_labels.kind_label(kind)
-
-
-def _preview(brand, kind: str, locale: str) -> tuple[str, str, str]:
-    """(subject, text, HTML) of ``kind`` for a demo order in ``locale``; 404 for anything else."""
-    if locale not in brand.locales or kind not in PREVIEW_KINDS:
-        abort(404)
-    if kind == "return_status":
-        return returns_notify.preview(brand, locale)
-    if kind == "inquiry_reply":
-        return dashboard_inquiries.reply_preview(brand, locale)
-    return mail_previews.order_mail(get_session(), brand, kind, locale)
-
-
-def _mail_frame(html: str):
-    response = make_response(html)
-    response.headers["Content-Type"] = "text/html; charset=utf-8"
-    base = current_app.config["BASE_URL"]
-    response.headers["Content-Security-Policy"] = MAIL_FRAME_CSP.format(base=base)
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
-
-
-@bp.get("/<brand_slug>/mail")
-@staff_page
-def mail_preview(brand, user):
-    session = get_session()
-    notes = session.exec(
-        select(Notification)
-        .where(Notification.brand == brand.slug)
-        .order_by(col(Notification.id).desc())
-        .limit(100)
-    ).all()
-    previews = []
-    for kind in PREVIEW_KINDS:
-        row = {"kind": kind, "label": _mail_label(kind), "locales": []}
-        for locale in brand.locales:
-            subject, text, _html = _preview(brand, kind, locale)
-            row["locales"].append({"locale": locale, "subject": subject, "text": text})
-        previews.append(row)
-    coupon = brand.mail.coupon
-    pool = mail_coupons.remaining(session, brand.slug) if coupon and coupon.pool else None
-    return render_template(
-        "admin/mail.html",
-        brand=brand,
-        user=user,
-        notes=notes,
-        previews=previews,
-        coupon=coupon,
-        pool=pool,
-        kind_label=_mail_label,
-        mail_status=mail_labels.status_label,
-    )
-
-
-@bp.get("/<brand_slug>/mail/preview/<kind>/<locale>")
-@staff_page
-def mail_preview_html(brand, user, kind: str, locale: str):
-    return _mail_frame(_preview(brand, kind, locale)[2])
-
-
-@bp.get("/<brand_slug>/mail/<int:note_id>/html")
-@staff_page
-def mail_html(brand, user, note_id: int):
-    note = get_session().get(Notification, note_id)
-    if note is None or note.brand != brand.slug or not note.body_html:
-        abort(404)
-    return _mail_frame(note.body_html)
-
-
-@bp.post("/<brand_slug>/mail/<int:note_id>/resend")
-@staff_page
-def mail_resend(brand, user, note_id: int):
-    session = get_session()
-    note = session.get(Notification, note_id)
-    if note is None or note.brand != brand.slug:
-        abort(404)
-    mail_outbox.requeue(session, note)
-    flash(_("The mail is back in the queue and goes out with the next worker round."))
-    return redirect(url_for("admin.mail_preview", brand_slug=brand.slug))

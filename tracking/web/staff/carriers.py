@@ -15,7 +15,7 @@ from tracking.sync.models import CapturedFailure
 from tracking.sync.rounds import check_now
 from tracking.timeutil import as_utc, utcnow
 from tracking.web import brands
-from tracking.web.admin import staff_page
+from tracking.web.staff.auth import staff_page
 
 bp = Blueprint("admin_carriers", __name__, url_prefix="/admin")
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from tracking.db import get_session
 from tracking.web import brand_or_404, brands
-from tracking.web.portal import lookup_form
+from tracking.web.customer.portal import lookup_form
 
 bp = Blueprint("site", __name__)
 

@@ -13,7 +13,7 @@ from tracking.orders import intake
 from tracking.orders.imports import generic, jobs
 from tracking.orders.imports.run import FORMATS, detect_format
 from tracking.security import order_token
-from tracking.web.admin import staff_page
+from tracking.web.staff.auth import staff_page
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin")
 

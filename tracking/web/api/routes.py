@@ -29,7 +29,8 @@ from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
 from tracking.returns import machine, service
 from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.web import brands
-from tracking.web.api_models import (
+from tracking.web.api.openapi import openapi_document
+from tracking.web.api.schemas import (
     EstimateOut,
     ItemOut,
     OrderOut,
@@ -37,7 +38,6 @@ from tracking.web.api_models import (
     ShipmentOut,
     TransitionBody,
 )
-from tracking.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: the bearer key is the credential
