@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlmodel import col, select
 
 from tracking.dashboard import inquiries as dashboard_inquiries
 from tracking.db import get_session
 from tracking.mail import config as mail_config
 from tracking.mail import coupons as mail_coupons
+from tracking.mail import history as mail_history
 from tracking.mail import labels as mail_labels
 from tracking.mail import outbox as mail_outbox
 from tracking.mail import preview as mail_previews
-from tracking.mail.models import Notification
 from tracking.returns import notify as returns_notify
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.web.staff.auth import bp, staff_page
@@ -63,12 +62,7 @@ def _mail_frame(html: str):
 @staff_page
 def mail_preview(brand, user):
     session = get_session()
-    notes = session.exec(
-        select(Notification)
-        .where(Notification.brand == brand.slug)
-        .order_by(col(Notification.id).desc())
-        .limit(100)
-    ).all()
+    notes = mail_history.recent(session, brand.slug)
     previews = []
     for kind in PREVIEW_KINDS:
         row = {"kind": kind, "label": _mail_label(kind), "locales": []}
@@ -100,8 +94,8 @@ def mail_preview_html(brand, user, kind: str, locale: str):
 @bp.get("/<brand_slug>/mail/<int:note_id>/html")
 @staff_page
 def mail_html(brand, user, note_id: int):
-    note = get_session().get(Notification, note_id)
-    if note is None or note.brand != brand.slug or not note.body_html:
+    note = mail_history.mail_of(get_session(), brand.slug, note_id)
+    if note is None or not note.body_html:
         abort(404)
     return _mail_frame(note.body_html)
 
@@ -110,8 +104,8 @@ def mail_html(brand, user, note_id: int):
 @staff_page
 def mail_resend(brand, user, note_id: int):
     session = get_session()
-    note = session.get(Notification, note_id)
-    if note is None or note.brand != brand.slug:
+    note = mail_history.mail_of(session, brand.slug, note_id)
+    if note is None:
         abort(404)
     mail_outbox.requeue(session, note)
     flash(_("The mail is back in the queue and goes out with the next worker round."))

@@ -10,8 +10,9 @@ from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.returns import machine, service
+from tracking.returns import queue as returns_queue
 from tracking.returns.display import RETURN_STATUS_LABELS
-from tracking.returns.models import ReturnPhoto, ReturnRequest
+from tracking.returns.models import ReturnRequest
 from tracking.returns.photos import path_of, upload_dir
 from tracking.web.staff.auth import bp, staff_page
 from tracking.web.staff.csv_export import csv_response
@@ -170,27 +171,13 @@ def add_note(brand, user, rma):
 @staff_page
 def bulk_approve(brand, user):
     """Each checked row carries "RMA:version"; rows changed meanwhile are skipped, not forced."""
-    session = get_session()
-    done, skipped = 0, 0
+    picks = []
     for value in request.form.getlist("pick")[:200]:
         rma, _sep, version = value.partition(":")
-        rr = service.by_rma(session, brand.slug, rma)
-        if rr is None or not version.isdigit():
-            skipped += 1
-            continue
-        try:
-            service.transition(
-                session,
-                brand,
-                rr,
-                "approve",
-                actor=f"staff:{user.email}",
-                reason=_("Bulk approval"),
-                expected_version=int(version),
-            )
-            done += 1
-        except service.TransitionError:
-            skipped += 1
+        picks.append((rma, int(version) if version.isdigit() else None))
+    done, skipped = returns_queue.approve_many(
+        get_session(), brand, picks, actor=f"staff:{user.email}", reason=_("Bulk approval")
+    )
     flash(
         _(
             "Approved: %(done)s. Skipped (changed or not approvable): %(skipped)s.",
@@ -204,11 +191,10 @@ def bulk_approve(brand, user):
 @bp.get("/<brand_slug>/photos/<int:photo_id>")
 @staff_page
 def photo(brand, user, photo_id):
-    session = get_session()
-    pic = session.get(ReturnPhoto, photo_id)
-    rr = session.get(ReturnRequest, pic.return_id) if pic else None
-    if pic is None or rr is None or rr.brand != brand.slug:
+    found = returns_queue.photo_of(get_session(), brand.slug, photo_id)
+    if found is None:
         abort(404)
+    pic, rr = found
     try:
         path = path_of(upload_dir(), pic.stored_name)
     except FileNotFoundError:

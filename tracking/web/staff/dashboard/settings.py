@@ -5,14 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from htmx_flask import request
-from sqlmodel import col, select
 
 from tracking.dashboard import alerts
 from tracking.db import get_session
+from tracking.staff import accounts as staff_accounts
 from tracking.staff import auth as staff
-from tracking.staff.api_keys import create_api_key
-from tracking.staff.models import ApiKey, StaffUser
-from tracking.timeutil import utcnow
+from tracking.staff.api_keys import create_api_key, list_api_keys, revoke_key_by_id
 from tracking.web.staff.auth import owner_only, staff_page
 from tracking.web.staff.dashboard.home import bp, checked_id
 
@@ -24,12 +22,8 @@ def _settings(brand, user, status=200, error=None, new_key=None, typed=None):
         "dashboard/settings.html",
         brand=brand,
         user=user,
-        accounts=session.exec(
-            select(StaffUser).where(StaffUser.brand == brand.slug).order_by(StaffUser.email)
-        ).all(),
-        keys=session.exec(
-            select(ApiKey).where(ApiKey.brand == brand.slug).order_by(col(ApiKey.id).desc())
-        ).all(),
+        accounts=staff_accounts.accounts(session, brand.slug),
+        keys=list_api_keys(session, brand.slug, newest_first=True),
         alert=alerts.settings_for(session, brand.slug),
         error=error,
         new_key=new_key,
@@ -70,25 +64,17 @@ def add_staff(brand, user):
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
 
 
-def _account_or_404(brand, account_id: int) -> StaffUser:
-    account = get_session().get(StaffUser, checked_id(account_id))
-    if account is None or account.brand != brand.slug:
-        abort(404)
-    return account
-
-
 @bp.post("/settings/staff/<int:account_id>/active")
 @staff_page
 @owner_only
 def toggle_staff(brand, user, account_id):
-    account = _account_or_404(brand, account_id)
+    session = get_session()
+    account = staff_accounts.account_of(session, brand.slug, checked_id(account_id))
+    if account is None:
+        abort(404)
     if account.id == user.id:
         return _settings(brand, user, 422, error=_("You cannot switch off your own account."))
-    account.active = not account.active
-    account.session_version += 1  # switched off: every session of it ends now
-    session = get_session()
-    session.add(account)
-    session.commit()
+    staff_accounts.switch_active(session, account)
     flash(_("Account updated."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
 
@@ -110,14 +96,8 @@ def add_key(brand, user):
 @staff_page
 @owner_only
 def revoke_key(brand, user, key_id):
-    session = get_session()
-    key = session.get(ApiKey, checked_id(key_id))
-    if key is None or key.brand != brand.slug:
+    if revoke_key_by_id(get_session(), brand.slug, checked_id(key_id)) is None:
         abort(404)
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        session.add(key)
-        session.commit()
     flash(_("Key revoked."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
 
@@ -129,13 +109,12 @@ def save_alerts(brand, user):
     recipients, error = alerts.parse_recipients(request.form.get("recipients", ""))
     if error:
         return _settings(brand, user, 422, error=error, typed=request.form)
-    session = get_session()
-    row = alerts.settings_for(session, brand.slug)
-    row.digest = request.form.get("digest") == "on"
-    row.immediate_exceptions = request.form.get("immediate_exceptions") == "on"
-    row.recipients = recipients
-    row.updated_at = utcnow()
-    session.add(row)
-    session.commit()
+    alerts.save_settings(
+        get_session(),
+        brand.slug,
+        digest=request.form.get("digest") == "on",
+        immediate_exceptions=request.form.get("immediate_exceptions") == "on",
+        recipients=recipients,
+    )
     flash(_("Alert settings saved."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
