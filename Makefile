@@ -78,7 +78,7 @@ MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security
   "tracking.orders.lookup.*" "carriers.numbers.*" "carriers.*ǁvalidate*" "carriers.*.x_classify*" \
   "carriers.japan.*ǁclassify*" "tracking.returns.policy.*" "tracking.page.view.x_page_view*" \
   "tracking.returns.service.x_by_public_id*" "tracking.returns.service.x_by_rma*" \
-  "tracking.web.admin.x__return_or_404*"
+  "tracking.web.staff.returns.x__return_or_404*"
 MUTATION_CHILDREN ?= 2
 mutation: install
 	rm -rf mutants && mkdir mutants && echo "$$(date +%s) $$(cut -d' ' -f2 /proc/loadavg)" >mutants/.started

@@ -31,19 +31,15 @@ from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync import accounts as carrier_accounts
 from tracking.sync.cli import worker_command
-from tracking.web import (
-    admin,
-    admin_carriers,
-    admin_import,
-    api,
-    carrier_hooks,
-    dashboard,
-    portal,
-    shop_hooks,
-    site,
-)
-from tracking.web import mail as mail_web
-from tracking.web import returns as returns_web
+from tracking.web import staff
+from tracking.web.api import routes as api
+from tracking.web.customer import portal, site, unsubscribe
+from tracking.web.customer import returns as returns_desk
+from tracking.web.hooks import carrier as carrier_hooks
+from tracking.web.hooks import shop as shop_hooks
+from tracking.web.staff import carriers as staff_carriers
+from tracking.web.staff import dashboard
+from tracking.web.staff import imports as staff_imports
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -88,17 +84,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     returns_display.init_app(app)
 
     # Blueprints.
+    # Customer side (tracking.web.customer).
     app.register_blueprint(site.bp)
     app.register_blueprint(portal.bp)
-    app.register_blueprint(returns_web.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(admin_carriers.bp)
+    app.register_blueprint(returns_desk.bp)
+    app.register_blueprint(unsubscribe.bp)
+    # Staff side (tracking.web.staff): "admin" carries login, the returns queue and mail;
+    # "dashboard" carries one module per screen.
+    app.register_blueprint(staff.admin)
+    app.register_blueprint(staff_carriers.bp)
+    app.register_blueprint(staff_imports.bp)
     app.register_blueprint(dashboard.bp)
+    # Machines: the JSON API and the signed webhooks.
     app.register_blueprint(api.bp)
     app.register_blueprint(shop_hooks.bp)
-    app.register_blueprint(admin_import.bp)
     app.register_blueprint(carrier_hooks.bp)
-    app.register_blueprint(mail_web.bp)
 
     # CLI groups (``flask --app app --help``).
     for command in (

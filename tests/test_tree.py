@@ -1,5 +1,6 @@
 """tracking/'s root holds shared infrastructure and the feature packages only: new code goes into
-the package it belongs to (docs/architecture.md says which), never a new flat module."""
+the package it belongs to (docs/architecture.md says which), never a new flat module. web/ holds
+its shared helpers and the four sides only: customer, staff, api and hooks."""
 
 from __future__ import annotations
 
@@ -48,3 +49,18 @@ def test_the_root_holds_only_infrastructure_and_feature_packages():
 def test_every_feature_package_is_a_package():
     for name in PACKAGES - {"translations"}:
         assert (TRACKING / name / "__init__.py").is_file(), name
+
+
+WEB = TRACKING / "web"
+WEB_SIDES = {"customer", "staff", "api", "hooks"}
+
+
+def test_web_holds_only_its_shared_helpers_and_the_four_sides():
+    modules = {p.name for p in WEB.glob("*.py")}
+    assert modules == {"__init__.py"}, "a view module belongs to customer/, staff/, api/ or hooks/"
+    folders = {p.name for p in WEB.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == WEB_SIDES, (
+        "a new side of web/: add it here, to pyproject's contracts and docs"
+    )
+    for name in WEB_SIDES:
+        assert (WEB / name / "__init__.py").is_file(), name

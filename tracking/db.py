@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -72,6 +72,11 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+def ping(session: Session) -> None:
+    """One round trip to the database (the health check); raises when it does not answer."""
+    session.exec(text("SELECT 1"))
 
 
 def close_session(_exc=None) -> None:

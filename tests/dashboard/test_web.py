@@ -214,7 +214,7 @@ def test_every_table_exports_csv(client, demo):
     )
     watch = rows_of(client.get(f"{SAKURA}/watchlist.csv"))
     assert {(r[0], r[1]) for r in watch[1:]} >= {("attempt_failed", "ST-1004"), ("late", "ST-1103")}
-    from tracking.web.dashboard import TABLES
+    from tracking.web.staff.dashboard.figures import TABLES
 
     for table in TABLES:
         r = client.get(f"{SAKURA}/figures/{table}.csv")

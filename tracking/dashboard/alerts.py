@@ -29,6 +29,20 @@ def settings_for(session: Session, brand: str) -> AlertSettings:
     return row or AlertSettings(brand=brand)
 
 
+def save_settings(
+    session: Session, brand: str, *, digest: bool, immediate_exceptions: bool, recipients: list[str]
+) -> AlertSettings:
+    """Store the owner's alert settings for ``brand`` (``recipients`` already parsed); commits."""
+    row = settings_for(session, brand)
+    row.digest = digest
+    row.immediate_exceptions = immediate_exceptions
+    row.recipients = recipients
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    return row
+
+
 def parse_recipients(text: str) -> tuple[list[str], str | None]:
     parts = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
     if len(parts) > MAX_RECIPIENTS:

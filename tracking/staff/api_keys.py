@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracking.staff.models import ApiKey
 from tracking.timeutil import utcnow
@@ -49,8 +49,16 @@ def record_use(session: Session, row: ApiKey) -> None:
 def revoke_api_key(session: Session, brand: str, prefix: str) -> ApiKey | None:
     """Revoke ``brand``'s key with ``prefix`` (the part after ``tdk_``); None if none."""
     row = session.exec(select(ApiKey).where(ApiKey.brand == brand, ApiKey.prefix == prefix)).first()
-    if row is None:
-        return None
+    return _revoke(session, row) if row is not None else None
+
+
+def revoke_key_by_id(session: Session, brand: str, key_id: int) -> ApiKey | None:
+    """Revoke ``brand``'s key with this id (the owner's settings page); None if none."""
+    row = session.get(ApiKey, key_id)
+    return _revoke(session, row) if row is not None and row.brand == brand else None
+
+
+def _revoke(session: Session, row: ApiKey) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
@@ -58,5 +66,6 @@ def revoke_api_key(session: Session, brand: str, prefix: str) -> ApiKey | None:
     return row
 
 
-def list_api_keys(session: Session, brand: str) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).where(ApiKey.brand == brand).order_by(ApiKey.id)))
+def list_api_keys(session: Session, brand: str, *, newest_first: bool = False) -> list[ApiKey]:
+    order = col(ApiKey.id).desc() if newest_first else col(ApiKey.id)
+    return list(session.exec(select(ApiKey).where(ApiKey.brand == brand).order_by(order)))

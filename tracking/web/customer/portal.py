@@ -25,15 +25,16 @@ from tracking.db import get_session
 from tracking.estimates import sources as estimates
 from tracking.estimates.display import window_text
 from tracking.extensions import limiter
-from tracking.orders.lookup import find_order, order_by_public_id
+from tracking.orders.lookup import find_order
 from tracking.page import banners, feedback, inquiry
 from tracking.page import events as page_events
-from tracking.page.view import coupon_for, page_view
+from tracking.page.view import coupon_for
 from tracking.returns.links import return_token
 from tracking.returns.service import page_offer
-from tracking.security import order_token, read_order_token
+from tracking.security import order_token
 from tracking.timeutil import utcnow
 from tracking.web import brand_or_404
+from tracking.web.customer.tokens import order_for_token, view_for_token
 
 bp = Blueprint("portal", __name__)
 LOOKED_UP = "looked_up"
@@ -86,28 +87,8 @@ def lookup(brand_slug: str):
     return redirect(target, code=303)
 
 
-def order_for_token(brand_slug: str, token: str):
-    brand = brand_or_404(brand_slug)
-    public_id = read_order_token(brand.slug, token)
-    if public_id is None:
-        abort(404)
-    order = order_by_public_id(get_session(), brand.slug, public_id)
-    if order is None:
-        abort(404)
-    return brand, order
-
-
-def _view_for_token(brand_slug: str, token: str):
-    brand = brand_or_404(brand_slug)
-    public_id = read_order_token(brand.slug, token)
-    view = page_view(get_session(), brand.slug, public_id) if public_id else None
-    if view is None:
-        abort(404)
-    return brand, view
-
-
 def _return_offer(brand, view) -> dict:
-    """For the tracking page's "start a return" block (``view``: ``orders.OrderView``): can
+    """For the tracking page's "start a return" block (``view``: ``page.view.OrderView``): can
     the customer start one, and links to the returns already made."""
     can_return, requests = page_offer(get_session(), brand, view)
     existing = [
@@ -193,7 +174,7 @@ def _render_page(brand, view, token: str, status: int = 200, **regions) -> Respo
 
 @bp.get("/<brand_slug>/o/<token>")
 def order_page(brand_slug: str, token: str):
-    brand, view = _view_for_token(brand_slug, token)
+    brand, view = view_for_token(brand_slug, token)
     if request.htmx:
         html = render_template(
             "portal/_status.html",
@@ -234,7 +215,7 @@ def give_feedback(brand_slug: str, token: str):
             feedback_form=form,
         )
         return _page_response(html, 422 if error else 200)
-    brand, view = _view_for_token(brand_slug, token)
+    brand, view = view_for_token(brand_slug, token)
     return _render_page(brand, view, token, status=422, feedback_form=form)
 
 
@@ -265,7 +246,7 @@ def ask_shop(brand_slug: str, token: str):
             reply_by=inquiry.reply_by(brand, utcnow()),
         )
         return _page_response(html, 422)
-    brand, view = _view_for_token(brand_slug, token)
+    brand, view = view_for_token(brand_slug, token)
     return _render_page(brand, view, token, status=422, ask_form=form)
 
 

@@ -6,18 +6,18 @@ import contextlib
 import secrets
 
 import segno
-from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
 from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.extensions import limiter
 from tracking.returns import machine, service
-from tracking.returns.links import read_return_token, return_token
+from tracking.returns.links import return_token
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
 from tracking.security import order_token
-from tracking.web import brand_or_404, no_store
-from tracking.web.portal import order_for_token
+from tracking.web import no_store
+from tracking.web.customer.tokens import order_for_token, return_for_token
 
 bp = Blueprint("returns", __name__)
 
@@ -108,18 +108,9 @@ def submit_return(brand_slug: str, token: str):
     return redirect(target, code=303)
 
 
-def _return_for_token(brand_slug: str, token: str):
-    brand = brand_or_404(brand_slug)
-    public_id = read_return_token(brand.slug, token)
-    rr = service.by_public_id(get_session(), brand.slug, public_id) if public_id else None
-    if rr is None:
-        abort(404)
-    return brand, rr
-
-
 @bp.get("/<brand_slug>/r/<token>")
 def status_page(brand_slug: str, token: str):
-    brand, rr = _return_for_token(brand_slug, token)
+    brand, rr = return_for_token(brand_slug, token)
     detail = service.detail(get_session(), rr)
     qr = segno.make(rr.rma, error="m").svg_data_uri(scale=4, border=2)
     order_link = url_for(
@@ -142,7 +133,7 @@ def status_page(brand_slug: str, token: str):
 
 @bp.post("/<brand_slug>/r/<token>/cancel")
 def cancel(brand_slug: str, token: str):
-    brand, rr = _return_for_token(brand_slug, token)
+    brand, rr = return_for_token(brand_slug, token)
     # Already moved on (e.g. shipped)? The status page shows where it is.
     with contextlib.suppress(service.TransitionError):
         service.transition(

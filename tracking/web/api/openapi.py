@@ -1,5 +1,5 @@
 """``/api/v1/openapi.json``: an OpenAPI 3.1 document built from the very pydantic models that
-validate the requests (``tracking.orders.schema``) and shape the answers (``api_models``).
+validate the requests (``tracking.orders.schema``) and shape the answers (``schemas``).
 
 Why pydantic's own JSON Schema and no framework (spectree, flask-openapi3, apiflask): the models
 already exist and validate every intake path (API, CSV rows, webhooks), pydantic 2 writes JSON
@@ -15,7 +15,7 @@ from pydantic.json_schema import models_json_schema
 import carriers
 from tracking.orders.schema import OrderBody, ShipmentIn
 from tracking.returns import machine
-from tracking.web.api_models import (
+from tracking.web.api.schemas import (
     ErrorOut,
     LinkOut,
     OrderEnvelope,

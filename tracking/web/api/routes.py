@@ -8,28 +8,33 @@ with stable codes. ``Idempotency-Key`` on a POST replays the first answer. docs/
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
-import json
-from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, g, request
-from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
-from sqlmodel import select
+from pydantic import ValidationError
 
 import carriers
 from tracking.db import get_session
 from tracking.extensions import csrf, limiter
-from tracking.orders import intake, receipts
+from tracking.orders import intake, listing, receipts
 from tracking.orders.links import fresh_link, tracking_link
-from tracking.orders.models import Order, OrderItem, Shipment
+from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
 from tracking.returns import machine, service
 from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.web import brands
-from tracking.web.api_models import (
+from tracking.web.api.openapi import openapi_document
+from tracking.web.api.parsing import (
+    BadRequest,
+    cursor_of,
+    error,
+    json_body,
+    query_time,
+    read_cursor,
+    validate,
+)
+from tracking.web.api.schemas import (
     EstimateOut,
     ItemOut,
     OrderOut,
@@ -37,15 +42,10 @@ from tracking.web.api_models import (
     ShipmentOut,
     TransitionBody,
 )
-from tracking.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: the bearer key is the credential
 PUBLIC = {"api.openapi"}
-
-
-def error(status: int, code: str, message: str, field: str | None = None):
-    return {"error": {"code": code, "message": message, "field": field}}, status
 
 
 def _bearer() -> str:
@@ -80,12 +80,7 @@ def _authenticate():
     return None
 
 
-# --- request parsing -------------------------------------------------------------------------
-
-
-class BadRequest(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        self.answer = error(status, code, message, field)
+# --- errors and idempotency (request parsing: api/parsing.py) ---------------------------------
 
 
 @bp.errorhandler(BadRequest)
@@ -93,43 +88,9 @@ def _bad_request(exc: BadRequest):
     return exc.answer
 
 
-def _json_body():
-    raw = request.get_data(cache=True)
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise BadRequest(400, "invalid_json", "the body is not JSON") from None
-
-
-def _validate(model: type[BaseModel], data, prefix: str = ""):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or None
-        if prefix and where:
-            where = f"{prefix}.{where}"
-        raise BadRequest(422, "validation_error", first["msg"], where or prefix or None) from None
-
-
 def _intake_error(exc: intake.IntakeError):
     get_session().rollback()
     return error(422, exc.code, exc.message, exc.field or None)
-
-
-_STAMP = TypeAdapter(AwareDatetime)
-
-
-def _query_time(name: str) -> datetime | None:
-    value = request.args.get(name, "")
-    if not value:
-        return None
-    try:
-        return _STAMP.validate_python(value).astimezone(UTC)
-    except ValidationError:
-        raise BadRequest(
-            400, "invalid_query", f"{name} must be an ISO 8601 time with a UTC offset", name
-        ) from None
 
 
 def idempotent(view):
@@ -201,16 +162,8 @@ def _shipment_json(s: Shipment) -> dict:
     ).model_dump(mode="json")
 
 
-def _order_json(order: Order) -> dict:
-    session = get_session()
-    items = session.exec(
-        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
-    ).all()
-    shipments = session.exec(
-        select(Shipment)
-        .where(Shipment.order_id == order.id, Shipment.direction == "outbound")
-        .order_by(Shipment.id)
-    ).all()
+def _order_json(found: listing.OrderContents) -> dict:
+    order = found.order
     return OrderOut(
         number=order.number,
         email=order.email,
@@ -238,17 +191,17 @@ def _order_json(order: Order) -> dict:
                 price=i.price,
                 image_url=i.image,
             )
-            for i in items
+            for i in found.items
         ],
-        shipments=[_shipment_json(s) for s in shipments],
+        shipments=[_shipment_json(s) for s in found.shipments],
         link=tracking_link(order),
     ).model_dump(mode="json")
 
 
 @bp.put("/orders/<number>")
 def put_order(number: str):
-    body = _validate(OrderBody, _json_body())
-    data = _validate(OrderIn, {**body.model_dump(exclude_unset=True), "number": number}, "")
+    body = validate(OrderBody, json_body())
+    data = validate(OrderIn, {**body.model_dump(exclude_unset=True), "number": number}, "")
     session = get_session()
     try:
         outcome = intake.upsert_order(session, g.brand, data, source=f"api:{g.api_key.name}")
@@ -256,19 +209,20 @@ def put_order(number: str):
         return _intake_error(exc)
     session.commit()
     status = 201 if outcome.result == intake.CREATED else 200
-    return {"order": _order_json(outcome.order), "result": outcome.result}, status
+    answer = _order_json(listing.contents_of(session, outcome.order))
+    return {"order": answer, "result": outcome.result}, status
 
 
 @bp.get("/orders/<number>")
 def get_order(number: str):
-    return {"order": _order_json(_order_or_404(number))}
+    return {"order": _order_json(listing.contents_of(get_session(), _order_or_404(number)))}
 
 
 @bp.post("/orders/<number>/shipments")
 @idempotent
 def post_shipment(number: str):
     order = _order_or_404(number)
-    data = _validate(ShipmentIn, _json_body())
+    data = validate(ShipmentIn, json_body())
     session = get_session()
     try:
         shipment, result = intake.add_shipment(
@@ -291,53 +245,30 @@ def post_link(number: str):
     return {"link": link}, 200
 
 
-def _cursor(order: Order) -> str:
-    raw = json.dumps([order.updated_at.astimezone(UTC).isoformat(), order.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _read_cursor(value: str) -> tuple[datetime, int]:
-    try:
-        stamp, oid = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-        when = datetime.fromisoformat(stamp)
-        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid < 2**63:
-            raise ValueError
-        return when, oid
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest(
-            400, "invalid_cursor", "cursor is not one this API gave", "cursor"
-        ) from None
-
-
 @bp.get("/orders")
 def list_orders():
     status = request.args.get("status", "")
     if status and status not in {s.value for s in carriers.Status}:
         raise BadRequest(400, "invalid_status", "status must be a shipment status", "status")
-    since = _query_time("updated_since")
+    since = query_time("updated_since")
     try:
         limit = int(request.args.get("limit", "50"))
     except ValueError:
         limit = 0
     if not 1 <= limit <= 200:
         raise BadRequest(400, "invalid_query", "limit must be 1 to 200", "limit")
-    query = select(Order).where(Order.brand == g.brand.slug)
-    if since is not None:
-        query = query.where(Order.updated_at >= since)
-    if status:
-        query = query.where(
-            Order.id.in_(select(Shipment.order_id).where(Shipment.status == status))
-        )
-    if request.args.get("cursor"):
-        when, oid = _read_cursor(request.args["cursor"])
-        query = query.where(
-            (Order.updated_at > when) | ((Order.updated_at == when) & (Order.id > oid))
-        )
-    rows = get_session().exec(query.order_by(Order.updated_at, Order.id).limit(limit + 1)).all()
-    page = rows[:limit]
+    cursor = request.args.get("cursor")
+    found = listing.page(
+        get_session(),
+        g.brand.slug,
+        limit=limit,
+        updated_since=since,
+        status=status,
+        after=read_cursor(cursor) if cursor else None,
+    )
     return {
-        "orders": [_order_json(o) for o in page],
-        "next_cursor": _cursor(page[-1]) if len(rows) > limit else None,
+        "orders": [_order_json(row) for row in found.rows],
+        "next_cursor": cursor_of(found.rows[-1].order) if found.more else None,
     }
 
 
@@ -388,7 +319,7 @@ def post_transition(rma: str):
     if rr is None:
         return error(404, "not_found", "no such return")
     try:
-        body = TransitionBody.model_validate(_json_body())
+        body = TransitionBody.model_validate(json_body())
     except (ValidationError, BadRequest) as exc:
         field = None
         if isinstance(exc, ValidationError):

@@ -6,31 +6,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import col, select
 
 from tracking.db import get_session
 from tracking.i18n import status_label
-from tracking.orders.models import Order, Shipment
-from tracking.sync import accounts, health
-from tracking.sync.models import CapturedFailure
+from tracking.sync import accounts, health, lookups
 from tracking.sync.rounds import check_now
 from tracking.timeutil import as_utc, utcnow
 from tracking.web import brands
-from tracking.web.admin import staff_page
+from tracking.web.staff.auth import staff_page
 
 bp = Blueprint("admin_carriers", __name__, url_prefix="/admin")
-
-
-def _captured(session, brand_slug: str, limit: int = 50) -> list[CapturedFailure]:
-    query = (
-        select(CapturedFailure)
-        .join(Shipment, Shipment.id == CapturedFailure.shipment_id)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(Order.brand == brand_slug)
-        .order_by(col(CapturedFailure.captured_at).desc())
-        .limit(limit)
-    )
-    return list(session.exec(query).all())
 
 
 @bp.get("/<brand_slug>/carriers")
@@ -57,7 +42,7 @@ def health_page(brand, user):
         brand=brand,
         user=user,
         rows=rows,
-        captured=_captured(session, brand.slug),
+        captured=lookups.recent_failures(session, brand.slug),
         number=request.args.get("number", "")[:64],
     )
 
@@ -67,12 +52,7 @@ def health_page(brand, user):
 def check(brand, user):
     number = "".join(request.form.get("number", "").split())[:64]
     session = get_session()
-    shipment = session.exec(
-        select(Shipment)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(Order.brand == brand.slug, Shipment.tracking_number == number)
-        .order_by(col(Shipment.id).desc())
-    ).first()
+    shipment = lookups.parcel_by_number(session, brand.slug, number)
     if shipment is None:
         flash(_("No shipment of this shop has that tracking number."))
         return redirect(

@@ -13,11 +13,10 @@ from flask import (
     request,
     send_from_directory,
 )
-from sqlalchemy import text
 
-from tracking.db import get_session
+from tracking.db import get_session, ping
 from tracking.web import brand_or_404, brands
-from tracking.web.portal import lookup_form
+from tracking.web.customer.portal import lookup_form
 
 bp = Blueprint("site", __name__)
 
@@ -25,7 +24,7 @@ bp = Blueprint("site", __name__)
 @bp.get("/healthz")
 def healthz():
     try:
-        get_session().exec(text("SELECT 1"))
+        ping(get_session())
     except Exception as exc:  # any DB failure means "not healthy"; say which, not how
         current_app.logger.error("health check: database unreachable: %s", exc)
         return jsonify(status="error", database="unreachable"), 503

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracking.db import get_session
-from tracking.orders import intake
+from tracking.orders import listing
 from tracking.orders.imports import generic, jobs
 from tracking.orders.imports.run import FORMATS, detect_format
 from tracking.security import order_token
-from tracking.web.admin import staff_page
+from tracking.web.staff.auth import staff_page
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin")
 
@@ -120,12 +120,11 @@ def job(brand, user, file_id: str):
     current = data["jobs"][kind]
     links = {}
     if kind == "import" and current.get("state") == "done":
-        session = get_session()
-        for number in (current["report"] or {}).get("numbers", [])[:50]:
-            order = intake.find(session, brand.slug, number)
-            if order is not None:
-                token = order_token(brand.slug, order.public_id)
-                links[number] = url_for("portal.order_page", brand_slug=brand.slug, token=token)
+        numbers = (current["report"] or {}).get("numbers", [])[:50]
+        found = listing.by_numbers(get_session(), brand.slug, numbers)
+        for number in (n for n in numbers if n in found):  # in the report's order
+            token = order_token(brand.slug, found[number].public_id)
+            links[number] = url_for("portal.order_page", brand_slug=brand.slug, token=token)
     template = (
         "admin/_import_job.html" if request.headers.get("HX-Request") else "admin/import_job.html"
     )

@@ -1,0 +1,76 @@
+"""The JSON API's requests read and its errors written: one error shape
+(``{"error": {"code", "message", "field"}}``), ``BadRequest`` to stop a view with one, JSON bodies
+validated by pydantic models, times with a UTC offset and the listing's opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+
+from flask import request
+from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
+
+from tracking.orders.models import Order
+
+
+def error(status: int, code: str, message: str, field: str | None = None):
+    return {"error": {"code": code, "message": message, "field": field}}, status
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        self.answer = error(status, code, message, field)
+
+
+def json_body():
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest(400, "invalid_json", "the body is not JSON") from None
+
+
+def validate(model: type[BaseModel], data, prefix: str = ""):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or None
+        if prefix and where:
+            where = f"{prefix}.{where}"
+        raise BadRequest(422, "validation_error", first["msg"], where or prefix or None) from None
+
+
+_STAMP = TypeAdapter(AwareDatetime)
+
+
+def query_time(name: str) -> datetime | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    try:
+        return _STAMP.validate_python(value).astimezone(UTC)
+    except ValidationError:
+        raise BadRequest(
+            400, "invalid_query", f"{name} must be an ISO 8601 time with a UTC offset", name
+        ) from None
+
+
+def cursor_of(order: Order) -> str:
+    raw = json.dumps([order.updated_at.astimezone(UTC).isoformat(), order.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def read_cursor(value: str) -> tuple[datetime, int]:
+    try:
+        stamp, oid = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        when = datetime.fromisoformat(stamp)
+        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid < 2**63:
+            raise ValueError
+        return when, oid
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest(
+            400, "invalid_cursor", "cursor is not one this API gave", "cursor"
+        ) from None

@@ -1,0 +1,89 @@
+"""Staff login, logout and the two decorators every staff page wears: ``staff_page`` (logged in,
+and the URL's brand is the staff member's) and ``owner_only`` (an owner's page).
+
+The ``admin`` blueprint is defined here; ``staff.returns`` and ``staff.mail`` add the returns
+queue and the mail pages to it (``tracking.web.staff`` gathers the three)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from htmx_flask import request
+
+from tracking.db import get_session
+from tracking.extensions import limiter
+from tracking.staff import auth as staff
+from tracking.web import brand_or_404, no_store
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def staff_page(view):
+    """Logged in, and the URL's brand is the staff member's brand (else 404)."""
+
+    @wraps(view)
+    def wrapper(brand_slug: str, *args, **kwargs):
+        user = staff.current_staff()
+        if user is None:
+            return redirect(url_for("admin.login", next=request.path))
+        if user.brand != brand_slug:
+            abort(404)
+        brand = brand_or_404(brand_slug)
+        return no_store(make_response(view(brand, user, *args, **kwargs)))
+
+    return wrapper
+
+
+def owner_only(view):
+    """After ``staff_page``: an owner's page; staff get 403."""
+
+    @wraps(view)
+    def wrapper(brand, user, *args, **kwargs):
+        if user.role != "owner":
+            abort(403)
+        return view(brand, user, *args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/admin/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.get("/login")
+def login_form():
+    return render_template("admin/login.html", brand=None, email="", error=None)
+
+
+@bp.post("/login")
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+def login():
+    email = request.form.get("email", "")[:254]
+    password = request.form.get("password", "")[:200]
+    user = staff.authenticate(get_session(), email, password)
+    if user is None:
+        error = _("Email address or password is not correct.")
+        return render_template("admin/login.html", brand=None, email=email, error=error), 401
+    staff.log_in(get_session(), user)
+    target = _safe_next(request.args.get("next")) or url_for(
+        "dashboard.home", brand_slug=user.brand
+    )
+    return redirect(target, code=303)
+
+
+@bp.post("/logout")
+def logout():
+    staff.log_out(get_session())
+    return redirect(url_for("admin.login"), code=303)
+
+
+@bp.get("/")
+def home():
+    user = staff.current_staff()
+    if user is None:
+        return redirect(url_for("admin.login"))
+    return redirect(url_for("dashboard.home", brand_slug=user.brand))

@@ -1,0 +1,159 @@
+"""Dashboard: the orders list and its CSV, an order's page, "send the shipping mail again" and
+adding or correcting a parcel."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from htmx_flask import request
+
+from tracking.dashboard import actions, orders
+from tracking.db import get_session
+from tracking.security import order_token
+from tracking.web.staff.auth import staff_page
+from tracking.web.staff.csv_export import csv_response
+from tracking.web.staff.dashboard.home import MAX_ID, bp, checked_id
+
+
+def _after() -> int | None:
+    value = request.args.get("after", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@bp.get("/orders")
+@staff_page
+def orders_list(brand, user):
+    f = orders.parse_filter(request.args)
+    rows, next_after = orders.search(get_session(), brand.slug, f, brand.tz, after=_after())
+    return render_template(
+        "dashboard/orders.html",
+        brand=brand,
+        user=user,
+        f=f,
+        rows=rows,
+        next_after=next_after,
+        paged=_after() is not None,
+        statuses=orders.STATUSES,
+        carrier_codes=sorted(brand.carriers),
+    )
+
+
+@bp.get("/orders.csv")
+@staff_page
+def orders_csv(brand, user):
+    f = orders.parse_filter(request.args)
+    rows, _next = orders.search(get_session(), brand.slug, f, brand.tz, limit=10_000)
+    header = ["order", "placed_at", "name", "email", "postcode", "carrier", "tracking", "status"]
+    header += ["late"]
+    return csv_response(
+        brand,
+        "orders",
+        header,
+        (
+            [
+                r.order.number,
+                r.order.placed_at.isoformat(),
+                r.order.name,
+                r.order.email,
+                r.order.postcode,
+                p.carrier if p else "",
+                p.tracking_number if p else "",
+                p.status if p else "",
+                int(p.late) if p else 0,
+            ]
+            for r in rows
+            for p in (r.parcels or [None])
+        ),
+    )
+
+
+def _order_or_404(brand, number: str):
+    order = orders.order_by_number(get_session(), brand.slug, number[:64])
+    if order is None:
+        abort(404)
+    return order
+
+
+def _order_page(brand, user, order, status: int = 200, **forms):
+    """The order detail; ``forms`` carry what was typed into a form that came back (422)."""
+    session = get_session()
+    d = orders.detail(session, brand.slug, order)
+    link = url_for(
+        "portal.order_page",
+        brand_slug=brand.slug,
+        token=order_token(brand.slug, order.public_id),
+        _external=True,
+    )
+    html = render_template(
+        "dashboard/order.html",
+        brand=brand,
+        user=user,
+        d=d,
+        link=link,
+        history=actions.history(session, order),
+        resend_key=secrets.token_urlsafe(12),
+        resend_error=forms.get("resend_error", ""),
+        parcel_form=forms.get("parcel_form") or actions.ParcelForm(),
+        carrier_codes=sorted(brand.carriers),
+        is_resend=actions.is_resend,
+    )
+    return make_response(html, status)
+
+
+@bp.get("/orders/<number>")
+@staff_page
+def order_detail(brand, user, number):
+    return _order_page(brand, user, _order_or_404(brand, number))
+
+
+def _back_to(order, brand, anchor: str = ""):
+    url = url_for("dashboard.order_detail", brand_slug=brand.slug, number=order.number)
+    return redirect(url + (f"#{anchor}" if anchor else ""), code=303)
+
+
+@bp.post("/orders/<number>/resend")
+@staff_page
+def resend_mail(brand, user, number):
+    order = _order_or_404(brand, number)
+    session = get_session()
+    try:
+        actions.resend_shipping_mail(
+            session, brand, order, user.email, request.form.get("key", "")[:64]
+        )
+    except actions.ActionError as exc:
+        session.rollback()
+        return _order_page(brand, user, order, 422, resend_error=exc.message)
+    session.commit()
+    flash(_("The shipping mail is queued again; it shows in the mails below."))
+    return _back_to(order, brand, "h-mails")
+
+
+@bp.post("/orders/<number>/parcels")
+@staff_page
+def save_parcel(brand, user, number):
+    """Add a parcel (no ``shipment_id``) or correct the one named by ``shipment_id``."""
+    order = _order_or_404(brand, number)
+    session = get_session()
+    f = actions.parse_parcel_form(request.form)
+    shipment = None
+    if request.form.get("shipment_id"):
+        shipment = actions.parcel_of_order(session, order, checked_id(f.shipment_id or MAX_ID + 1))
+        if shipment is None:
+            abort(404)
+    try:
+        if shipment is None:
+            actions.add_parcel(session, brand, order, f, user.email)
+            message = _("Parcel added; the carrier will be asked at once.")
+        elif actions.correct_parcel(session, brand, order, shipment, f, user.email):
+            message = _("Parcel corrected; its tracking starts over with the new number.")
+        else:
+            message = _("Nothing changed.")
+    except actions.ActionError as exc:
+        session.rollback()
+        f.error, f.field = exc.message, exc.field
+        return _order_page(brand, user, order, 422, parcel_form=f)
+    session.commit()
+    flash(message)
+    return _back_to(order, brand, "parcels")

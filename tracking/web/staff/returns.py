@@ -1,0 +1,206 @@
+"""Staff returns queue under ``/admin/<brand_slug>/returns``: filters, detail, transitions, bulk
+approve, notes, CSV export and photos (routes of the ``admin`` blueprint). Another brand's RMA or
+photo is a plain 404."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from htmx_flask import request
+
+from tracking.db import get_session
+from tracking.returns import machine, service
+from tracking.returns import queue as returns_queue
+from tracking.returns.display import RETURN_STATUS_LABELS
+from tracking.returns.models import ReturnRequest
+from tracking.returns.photos import path_of, upload_dir
+from tracking.web.staff.auth import bp, staff_page
+from tracking.web.staff.csv_export import csv_response
+
+TRANSITION_MESSAGES = {
+    "illegal": lambda: _("That step is not possible from the current status."),
+    "stale": lambda: _(
+        "Someone else changed this return while you were looking at it. "
+        "Here is the current state; please check it and try again."
+    ),
+    "forbidden": lambda: _("That step is not possible from the current status."),
+    "tracking": lambda: _("That is not a valid tracking number for the chosen carrier."),
+}
+
+
+def _filters() -> dict:
+    age = request.args.get("age", "")
+    return {
+        "status": request.args.get("status", "")
+        if request.args.get("status") in machine.STATUSES
+        else "",
+        "reason": request.args.get("reason", "")[:40],
+        "age": age if age in ("2", "7", "14", "30") else "",
+        "q": request.args.get("q", "")[:100],
+    }
+
+
+def _search(brand, f, limit: int = 200):
+    return service.search(
+        get_session(),
+        brand.slug,
+        status=f["status"],
+        reason=f["reason"],
+        older_than_days=int(f["age"]) if f["age"] else None,
+        q=f["q"],
+        limit=limit,
+    )
+
+
+@bp.get("/<brand_slug>/returns")
+@staff_page
+def queue(brand, user):
+    f = _filters()
+    rows = _search(brand, f)
+    template = "admin/_queue_table.html" if request.htmx else "admin/queue.html"
+    return render_template(
+        template, brand=brand, user=user, rows=rows, f=f, statuses=machine.STATUSES
+    )
+
+
+@bp.get("/<brand_slug>/returns.csv")
+@staff_page
+def export_csv(brand, user):
+    rows = _search(brand, _filters(), limit=50_000)  # the page shows 200; the export all of them
+    return csv_response(
+        brand,
+        "returns",
+        ["rma", "status", "order", "email", "created_at", "fault", "refund_estimate"],
+        (
+            [
+                rr.rma,
+                rr.status,
+                order.number,
+                rr.email,
+                rr.created_at.isoformat(),
+                rr.fault,
+                rr.refund_estimate,
+            ]
+            for rr, order in rows
+        ),
+    )
+
+
+def _return_or_404(brand, rma: str) -> ReturnRequest:
+    rr = service.by_rma(get_session(), brand.slug, rma)
+    if rr is None:
+        abort(404)
+    return rr
+
+
+# What the customer asked for, as the step that gives it: offered first, the others less loudly.
+OUTCOME_ACTION = {
+    "refund": "refund",
+    "exchange": "exchange",
+    "store_credit": "credit",
+    "repair": "repair",
+    "recycle": "close",
+}
+
+
+def _render_detail(brand, user, rr, status=200, error=None):
+    d = service.detail(get_session(), rr)
+    asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
+    actions = machine.actions_from(rr.status, "staff")
+    if rr.status == "inspected":
+        actions.sort(key=lambda a: a not in asked)
+    html = render_template(
+        "admin/detail.html",
+        brand=brand,
+        user=user,
+        d=d,
+        actions=actions,
+        asked=asked if rr.status == "inspected" else set(actions) - {"reject", "review"},
+        error=error,
+        carrier_codes=sorted(brand.carriers) or ["yamato", "sagawa", "japanpost", "ups", "dhl"],
+    )
+    return make_response(html, status)
+
+
+@bp.get("/<brand_slug>/returns/<rma>")
+@staff_page
+def detail(brand, user, rma):
+    return _render_detail(brand, user, _return_or_404(brand, rma))
+
+
+@bp.post("/<brand_slug>/returns/<rma>/transition")
+@staff_page
+def do_transition(brand, user, rma):
+    session = get_session()
+    rr = _return_or_404(brand, rma)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        service.transition(
+            session,
+            brand,
+            rr,
+            request.form.get("action", ""),
+            actor=f"staff:{user.email}",
+            reason=request.form.get("reason", "")[:2000],
+            expected_version=version,
+            carrier=request.form.get("carrier", "")[:32],
+            tracking_number=request.form.get("tracking_number", "")[:64],
+        )
+    except service.TransitionError as exc:
+        session.refresh(rr)
+        return _render_detail(brand, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
+    flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
+    return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
+
+
+@bp.post("/<brand_slug>/returns/<rma>/note")
+@staff_page
+def add_note(brand, user, rma):
+    rr = _return_or_404(brand, rma)
+    text = request.form.get("note", "").strip()
+    if text:
+        service.add_note(get_session(), rr, f"staff:{user.email}", text)
+        flash(_("Note added."))
+    return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
+
+
+@bp.post("/<brand_slug>/returns/bulk-approve")
+@staff_page
+def bulk_approve(brand, user):
+    """Each checked row carries "RMA:version"; rows changed meanwhile are skipped, not forced."""
+    picks = []
+    for value in request.form.getlist("pick")[:200]:
+        rma, _sep, version = value.partition(":")
+        picks.append((rma, int(version) if version.isdigit() else None))
+    done, skipped = returns_queue.approve_many(
+        get_session(), brand, picks, actor=f"staff:{user.email}", reason=_("Bulk approval")
+    )
+    flash(
+        _(
+            "Approved: %(done)s. Skipped (changed or not approvable): %(skipped)s.",
+            done=done,
+            skipped=skipped,
+        )
+    )
+    return redirect(url_for("admin.queue", brand_slug=brand.slug), code=303)
+
+
+@bp.get("/<brand_slug>/photos/<int:photo_id>")
+@staff_page
+def photo(brand, user, photo_id):
+    found = returns_queue.photo_of(get_session(), brand.slug, photo_id)
+    if found is None:
+        abort(404)
+    pic, rr = found
+    try:
+        path = path_of(upload_dir(), pic.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", download_name=f"{rr.rma}-{pic.id}.jpg")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
