@@ -12,6 +12,7 @@ from sqlmodel import select
 from carriers.simulated import example_number as demo_number
 from tests.returns_support import items_of, make_order, submission
 from tracking.estimates.models import LaneObservation
+from tracking.orders import parcels
 from tracking.orders.models import Shipment, ShipmentEvent
 from tracking.page.view import page_view
 from tracking.returns import service
@@ -132,6 +133,34 @@ def test_the_orders_own_tracking_number_is_refused(app, session, brand):
     session.refresh(rr)
     assert rr.status == "approved"
     assert session.exec(select(Shipment).where(Shipment.direction == "return")).first() is None
+
+
+def test_ship_stores_a_full_width_dashed_number_and_a_carrier_name_as_intake_does(
+    app, session, brand
+):
+    order = make_order(session)
+    yun, _ = items_of(session, order)
+    sub = submission("parcel-test-key-04", (yun.id, 1, "changed_mind", "refund"))
+    typed = f"{NUMBER[:4]}ー{NUMBER[4:8]}―{NUMBER[8:]}".translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    with app.app_context():
+        rr = service.submit(session, brand, order, sub, upload_dir=None)
+        service.transition(session, brand, rr, "approve", actor="staff:t@x")
+        service.transition(
+            session,
+            brand,
+            rr,
+            "ship",
+            actor="staff:t@x",
+            carrier="ヤマト運輸",
+            tracking_number=typed,
+        )
+        as_intake = parcels.check_number(brand, "yamato", typed, check_digits=False).number
+    assert as_intake == NUMBER
+    # The carrier as a name resolves as in intake (our code stored), not only our code.
+    assert (rr.return_carrier, rr.return_tracking_number) == ("yamato", NUMBER)
+    assert _parcel(session, rr).tracking_number == NUMBER
 
 
 def test_two_returns_in_one_box_share_the_parcel(app, session, brand, shipped):

@@ -18,9 +18,9 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-import carriers
 from tracking import normalize
 from tracking.brands.brand import Brand
+from tracking.orders import parcels
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.returns import machine, photos, policy
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
@@ -381,16 +381,14 @@ def transition(
     from_status = rr.status
     values: dict = {"status": to, "version": expected + 1, "updated_at": now}
     if action == "ship":
-        number = normalize.clean(tracking_number).replace(" ", "").replace("-", "").upper()
+        # Stored as every other path stores numbers (full-width, any dash), checked the same way.
         try:
-            valid = carriers.get(carrier).validate(number)
-        except carriers.UnknownCarrier:
-            valid = False
-        if not valid:
-            raise TransitionError("tracking", "not a valid tracking number for that carrier")
-        values |= {"return_carrier": carrier, "return_tracking_number": number}
+            checked = parcels.check_number(brand, carrier, tracking_number)
+        except parcels.ParcelError as exc:
+            raise TransitionError("tracking", exc.message) from None
+        values |= {"return_carrier": checked.carrier, "return_tracking_number": checked.number}
         # Added before the conditional UPDATE: a stale write rolls the parcel back with it.
-        _track_return_parcel(session, rr, carrier, number, now)
+        _track_return_parcel(session, rr, checked.carrier, checked.number, now)
     result = session.exec(
         update(ReturnRequest)
         .where(
@@ -429,13 +427,7 @@ def _track_return_parcel(
 ) -> Shipment:
     """The return parcel as a shipment: the sync worker polls it like any other (same carrier
     routing, cadence, backoff and event dedupe). Due at once, so the next round looks at it."""
-    parcel = session.exec(
-        select(Shipment).where(
-            Shipment.order_id == rr.order_id,
-            Shipment.carrier == carrier,
-            Shipment.tracking_number == number,
-        )
-    ).first()
+    parcel = parcels.find_parcel(session, rr.order_id, carrier, number)
     if parcel is not None and parcel.direction != "return":
         # The order's own parcel number: the shop's parcel, not the customer's return.
         raise TransitionError("tracking", "that tracking number is already in use")
