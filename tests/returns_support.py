@@ -10,8 +10,8 @@ from PIL import Image
 from sqlmodel import Session
 
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
-from tracking.returns import service
 from tracking.returns.policy import LineInput
+from tracking.returns.submission import Submission
 from tracking.timeutil import utcnow
 
 _numbers = itertools.count(1)
@@ -85,11 +85,9 @@ def items_of(session: Session, order: Order) -> list[OrderItem]:
     )
 
 
-def submission(
-    key: str, *lines: tuple, bank: dict | None = None, photos=None
-) -> service.Submission:
+def submission(key: str, *lines: tuple, bank: dict | None = None, photos=None) -> Submission:
     """``lines``: (item_id, qty, reason, resolution[, variant])."""
-    return service.Submission(
+    return Submission(
         key=key,
         lines=[LineInput(*line) for line in lines],
         bank=bank or {},

@@ -30,7 +30,7 @@ from tracking.mail import labels as mail_labels
 from tracking.mail import outbox as mail_outbox
 from tracking.mail import preview as mail_previews
 from tracking.mail.models import Notification
-from tracking.returns import machine, service
+from tracking.returns import machine, parcel, queries, transitions
 from tracking.returns import notify as returns_notify
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnPhoto, ReturnRequest
@@ -122,7 +122,7 @@ def _filters() -> dict:
 
 
 def _search(brand, f, limit: int = 200):
-    return service.search(
+    return queries.search(
         get_session(),
         brand.slug,
         status=f["status"],
@@ -168,7 +168,7 @@ def export_csv(brand, user):
 
 
 def _return_or_404(brand, rma: str) -> ReturnRequest:
-    rr = service.by_rma(get_session(), brand.slug, rma)
+    rr = queries.by_rma(get_session(), brand.slug, rma)
     if rr is None:
         abort(404)
     return rr
@@ -185,7 +185,7 @@ OUTCOME_ACTION = {
 
 
 def _render_detail(brand, user, rr, status=200, error=None):
-    d = service.detail(get_session(), rr)
+    d = queries.detail(get_session(), rr)
     asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
     actions = machine.actions_from(rr.status, "staff")
     if rr.status == "inspected":
@@ -219,18 +219,24 @@ def do_transition(brand, user, rma):
     except ValueError:
         version = -1
     try:
-        service.transition(
-            session,
-            brand,
-            rr,
-            request.form.get("action", ""),
-            actor=f"staff:{user.email}",
-            reason=request.form.get("reason", "")[:2000],
-            expected_version=version,
-            carrier=request.form.get("carrier", "")[:32],
-            tracking_number=request.form.get("tracking_number", "")[:64],
-        )
-    except service.TransitionError as exc:
+        action = request.form.get("action", "")
+        who = {
+            "actor": f"staff:{user.email}",
+            "reason": request.form.get("reason", "")[:2000],
+            "expected_version": version,
+        }
+        if action == "ship":
+            parcel.ship(
+                session,
+                brand,
+                rr,
+                carrier=request.form.get("carrier", "")[:32],
+                tracking_number=request.form.get("tracking_number", "")[:64],
+                **who,
+            )
+        else:
+            transitions.transition(session, brand, rr, action, **who)
+    except transitions.TransitionError as exc:
         session.refresh(rr)
         return _render_detail(brand, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
     flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
@@ -243,7 +249,7 @@ def add_note(brand, user, rma):
     rr = _return_or_404(brand, rma)
     text = request.form.get("note", "").strip()
     if text:
-        service.add_note(get_session(), rr, f"staff:{user.email}", text)
+        transitions.add_note(get_session(), rr, f"staff:{user.email}", text)
         flash(_("Note added."))
     return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
 
@@ -256,12 +262,12 @@ def bulk_approve(brand, user):
     done, skipped = 0, 0
     for value in request.form.getlist("pick")[:200]:
         rma, _sep, version = value.partition(":")
-        rr = service.by_rma(session, brand.slug, rma)
+        rr = queries.by_rma(session, brand.slug, rma)
         if rr is None or not version.isdigit():
             skipped += 1
             continue
         try:
-            service.transition(
+            transitions.transition(
                 session,
                 brand,
                 rr,
@@ -271,7 +277,7 @@ def bulk_approve(brand, user):
                 expected_version=int(version),
             )
             done += 1
-        except service.TransitionError:
+        except transitions.TransitionError:
             skipped += 1
     flash(
         _(
