@@ -77,7 +77,7 @@ MUTATE := "tracking.normalize.*" "tracking.returns.machine.*" "tracking.security
   "tracking.returns.links.*" "tracking.page.events.x_read_view*" "tracking.page.events.x_view_token*" \
   "tracking.orders.lookup.*" "carriers.numbers.*" "carriers.*ǁvalidate*" "carriers.*.x_classify*" \
   "carriers.japan.*ǁclassify*" "tracking.returns.policy.*" "tracking.page.view.x_page_view*" \
-  "tracking.returns.service.x_by_public_id*" "tracking.returns.service.x_by_rma*" \
+  "tracking.returns.queries.x_by_public_id*" "tracking.returns.queries.x_by_rma*" \
   "tracking.web.staff.returns.x__return_or_404*"
 MUTATION_CHILDREN ?= 2
 mutation: install

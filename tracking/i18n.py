@@ -17,7 +17,7 @@ import click
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
@@ -43,6 +43,9 @@ def default_locale() -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # A command or a worker (an import run, a webhook replay): the installation's language.
+        return default_locale()
     offered = offered_locales()
     asked = request.args.get("lang")
     if asked in offered:

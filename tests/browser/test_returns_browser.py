@@ -29,15 +29,15 @@ def _order_url(live_app, live_url, number: str) -> str:
     with any earlier test run's returns on it cancelled so the items are free again."""
     from tracking.db import get_engine
     from tracking.orders.models import Order
-    from tracking.returns import machine, service
+    from tracking.returns import machine, queries, transitions
     from tracking.security import order_token
 
     brands = live_app.extensions["todoku_brands"]
     with live_app.app_context(), Session(get_engine(live_app), expire_on_commit=False) as s:
         order = s.exec(select(Order).where(Order.number == number)).one()
-        for rr in service.for_order(s, order):
+        for rr in queries.for_order(s, order):
             if "cancel" in machine.actions_from(rr.status, "customer"):
-                service.transition(
+                transitions.transition(
                     s, brands[order.brand], rr, "cancel", actor="customer", actor_kind="customer"
                 )
         return f"{live_url}/{order.brand}/o/{order_token(order.brand, order.public_id)}"

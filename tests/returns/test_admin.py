@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from tests.factories import items_of, make_order
 from tests.support.returns import jpeg, submission
-from tracking.returns import service
+from tracking.returns import transitions
 from tracking.returns.models import ReturnEvent, ReturnPhoto
+from tracking.returns.submission import submit
 from tracking.staff import auth as staff
 from tracking.staff.models import StaffUser
 
@@ -42,7 +43,7 @@ def rr(app, session, tmp_path):
         photos={yun.id: [jpeg()]},
     )
     with app.app_context():
-        return service.submit(session, brand, order, sub, upload_dir=tmp_path)
+        return submit(session, brand, order, sub, upload_dir=tmp_path)
 
 
 def test_password_is_hashed_and_checked(session, accounts):
@@ -162,7 +163,7 @@ def test_queue_filters_and_search(client, session, accounts, rr, app):
     other_order = make_order(session, email="taro@example.com")
     item = items_of(session, other_order)[1]
     with app.app_context():
-        other = service.submit(
+        other = submit(
             session,
             brand,
             other_order,
@@ -170,7 +171,7 @@ def test_queue_filters_and_search(client, session, accounts, rr, app):
             upload_dir=None,
         )
     with app.app_context():
-        service.transition(session, brand, other, "approve", actor="staff:x")
+        transitions.transition(session, brand, other, "approve", actor="staff:x")
     login(client)
 
     def rmas(query):
@@ -287,7 +288,7 @@ def test_bulk_approve_skips_what_changed(client, session, accounts, rr, app):
     order = make_order(session)
     item = items_of(session, order)[1]
     with app.app_context():
-        second = service.submit(
+        second = submit(
             session,
             brand,
             order,
@@ -298,7 +299,7 @@ def test_bulk_approve_skips_what_changed(client, session, accounts, rr, app):
     page = client.get("/admin/sakura-tea/returns").get_data(as_text=True)
     assert f'value="{rr.rma}:1"' in page and f'value="{second.rma}:1"' in page
     with app.app_context():
-        service.transition(session, brand, second, "reject", actor="staff:other")  # meanwhile
+        transitions.transition(session, brand, second, "reject", actor="staff:other")  # meanwhile
     r = client.post(
         "/admin/sakura-tea/returns/bulk-approve?lang=en",
         data={"pick": [f"{rr.rma}:1", f"{second.rma}:1", "XX-NOPE:1"]},

@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import items_of, make_order
 from tests.support.returns import submission
-from tracking.returns import service
+from tracking.returns.submission import submit
 from tracking.staff import api_keys as staff
 
 
@@ -22,7 +22,7 @@ def rr(app, session):
     item = items_of(session, order)[1]
     sub = submission("api-test-key-00001", (item.id, 1, "changed_mind", "refund"))
     with app.app_context():
-        return service.submit(session, brand, order, sub, upload_dir=None)
+        return submit(session, brand, order, sub, upload_dir=None)
 
 
 def auth(key):

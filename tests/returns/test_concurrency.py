@@ -14,8 +14,9 @@ from tests.support.returns import submission
 from tracking.db import get_engine
 from tracking.mail.models import Notification
 from tracking.orders.models import Order
-from tracking.returns import service
+from tracking.returns import eligibility
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
+from tracking.returns.submission import SubmissionError, submit
 
 N = 50
 
@@ -32,8 +33,8 @@ def run_all(app, brand, order_id, make_sub):
         barrier.wait(60)  # all at once, before any of them touches the pool
         with app.app_context(), Session(engine, expire_on_commit=False) as s:
             try:
-                results[i] = service.submit(s, brand, order, make_sub(i), upload_dir=None).rma
-            except service.SubmissionError as exc:
+                results[i] = submit(s, brand, order, make_sub(i), upload_dir=None).rma
+            except SubmissionError as exc:
                 results[i] = exc
             except Exception as exc:  # noqa: BLE001 - reported by the assertion below
                 results[i] = exc
@@ -95,7 +96,7 @@ def test_50_different_submissions_at_once_are_all_kept(app, session, brand):
     assert len(set(results)) == N  # unique RMA numbers
     assert count(session, ReturnRequest, ReturnRequest.order_id == order.id) == N
     assert count(session, ReturnEvent) == N
-    assert service.returned_quantities(session, order.id) == {item.id: N}
+    assert eligibility.returned_quantities(session, order.id) == {item.id: N}
 
 
 def test_50_submissions_for_10_items_accept_exactly_10(app, session, brand):
@@ -108,9 +109,9 @@ def test_50_submissions_for_10_items_accept_exactly_10(app, session, brand):
         lambda i: submission(f"contended-form-{i:04d}", (item.id, 1, "changed_mind", "refund")),
     )
     accepted = [r for r in results if isinstance(r, str)]
-    refused = [r for r in results if isinstance(r, service.SubmissionError)]
+    refused = [r for r in results if isinstance(r, SubmissionError)]
     assert len(accepted) == 10 and len(refused) == 40, results
-    assert service.returned_quantities(session, order.id) == {item.id: 10}
+    assert eligibility.returned_quantities(session, order.id) == {item.id: 10}
     assert (
         session.exec(
             select(func.sum(ReturnLine.qty))

@@ -15,9 +15,10 @@ from tests.factories import items_of, make_order
 from tests.support.expected_rules import ILLEGAL, LEGAL_TRANSITIONS
 from tests.support.returns import submission
 from tracking.mail.models import Notification
-from tracking.returns import machine, service
+from tracking.returns import eligibility, machine, parcel, transitions
 from tracking.returns.display import RETURN_ACTION_LABELS, RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
+from tracking.returns.submission import SubmissionError, submit
 
 _keys = count()
 
@@ -56,25 +57,19 @@ def path_to(status: str) -> list[str]:
 
 def act(session, brand, rr, action, **kw):
     kind = "customer" if action in machine.CUSTOMER_ACTIONS else "staff"
+    who = {"actor": "customer" if kind == "customer" else "staff:t@x", "actor_kind": kind}
     if action == "ship":
         kw.setdefault("carrier", "yamato")
         kw.setdefault("tracking_number", "300000000016")  # 11 digits + the mod-7 check digit
-    return service.transition(
-        session,
-        brand,
-        rr,
-        action,
-        actor="customer" if kind == "customer" else "staff:t@x",
-        actor_kind=kind,
-        **kw,
-    )
+        return parcel.ship(session, brand, rr, **who, **kw)
+    return transitions.transition(session, brand, rr, action, **who, **kw)
 
 
 def new_request(session, brand, qty=1):
     order = make_order(session)
     item = items_of(session, order)[0]
     sub = submission(key(), (item.id, qty, "changed_mind", "refund"))
-    return service.submit(session, brand, order, sub, upload_dir=None)
+    return submit(session, brand, order, sub, upload_dir=None)
 
 
 def events(session, rr):
@@ -130,7 +125,7 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(session, brand,
     for action in ILLEGAL_FROM[start]:
         try:
             act(session, brand, rr, action)
-        except service.TransitionError as refused:
+        except transitions.TransitionError as refused:
             assert refused.code in ("illegal", "forbidden"), (start, action)
         else:
             pytest.fail(f"{action!r} from {start!r} was allowed")
@@ -140,19 +135,21 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(session, brand,
 
 def test_customers_may_only_cancel(session, brand):
     rr = new_request(session, brand)
-    with pytest.raises(service.TransitionError) as info:
-        service.transition(session, brand, rr, "approve", actor="customer", actor_kind="customer")
+    with pytest.raises(transitions.TransitionError) as info:
+        transitions.transition(
+            session, brand, rr, "approve", actor="customer", actor_kind="customer"
+        )
     assert info.value.code == "forbidden"
-    with pytest.raises(service.TransitionError):
-        service.transition(session, brand, rr, "cancel", actor="staff:x")
-    service.transition(session, brand, rr, "cancel", actor="customer", actor_kind="customer")
+    with pytest.raises(transitions.TransitionError):
+        transitions.transition(session, brand, rr, "cancel", actor="staff:x")
+    transitions.transition(session, brand, rr, "cancel", actor="customer", actor_kind="customer")
     assert rr.status == "cancelled"
 
 
 def test_an_unknown_actor_kind_moves_nothing(session, brand):
     rr = new_request(session, brand)
     with pytest.raises(ValueError, match="unknown actor kind"):
-        service.transition(session, brand, rr, "approve", actor="x", actor_kind="Staff")
+        transitions.transition(session, brand, rr, "approve", actor="x", actor_kind="Staff")
     assert rr.status == "requested"
 
 
@@ -160,20 +157,43 @@ def test_customer_cannot_cancel_once_shipped(session, brand):
     rr = new_request(session, brand)
     for step in ("approve", "ship"):
         act(session, brand, rr, step)
-    with pytest.raises(service.TransitionError):
+    with pytest.raises(transitions.TransitionError):
         act(session, brand, rr, "cancel")
 
 
 def test_ship_needs_a_valid_tracking_number(session, brand):
     rr = new_request(session, brand)
     act(session, brand, rr, "approve")
-    with pytest.raises(service.TransitionError) as info:
+    with pytest.raises(transitions.TransitionError) as info:
         act(session, brand, rr, "ship", tracking_number="123")
     assert info.value.code == "tracking"
-    with pytest.raises(service.TransitionError):
+    with pytest.raises(transitions.TransitionError):
         act(session, brand, rr, "ship", carrier="nope")
     act(session, brand, rr, "ship", tracking_number="3000-0000-0016")
     assert (rr.return_carrier, rr.return_tracking_number) == ("yamato", "300000000016")
+
+
+def test_ship_without_its_parcel_is_refused_and_writes_nothing(session, brand):
+    rr = new_request(session, brand)
+    act(session, brand, rr, "approve")
+    version = rr.version
+    with pytest.raises(transitions.TransitionError) as info:
+        transitions.transition(session, brand, rr, "ship", actor="staff:t@x")
+    assert info.value.code == "tracking"
+    session.refresh(rr)
+    assert (rr.status, rr.version, rr.return_tracking_number) == ("approved", version, "")
+    # Who may take the step is still said first: a customer is forbidden, parcel or not.
+    with pytest.raises(transitions.TransitionError) as info:
+        parcel.ship(
+            session,
+            brand,
+            rr,
+            carrier="yamato",
+            tracking_number="300000000016",
+            actor="customer",
+            actor_kind="customer",
+        )
+    assert info.value.code == "forbidden"
 
 
 def test_two_staff_at_once_one_wins_the_other_is_told(session, app, brand):
@@ -185,7 +205,7 @@ def test_two_staff_at_once_one_wins_the_other_is_told(session, app, brand):
     with Session(get_engine(app)) as other:
         theirs = other.get(ReturnRequest, rr.id)
         act(session, brand, rr, "approve")  # first click wins
-        with pytest.raises(service.TransitionError) as info:
+        with pytest.raises(transitions.TransitionError) as info:
             act(other, brand, theirs, "reject")  # second staff still sees "requested", version 1
         assert info.value.code == "stale"
     session.refresh(rr)
@@ -195,7 +215,7 @@ def test_two_staff_at_once_one_wins_the_other_is_told(session, app, brand):
 
 def test_stale_expected_version_is_refused(session, brand):
     rr = new_request(session, brand)
-    with pytest.raises(service.TransitionError) as info:
+    with pytest.raises(transitions.TransitionError) as info:
         act(session, brand, rr, "approve", expected_version=rr.version + 5)
     assert info.value.code == "stale"
 
@@ -203,7 +223,7 @@ def test_stale_expected_version_is_refused(session, brand):
 def test_another_brands_return_cannot_be_moved(session, app, brand):
     rr = new_request(session, brand)
     other = app.extensions["todoku_brands"]["northpeak"]
-    with pytest.raises(service.TransitionError):
+    with pytest.raises(transitions.TransitionError):
         act(session, other, rr, "approve")
 
 
@@ -232,8 +252,8 @@ def test_random_sequences_keep_the_invariants(session, brand, steps):
             item = items[pick % len(items)]
             sub = submission(key(), (item.id, qty, "changed_mind", "refund"))
             try:
-                rr = service.submit(session, brand, order, sub, upload_dir=None)
-            except service.SubmissionError:
+                rr = submit(session, brand, order, sub, upload_dir=None)
+            except SubmissionError:
                 continue
             requests.append(rr)
             done[rr.id] = 0
@@ -244,14 +264,14 @@ def test_random_sequences_keep_the_invariants(session, brand, steps):
         before = rr.status
         try:
             act(session, brand, rr, kind)
-        except service.TransitionError:
+        except transitions.TransitionError:
             session.refresh(rr)
             assert rr.status == before
         else:
             assert before not in machine.TERMINAL, "a terminal state moved"
             done[rr.id] += 1
         # Invariant 1: never more being returned than shipped.
-        for item_id, total in service.returned_quantities(session, order.id).items():
+        for item_id, total in eligibility.returned_quantities(session, order.id).items():
             assert total <= shipped[item_id]
     for rr in requests:
         session.refresh(rr)
@@ -278,7 +298,7 @@ def test_random_sequences_keep_the_invariants(session, brand, steps):
 def test_mail_is_written_in_the_orders_language(session, brand, locale, subject, body):
     order = make_order(session, locale=locale)
     item = items_of(session, order)[0]
-    rr = service.submit(
+    rr = submit(
         session,
         brand,
         order,
@@ -302,7 +322,7 @@ def test_over_the_per_customer_cap_goes_to_review_not_refusal(session, brand):
         order = make_order(session, email="often@example.com")
         item = items_of(session, order)[0]
         sub = submission(key(), (item.id, 1, "changed_mind", "refund"))
-        statuses.append(service.submit(session, brand, order, sub, upload_dir=None).status)
+        statuses.append(submit(session, brand, order, sub, upload_dir=None).status)
     assert statuses == ["requested", "requested", "requested", "needs_review"]
     last = session.exec(select(ReturnRequest).where(ReturnRequest.status == "needs_review")).one()
     cap = next(c for c in last.policy_checks if c["check"] == "customer_cap")
@@ -312,4 +332,4 @@ def test_over_the_per_customer_cap_goes_to_review_not_refusal(session, brand):
     order = make_order(session, email="once@example.com")
     item = items_of(session, order)[0]
     sub = submission(key(), (item.id, 1, "changed_mind", "refund"))
-    assert service.submit(session, brand, order, sub, upload_dir=None).status == "requested"
+    assert submit(session, brand, order, sub, upload_dir=None).status == "requested"

@@ -13,10 +13,13 @@ from carriers.simulated import example_number as demo_number
 from tests.factories import items_of, make_order
 from tests.support.returns import submission
 from tracking.estimates.models import LaneObservation
+from tracking.orders import parcels
 from tracking.orders.models import Shipment, ShipmentEvent
 from tracking.page.view import page_view
-from tracking.returns import service
+from tracking.returns import eligibility, queries, transitions
+from tracking.returns import parcel as return_parcel
 from tracking.returns.links import return_token
+from tracking.returns.submission import submit
 from tracking.staff import auth as staff
 from tracking.sync import rounds as sync
 
@@ -37,14 +40,14 @@ def shipped(app, session, brand):
     yun, _ = items_of(session, order)
     sub = submission("parcel-test-key-01", (yun.id, 1, "changed_mind", "refund"))
     with app.app_context():
-        rr = service.submit(session, brand, order, sub, upload_dir=None)
+        rr = submit(session, brand, order, sub, upload_dir=None)
     before = _returnable(session, brand, order)
-    for action, extra in (
-        ("approve", {}),
-        ("ship", {"carrier": "yamato", "tracking_number": NUMBER}),
-    ):
-        with app.app_context():
-            service.transition(session, brand, rr, action, actor="staff:t@x", **extra)
+    with app.app_context():
+        transitions.transition(session, brand, rr, "approve", actor="staff:t@x")
+    with app.app_context():
+        return_parcel.ship(
+            session, brand, rr, actor="staff:t@x", carrier="yamato", tracking_number=NUMBER
+        )
     return order, rr, before
 
 
@@ -57,7 +60,7 @@ def _returnable(session, brand, order):
             r.eligibility.facts.delivered_at,
             r.eligibility.available_qty,
         )
-        for r in service.returnable_items(session, brand, order)
+        for r in eligibility.returnable_items(session, brand, order)
     ]
 
 
@@ -92,7 +95,7 @@ def test_a_worker_round_updates_the_return_parcel(app, session, shipped):
     # A return runs customer → shop: it never feeds the learned delivery lanes.
     seen = session.exec(select(LaneObservation).where(LaneObservation.shipment_id == parcel.id))
     assert seen.first() is None
-    detail = service.detail(session, rr)
+    detail = queries.detail(session, rr)
     assert detail.parcel.id == parcel.id and detail.parcel_event.status == "delivered"
     assert detail.parcel_arrived  # staff are told, the return itself does not move
     assert rr.status == "in_transit"
@@ -116,15 +119,14 @@ def test_the_orders_own_tracking_number_is_refused(app, session, brand):
     own = session.exec(select(Shipment).where(Shipment.order_id == order.id)).one()
     sub = submission("parcel-test-key-02", (yun.id, 1, "changed_mind", "refund"))
     with app.app_context():
-        rr = service.submit(session, brand, order, sub, upload_dir=None)
+        rr = submit(session, brand, order, sub, upload_dir=None)
     with app.app_context():
-        service.transition(session, brand, rr, "approve", actor="staff:t@x")
-    with pytest.raises(service.TransitionError) as info, app.app_context():
-        service.transition(
+        transitions.transition(session, brand, rr, "approve", actor="staff:t@x")
+    with pytest.raises(transitions.TransitionError) as info, app.app_context():
+        return_parcel.ship(
             session,
             brand,
             rr,
-            "ship",
             actor="staff:t@x",
             carrier="yamato",
             tracking_number=own.tracking_number,
@@ -135,26 +137,52 @@ def test_the_orders_own_tracking_number_is_refused(app, session, brand):
     assert session.exec(select(Shipment).where(Shipment.direction == "return")).first() is None
 
 
+def test_ship_stores_a_full_width_dashed_number_and_a_carrier_name_as_intake_does(
+    app, session, brand
+):
+    order = make_order(session)
+    yun, _ = items_of(session, order)
+    sub = submission("parcel-test-key-04", (yun.id, 1, "changed_mind", "refund"))
+    typed = f"{NUMBER[:4]}ー{NUMBER[4:8]}―{NUMBER[8:]}".translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    with app.app_context():
+        rr = submit(session, brand, order, sub, upload_dir=None)
+        transitions.transition(session, brand, rr, "approve", actor="staff:t@x")
+        return_parcel.ship(
+            session,
+            brand,
+            rr,
+            actor="staff:t@x",
+            carrier="ヤマト運輸",
+            tracking_number=typed,
+        )
+        as_intake = parcels.check_number(brand, "yamato", typed, check_digits=False).number
+    assert as_intake == NUMBER
+    # The carrier as a name resolves as in intake (our code stored), not only our code.
+    assert (rr.return_carrier, rr.return_tracking_number) == ("yamato", NUMBER)
+    assert _parcel(session, rr).tracking_number == NUMBER
+
+
 def test_two_returns_in_one_box_share_the_parcel(app, session, brand, shipped):
     order, rr, _ = shipped
     _yun, sen = items_of(session, order)
     sub = submission("parcel-test-key-03", (sen.id, 1, "changed_mind", "refund"))
     with app.app_context():
-        second = service.submit(session, brand, order, sub, upload_dir=None)
+        second = submit(session, brand, order, sub, upload_dir=None)
     with app.app_context():
-        service.transition(session, brand, second, "approve", actor="staff:t@x")
+        transitions.transition(session, brand, second, "approve", actor="staff:t@x")
     with app.app_context():
-        service.transition(
+        return_parcel.ship(
             session,
             brand,
             second,
-            "ship",
             actor="staff:t@x",
             carrier="yamato",
             tracking_number=NUMBER,
         )
     parcel = _parcel(session, rr)  # still exactly one
-    assert service.detail(session, second).parcel.id == parcel.id
+    assert queries.detail(session, second).parcel.id == parcel.id
 
 
 def test_staff_and_customer_pages_show_the_carrier_status(app, client, session, shipped):

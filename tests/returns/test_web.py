@@ -82,11 +82,11 @@ def test_submit_then_status_page_with_rma_qr_and_instructions(
     mail = session.exec(select(Notification)).one()
     assert mail.locale == "ja" and rr.rma in mail.subject and mail.dedupe_key.endswith(":requested")
     # Once approved, the page shows where to send it.
-    from tracking.returns import service
+    from tracking.returns import transitions
 
     brand = client.application.extensions["todoku_brands"]["sakura-tea"]
     with app.app_context():
-        service.transition(session, brand, rr, "approve", actor="staff:t")
+        transitions.transition(session, brand, rr, "approve", actor="staff:t")
     page = client.get(status_url + "?lang=ja").get_data(as_text=True)
     assert "〒150-0001" in page and "さくら茶舗 返品係" in page and rr.rma in page
 

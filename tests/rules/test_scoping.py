@@ -18,7 +18,8 @@ from tracking.orders.models import Shipment, ShipmentEvent, ShipmentItem
 from tracking.page import events
 from tracking.page.models import Feedback, Inquiry
 from tracking.page.view import page_view
-from tracking.returns import links, service
+from tracking.returns import links, queries
+from tracking.returns.submission import submit
 from tracking.staff import api_keys
 from tracking.staff import auth as staff
 from tracking.timeutil import utcnow
@@ -257,19 +258,19 @@ def returns(app, session, two):
             brand = app.extensions["todoku_brands"][slug]
             item = items_of(session, order)[0]
             sub = submission(f"scope-{slug}-0001", (item.id, 1, "changed_mind", "refund"))
-            out[slug] = service.submit(session, brand, order, sub, upload_dir=None)
+            out[slug] = submit(session, brand, order, sub, upload_dir=None)
     return out
 
 
 def test_returns_by_public_id_and_rma_are_scoped(session, returns):
     st, np_ = returns["sakura-tea"], returns["northpeak"]
-    assert service.by_public_id(session, "sakura-tea", st.public_id).id == st.id
-    assert service.by_public_id(session, "sakura-tea", np_.public_id) is None
-    assert service.by_public_id(session, "northpeak", st.public_id) is None
-    assert service.by_rma(session, "sakura-tea", st.rma).id == st.id
-    assert service.by_rma(session, "sakura-tea", st.rma.lower()).id == st.id  # typed by staff
-    assert service.by_rma(session, "sakura-tea", np_.rma) is None
-    assert service.by_rma(session, "northpeak", st.rma) is None
+    assert queries.by_public_id(session, "sakura-tea", st.public_id).id == st.id
+    assert queries.by_public_id(session, "sakura-tea", np_.public_id) is None
+    assert queries.by_public_id(session, "northpeak", st.public_id) is None
+    assert queries.by_rma(session, "sakura-tea", st.rma).id == st.id
+    assert queries.by_rma(session, "sakura-tea", st.rma.lower()).id == st.id  # typed by staff
+    assert queries.by_rma(session, "sakura-tea", np_.rma) is None
+    assert queries.by_rma(session, "northpeak", st.rma) is None
 
 
 # --- the web loaders, each with a token or key that is valid for its own brand -----------------

@@ -7,15 +7,13 @@ import io
 
 from PIL import Image
 
-from tracking.returns import service
 from tracking.returns.policy import LineInput
+from tracking.returns.submission import Submission
 
 
-def submission(
-    key: str, *lines: tuple, bank: dict | None = None, photos=None
-) -> service.Submission:
+def submission(key: str, *lines: tuple, bank: dict | None = None, photos=None) -> Submission:
     """``lines``: (item_id, qty, reason, resolution[, variant])."""
-    return service.Submission(
+    return Submission(
         key=key,
         lines=[LineInput(*line) for line in lines],
         bank=bank or {},

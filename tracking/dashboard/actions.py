@@ -1,5 +1,6 @@
-"""What staff do from an order's detail page: resend the shipping mail, add a parcel, correct
-a parcel's carrier or tracking number. Each is recorded in the order's history
+"""What staff do from an order's detail page: resend the shipping mail (here), and add or correct
+a parcel (``orders.parcels``, with ``sync.reset.start_over`` as the corrected parcel's fresh
+start; this module turns its errors into the form's). Each is recorded in the order's history
 (``OrderChange``, source ``admin:<staff email>``). Nothing here commits."""
 
 from __future__ import annotations
@@ -8,20 +9,16 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-import carriers
 from tracking.brands.brand import Brand
-from tracking.estimates.models import LaneObservation
 from tracking.mail import outbox, triggers
 from tracking.mail.milestones import Facts
 from tracking.mail.models import Notification
 from tracking.mail.schedule import after_quiet_hours
-from tracking.orders import intake
-from tracking.orders.carrier_codes import CarrierNotResolved, resolve
-from tracking.orders.models import Order, OrderChange, Shipment, ShipmentEvent
-from tracking.orders.schema import ShipmentIn
+from tracking.orders import parcels
+from tracking.orders.models import Order, OrderChange, Shipment
+from tracking.sync import reset
 from tracking.timeutil import utcnow
 
 RESEND_KEY = re.compile(r"[A-Za-z0-9_-]{8,43}")
@@ -37,15 +34,6 @@ class ActionError(ValueError):
 
 def _source(staff_email: str) -> str:
     return f"admin:{staff_email}"[:64]
-
-
-def _history(session: Session, order: Order, staff_email: str, changes: dict) -> None:
-    now = utcnow()
-    order.updated_at = now
-    session.add(order)
-    session.add(
-        OrderChange(order_id=order.id, source=_source(staff_email), changes=changes, created_at=now)
-    )
 
 
 def resend_shipping_mail(
@@ -74,8 +62,7 @@ def resend_shipping_mail(
     # Its own key, and due now (after quiet hours), not after the trigger's configured delay.
     mail.update(dedupe_key=dedupe, send_after=after_quiet_hours(brand, now))
     note = outbox.enqueue(session, **mail)
-    _history(session, order, staff_email, {"mail.resend": [None, kind]})
-    session.flush()
+    parcels.record_change(session, order, _source(staff_email), {"mail.resend": [None, kind]}, now)
     return note
 
 
@@ -103,68 +90,21 @@ def parse_parcel_form(form) -> ParcelForm:
     )
 
 
-def _checked(brand: Brand, f: ParcelForm) -> tuple[str, str]:
-    """(carrier code, normalised number), checked by the carrier's own number rules."""
-    number = carriers.normalize(f.tracking_number)
-    if not number:
-        raise ActionError(gettext("Please enter the tracking number."), "tracking_number")
-    try:
-        code = resolve(brand, f.carrier, number)
-    except CarrierNotResolved as exc:
-        if exc.ambiguous:
-            message = gettext("This number fits several carriers: please choose the carrier.")
-        elif f.carrier:
-            message = gettext("Please choose one of the shop's carriers.")
-        else:
-            message = gettext(
-                "No carrier of this shop uses tracking numbers like this: check the number "
-                "or choose the carrier."
-            )
-        field = "carrier" if f.carrier or exc.ambiguous else "tracking_number"
-        raise ActionError(message, field) from None
-    if code not in brand.carriers and brand.carriers:
-        raise ActionError(gettext("Please choose one of the shop's carriers."), "carrier")
-    try:
-        valid = carriers.get(code).validate(number)
-    except carriers.UnknownCarrier:
-        valid = False
-    if not valid:
-        raise ActionError(
-            gettext(
-                "%(number)s is not a valid tracking number for this carrier (check the digits).",
-                number=number,
-            ),
-            "tracking_number",
-        )
-    return code, number
-
-
 def add_parcel(
     session: Session, brand: Brand, order: Order, f: ParcelForm, staff_email: str
 ) -> Shipment:
-    """A new outbound parcel through the intake (due for a carrier check at once)."""
-    code, number = _checked(brand, f)
-    if _duplicate(session, order, code, number, None):
-        raise ActionError(gettext("This parcel is already on the order."), "tracking_number")
-    shipment, _result = intake.add_shipment(
-        session,
-        brand,
-        order,
-        ShipmentIn(carrier=code, tracking_number=number),
-        source=_source(staff_email),
-    )
-    _history(session, order, staff_email, {f"shipments.{code}:{number}": [None, "added"]})
-    session.flush()
-    return shipment
-
-
-def _duplicate(session: Session, order: Order, code: str, number: str, other_than) -> bool:
-    stmt = select(Shipment.id).where(
-        Shipment.order_id == order.id, Shipment.carrier == code, Shipment.tracking_number == number
-    )
-    if other_than is not None:
-        stmt = stmt.where(Shipment.id != other_than)
-    return session.exec(stmt).first() is not None
+    """A new outbound parcel (``orders.parcels.add_parcel``: due for a carrier check at once)."""
+    try:
+        return parcels.add_parcel(
+            session,
+            brand,
+            order,
+            carrier=f.carrier,
+            tracking_number=f.tracking_number,
+            source=_source(staff_email),
+        )
+    except parcels.ParcelError as exc:
+        raise ActionError(exc.message, exc.field) from None
 
 
 def correct_parcel(
@@ -175,45 +115,25 @@ def correct_parcel(
     f: ParcelForm,
     staff_email: str,
 ) -> bool:
-    """A wrong carrier or number fixed in place. What was learned about the wrong number
-    (scans, status, carrier dates, the delivered lane) belonged to another parcel: it is
-    dropped and the parcel is due for a check at once, so the worker starts over. Returns
-    False when nothing changed."""
-    code, number = _checked(brand, f)
-    if (code, number) == (shipment.carrier, shipment.tracking_number):
-        return False
-    if _duplicate(session, order, code, number, shipment.id):
-        raise ActionError(gettext("This parcel is already on the order."), "tracking_number")
-    changes = {}
-    if code != shipment.carrier:
-        changes[f"shipments.{shipment.id}.carrier"] = [shipment.carrier, code]
-    if number != shipment.tracking_number:
-        changes[f"shipments.{shipment.id}.tracking_number"] = [shipment.tracking_number, number]
-    changes[f"shipments.{shipment.id}.status"] = [shipment.status, "pending"]
-    now = utcnow()
-    session.execute(delete(ShipmentEvent).where(col(ShipmentEvent.shipment_id) == shipment.id))
-    session.execute(delete(LaneObservation).where(col(LaneObservation.shipment_id) == shipment.id))
-    shipment.carrier, shipment.tracking_number = code, number
-    shipment.status, shipment.sub_status, shipment.raw_status = "pending", "", ""
-    shipment.carrier_edd_start = shipment.carrier_edd_end = None
-    shipment.delivered_at, shipment.late = None, False
-    shipment.failures, shipment.last_checked_at = 0, None
-    shipment.next_check_at, shipment.updated_at = now, now
-    session.add(shipment)
-    _history(session, order, staff_email, changes)
-    session.flush()
-    return True
+    """A wrong carrier or number fixed in place; the parcel starts over (``sync.reset``).
+    Returns False when nothing changed."""
+    try:
+        return parcels.correct_parcel(
+            session,
+            brand,
+            order,
+            shipment,
+            carrier=f.carrier,
+            tracking_number=f.tracking_number,
+            source=_source(staff_email),
+            start_over=reset.start_over,
+        )
+    except parcels.ParcelError as exc:
+        raise ActionError(exc.message, exc.field) from None
 
 
 def parcel_of_order(session: Session, order: Order, shipment_id: int) -> Shipment | None:
-    """An outbound parcel of this order (another order's or brand's id: None, so a 404)."""
-    return session.exec(
-        select(Shipment).where(
-            Shipment.id == shipment_id,
-            Shipment.order_id == order.id,
-            Shipment.direction == "outbound",
-        )
-    ).first()
+    return parcels.parcel_by_id(session, order, shipment_id)
 
 
 def history(session: Session, order: Order, limit: int = 50) -> list[OrderChange]:

@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 import carriers
 from tracking import normalize
 from tracking.brands.brand import Brand
-from tracking.orders.carrier_codes import CarrierNotResolved, resolve
-from tracking.orders.models import Order, OrderChange, OrderItem, Shipment, ShipmentItem
+from tracking.orders import parcels
+from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.orders.schema import OrderIn, ShipmentIn
 from tracking.timeutil import utcnow
 
@@ -26,12 +26,8 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _TEXT_FIELDS = ("name", "phone", "address", "locale", "payment_method", "requested_slot")
 
 
-class IntakeError(ValueError):
+class IntakeError(parcels.ParcelError):
     """Input that cannot be stored; ``field`` names where it is (``shipments.0.carrier``)."""
-
-    def __init__(self, code: str, message: str, field: str = ""):
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
 
 
 @dataclass
@@ -146,13 +142,13 @@ def upsert_order(
     by_sku = None
     if data.items is not None:
         by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
-    for shipment_in, code in zip(data.shipments or [], resolved, strict=True):
+    for shipment_in, checked in zip(data.shipments or [], resolved, strict=True):
         _apply_shipment(
-            session, order, shipment_in, code, changes, now, by_sku, fresh=result == CREATED
+            session, order, shipment_in, checked, changes, now, by_sku, fresh=result == CREATED
         )
     if result == UNCHANGED and changes:
         result = UPDATED
-        _record(session, order, source, changes, now)
+        parcels.record_change(session, order, source, changes, now)
     return Outcome(order, result, changes)
 
 
@@ -168,27 +164,24 @@ def add_shipment(
 ) -> tuple[Shipment, str]:
     """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged."""
     now = now or utcnow()
-    code = _resolve(brand, data, field_prefix)
+    checked = _resolve(brand, data, field_prefix)
     _check_skus(session, order, set(), [data], single=True)
     changes: dict = {}
-    shipment, result = _apply_shipment(session, order, data, code, changes, now)
+    shipment, result = _apply_shipment(session, order, data, checked, changes, now)
     if result == UPDATED:
-        _record(session, order, source, changes, now)
+        parcels.record_change(session, order, source, changes, now)
     return shipment, result
 
 
-def _resolve(brand: Brand, data: ShipmentIn, where: str) -> str:
-    number = carriers.normalize(data.tracking_number)
-    if not number:
-        raise IntakeError("invalid_tracking_number", "the tracking number is empty", where)
+def _resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
+    """The parcels' one number check; the error names the field under ``where``. The shop's
+    own systems are the record of what they shipped: a number is stored as sent (normalised)
+    even when its check digit does not fit, as people's typing is not (``check_digits``)."""
     try:
-        return resolve(brand, data.carrier, number)
-    except CarrierNotResolved as exc:
-        raise IntakeError(
-            "ambiguous_carrier" if exc.ambiguous else "unknown_carrier",
-            str(exc),
-            f"{where}.carrier" if where else "carrier",
-        ) from None
+        return parcels.check_number(brand, data.carrier, data.tracking_number, check_digits=False)
+    except parcels.ParcelError as exc:
+        field = f"{where}.{exc.field}" if where else exc.field
+        raise IntakeError(exc.code, exc.message, field) from None
 
 
 def _check_skus(
@@ -207,13 +200,6 @@ def _check_skus(
         if normalize.clean(sku) not in known:
             where = f"items.{k}.sku" if single else f"shipments.{n}.items.{k}.sku"
             raise IntakeError("unknown_sku", f"the order has no item with SKU {sku!r}", where)
-
-
-def _record(session: Session, order: Order, source: str, changes: dict, now: datetime) -> None:
-    order.updated_at = now
-    session.add(order)
-    session.add(OrderChange(order_id=order.id, source=source[:64], changes=changes, created_at=now))
-    session.flush()
 
 
 def _item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
@@ -256,22 +242,16 @@ def _apply_shipment(
     session: Session,
     order: Order,
     data: ShipmentIn,
-    code: str,
+    checked: parcels.Checked,
     changes: dict,
     now: datetime,
     by_sku: dict | None = None,
     fresh: bool = False,
 ) -> tuple[Shipment, str]:
-    number = carriers.normalize(data.tracking_number)
+    code, number = checked.carrier, checked.number
     shipment = None
     if not fresh:
-        shipment = session.exec(
-            select(Shipment).where(
-                Shipment.order_id == order.id,
-                Shipment.carrier == code,
-                Shipment.tracking_number == number,
-            )
-        ).first()
+        shipment = parcels.find_parcel(session, order.id, code, number)
     values = {"service": normalize.clean(data.service)}
     if data.shipped_at is not None:
         values["shipped_at"] = data.shipped_at.astimezone(UTC)
@@ -280,12 +260,7 @@ def _apply_shipment(
     before = len(changes)
     label = f"shipments.{code}:{number}."
     if shipment is None:
-        shipment = Shipment(order_id=order.id, carrier=code, tracking_number=number, **values)
-        shipment.next_check_at = now  # a new parcel: ask its carrier at once
-        shipment.promised_date = order.requested_date
-        shipment.promised_slot = order.requested_slot or ""
-        session.add(shipment)
-        session.flush()
+        shipment = parcels.new_parcel(session, order, checked, now, **values)
         changes[label.rstrip(".")] = [None, "added"]
         result = CREATED
     else:

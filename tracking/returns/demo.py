@@ -1,7 +1,7 @@
 """Demo returns: extra delivered orders of both demo shops with returns in several states.
 Idempotent like the rest of the demo; runs inside an app (it reads the app's brands).
 
-Built through the real services (``submit``, ``transition``) so the demo shows what the code
+Built through the real services (``submit``, ``transition``, ``ship``) so the demo shows what the code
 does, history and queued mail included. ST-1001 and NP-2201 are left untouched for trying a
 return by hand (and for the browser tests).
 """
@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 from carriers.simulated import example_number
 from tracking.orders.demo import DemoOrder, DemoParcel, create, item
 from tracking.orders.models import Order, OrderItem, Shipment
-from tracking.returns import service
+from tracking.returns import parcel as return_parcel
+from tracking.returns import submission, transitions
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
 from tracking.staff import demo as staff_demo
@@ -202,7 +203,7 @@ def load_demo(session: Session, now: datetime) -> None:
             select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
         ).all()
         chosen = {idx for idx, *_rest in lines}
-        sub = service.Submission(
+        sub = submission.Submission(
             key=f"demo-{spec.number}-0000000",
             lines=[
                 LineInput(items[i].id, q, reason, res, variant)
@@ -224,25 +225,21 @@ def load_demo(session: Session, now: datetime) -> None:
             },
         )
         at = now - timedelta(days=spec.days_ago - 3)
-        rr = service.submit(session, brand, order, sub, upload_dir=upload_dir(), now=at)
+        rr = submission.submit(session, brand, order, sub, upload_dir=upload_dir(), now=at)
         for step, action in enumerate(actions, start=1):
-            extra = {}
+            who = {
+                "actor": f"staff:{STAFF[brand.slug]}",
+                "reason": "デモ" if brand.default_locale == "ja" else "demo",
+                "now": at + timedelta(hours=6 * step),
+            }
             if action == "ship":
-                extra = {
-                    "carrier": "yamato",
-                    "tracking_number": example_number("yamato", "in_transit", salt),
-                }
-            service.transition(
-                session,
-                brand,
-                rr,
-                action,
-                actor=f"staff:{STAFF[brand.slug]}",
-                reason="デモ" if brand.default_locale == "ja" else "demo",
-                now=at + timedelta(hours=6 * step),
-                **extra,
-            )
-        parcel, _event = service.return_parcel(session, rr)
+                number = example_number("yamato", "in_transit", salt)
+                return_parcel.ship(
+                    session, brand, rr, carrier="yamato", tracking_number=number, **who
+                )
+            else:
+                transitions.transition(session, brand, rr, action, **who)
+        parcel, _event = return_parcel.return_parcel(session, rr)
         if parcel is not None:
             # The return parcel's journey so far; the worker polls it from here (the brand
             # routes its carrier through the simulated one).

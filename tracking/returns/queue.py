@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from tracking.brands.brand import Brand
-from tracking.returns import service
+from tracking.returns import queries, transitions
 from tracking.returns.models import ReturnPhoto, ReturnRequest
 
 
@@ -28,15 +28,15 @@ def approve_many(
     unknown, has no version, changed meanwhile or cannot be approved is skipped, not forced."""
     done, skipped = 0, 0
     for rma, version in picks:
-        rr = service.by_rma(session, brand.slug, rma)
+        rr = queries.by_rma(session, brand.slug, rma)
         if rr is None or version is None:
             skipped += 1
             continue
         try:
-            service.transition(
+            transitions.transition(
                 session, brand, rr, "approve", actor=actor, reason=reason, expected_version=version
             )
             done += 1
-        except service.TransitionError:
+        except transitions.TransitionError:
             skipped += 1
     return done, skipped

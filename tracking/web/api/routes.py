@@ -21,7 +21,7 @@ from tracking.orders import intake, listing, receipts
 from tracking.orders.links import fresh_link, tracking_link
 from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
-from tracking.returns import machine, service
+from tracking.returns import machine, parcel, queries, transitions
 from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.web import brands
 from tracking.web.api.openapi import openapi_document
@@ -305,7 +305,7 @@ def list_returns():
         return error(
             400, "invalid_status", f"status must be one of {', '.join(machine.STATUSES)}", "status"
         )
-    rows = service.search(
+    rows = queries.search(
         get_session(), g.brand.slug, status=status, q=request.args.get("q", "")[:100]
     )
     return {"returns": [_json(rr, order) for rr, order in rows]}
@@ -315,7 +315,7 @@ def list_returns():
 @idempotent
 def post_transition(rma: str):
     session = get_session()
-    rr = service.by_rma(session, g.brand.slug, rma[:64])
+    rr = queries.by_rma(session, g.brand.slug, rma[:64])
     if rr is None:
         return error(404, "not_found", "no such return")
     try:
@@ -328,18 +328,23 @@ def post_transition(rma: str):
             400, "invalid_body", 'send JSON like {"action": "receive", "version": 3}', field
         )
     try:
-        service.transition(
-            session,
-            g.brand,
-            rr,
-            body.action,
-            actor=f"api:{g.api_key.name}",
-            reason=body.reason,
-            expected_version=body.version,
-            carrier=body.carrier,
-            tracking_number=body.tracking_number,
-        )
-    except service.TransitionError as exc:
+        who = {
+            "actor": f"api:{g.api_key.name}",
+            "reason": body.reason,
+            "expected_version": body.version,
+        }
+        if body.action == "ship":
+            parcel.ship(
+                session,
+                g.brand,
+                rr,
+                carrier=body.carrier,
+                tracking_number=body.tracking_number,
+                **who,
+            )
+        else:
+            transitions.transition(session, g.brand, rr, body.action, **who)
+    except transitions.TransitionError as exc:
         status = {"stale": 409, "illegal": 409, "forbidden": 422, "tracking": 422}[exc.code]
         code = {"stale": "version_conflict", "illegal": "illegal_transition"}.get(
             exc.code, "invalid_" + ("action" if exc.code == "forbidden" else "tracking_number")

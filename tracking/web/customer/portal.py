@@ -29,8 +29,8 @@ from tracking.orders.lookup import find_order
 from tracking.page import banners, feedback, inquiry
 from tracking.page import events as page_events
 from tracking.page.view import coupon_for
+from tracking.returns.eligibility import page_offer
 from tracking.returns.links import return_token
-from tracking.returns.service import page_offer
 from tracking.security import order_token
 from tracking.timeutil import utcnow
 from tracking.web import brand_or_404

@@ -11,7 +11,7 @@ from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.extensions import limiter
-from tracking.returns import machine, service
+from tracking.returns import eligibility, machine, queries, submission, transitions
 from tracking.returns.links import return_token
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
@@ -22,7 +22,7 @@ from tracking.web.customer.tokens import order_for_token, return_for_token
 bp = Blueprint("returns", __name__)
 
 
-def _parse(items) -> service.Submission:
+def _parse(items) -> submission.Submission:
     form, files = request.form, request.files
     lines = []
     for r in items:
@@ -47,11 +47,11 @@ def _parse(items) -> service.Submission:
         blobs = [brand for brand in blobs if brand]
         if blobs and line.qty > 0:
             photos[line.item_id] = blobs
-    return service.Submission(
+    return submission.Submission(
         key=form.get("key", "")[:64],
         lines=lines,
         note=form.get("note", "")[:2000],
-        bank={k: form.get(k, "")[:100] for k in service.BANK_FIELDS},
+        bank={k: form.get(k, "")[:100] for k in submission.BANK_FIELDS},
         photos=photos,
     )
 
@@ -76,7 +76,7 @@ def _render_form(brand, order, token, items, form, errors, status=200):
 @bp.get("/<brand_slug>/o/<token>/return")
 def return_form(brand_slug: str, token: str):
     brand, order = order_for_token(brand_slug, token)
-    items = service.returnable_items(get_session(), brand, order)
+    items = eligibility.returnable_items(get_session(), brand, order)
     return _render_form(brand, order, token, items, {"key": secrets.token_urlsafe(24)}, {})
 
 
@@ -85,15 +85,15 @@ def return_form(brand_slug: str, token: str):
 def submit_return(brand_slug: str, token: str):
     brand, order = order_for_token(brand_slug, token)
     session = get_session()
-    items = service.returnable_items(session, brand, order)
+    items = eligibility.returnable_items(session, brand, order)
     sub = _parse(items)
     try:
-        rr = service.submit(session, brand, order, sub, upload_dir=upload_dir())
-    except service.SubmissionError as exc:
+        rr = submission.submit(session, brand, order, sub, upload_dir=upload_dir())
+    except submission.SubmissionError as exc:
         form = request.form.to_dict()
         if exc.errors.get("form") == "stale_form":
             form["key"] = secrets.token_urlsafe(24)
-        items = service.returnable_items(session, brand, order)
+        items = eligibility.returnable_items(session, brand, order)
         # htmx only swaps 2xx answers: the fragment with its errors comes back as 200.
         return _render_form(
             brand, order, token, items, form, exc.errors, 200 if request.htmx else 422
@@ -111,7 +111,7 @@ def submit_return(brand_slug: str, token: str):
 @bp.get("/<brand_slug>/r/<token>")
 def status_page(brand_slug: str, token: str):
     brand, rr = return_for_token(brand_slug, token)
-    detail = service.detail(get_session(), rr)
+    detail = queries.detail(get_session(), rr)
     qr = segno.make(rr.rma, error="m").svg_data_uri(scale=4, border=2)
     order_link = url_for(
         "portal.order_page",
@@ -135,8 +135,8 @@ def status_page(brand_slug: str, token: str):
 def cancel(brand_slug: str, token: str):
     brand, rr = return_for_token(brand_slug, token)
     # Already moved on (e.g. shipped)? The status page shows where it is.
-    with contextlib.suppress(service.TransitionError):
-        service.transition(
+    with contextlib.suppress(transitions.TransitionError):
+        transitions.transition(
             get_session(), brand, rr, "cancel", actor="customer", actor_kind="customer"
         )
     return redirect(url_for("returns.status_page", brand_slug=brand.slug, token=token), code=303)

@@ -9,7 +9,7 @@ from flask import abort
 from tracking.db import get_session
 from tracking.orders.lookup import order_by_public_id
 from tracking.page.view import page_view
-from tracking.returns import service as returns
+from tracking.returns import queries as returns
 from tracking.returns.links import read_return_token
 from tracking.security import read_order_token
 from tracking.web import brand_or_404

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from htmx_flask import request
 
 from tracking.db import get_session
-from tracking.returns import machine, service
+from tracking.returns import machine, parcel, queries, transitions
 from tracking.returns import queue as returns_queue
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnRequest
@@ -41,7 +41,7 @@ def _filters() -> dict:
 
 
 def _search(brand, f, limit: int = 200):
-    return service.search(
+    return queries.search(
         get_session(),
         brand.slug,
         status=f["status"],
@@ -87,7 +87,7 @@ def export_csv(brand, user):
 
 
 def _return_or_404(brand, rma: str) -> ReturnRequest:
-    rr = service.by_rma(get_session(), brand.slug, rma)
+    rr = queries.by_rma(get_session(), brand.slug, rma)
     if rr is None:
         abort(404)
     return rr
@@ -104,7 +104,7 @@ OUTCOME_ACTION = {
 
 
 def _render_detail(brand, user, rr, status=200, error=None):
-    d = service.detail(get_session(), rr)
+    d = queries.detail(get_session(), rr)
     asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
     actions = machine.actions_from(rr.status, "staff")
     if rr.status == "inspected":
@@ -138,18 +138,24 @@ def do_transition(brand, user, rma):
     except ValueError:
         version = -1
     try:
-        service.transition(
-            session,
-            brand,
-            rr,
-            request.form.get("action", ""),
-            actor=f"staff:{user.email}",
-            reason=request.form.get("reason", "")[:2000],
-            expected_version=version,
-            carrier=request.form.get("carrier", "")[:32],
-            tracking_number=request.form.get("tracking_number", "")[:64],
-        )
-    except service.TransitionError as exc:
+        action = request.form.get("action", "")
+        who = {
+            "actor": f"staff:{user.email}",
+            "reason": request.form.get("reason", "")[:2000],
+            "expected_version": version,
+        }
+        if action == "ship":
+            parcel.ship(
+                session,
+                brand,
+                rr,
+                carrier=request.form.get("carrier", "")[:32],
+                tracking_number=request.form.get("tracking_number", "")[:64],
+                **who,
+            )
+        else:
+            transitions.transition(session, brand, rr, action, **who)
+    except transitions.TransitionError as exc:
         session.refresh(rr)
         return _render_detail(brand, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
     flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
@@ -162,7 +168,7 @@ def add_note(brand, user, rma):
     rr = _return_or_404(brand, rma)
     text = request.form.get("note", "").strip()
     if text:
-        service.add_note(get_session(), rr, f"staff:{user.email}", text)
+        transitions.add_note(get_session(), rr, f"staff:{user.email}", text)
         flash(_("Note added."))
     return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
 

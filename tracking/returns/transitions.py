@@ -1,0 +1,135 @@
+"""Moving a return through the machine (``machine.py``): who may take which step, from which
+status, recorded with who, when and why, and the customer's mail queued.
+
+Every step is a conditional UPDATE on ``version`` (and the status it started from), so of two
+staff acting at once one wins and the other is told (``stale``). The ``ship`` step carries the
+return parcel: ``returns.parcel.ship``. Commits or raises ``TransitionError``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from tracking import normalize
+from tracking.brands.brand import Brand
+from tracking.orders.models import Order
+from tracking.returns import machine
+from tracking.returns.models import ReturnEvent, ReturnRequest
+from tracking.returns.notify import notify
+from tracking.timeutil import utcnow
+
+
+class TransitionError(Exception):
+    """``code``: illegal (not allowed from this status), stale (someone else acted first),
+    forbidden (not this actor's action), tracking (bad return tracking number)."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(message or code)
+        self.code = code
+
+
+def transition(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    action: str,
+    *,
+    actor: str,
+    actor_kind: str = "staff",
+    reason: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> ReturnRequest:
+    """Move ``rr`` by ``action``; records who, when and why, and queues the customer's mail.
+    ``ship`` needs the return parcel and goes through ``returns.parcel.ship``."""
+    return step(
+        session,
+        brand,
+        rr,
+        action,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def step(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    action: str,
+    *,
+    actor: str,
+    actor_kind: str,
+    reason: str,
+    expected_version: int | None,
+    now: datetime | None,
+    before_write: Callable[[datetime], dict] | None = None,
+) -> ReturnRequest:
+    """The one way a return changes status. ``before_write`` runs once the step is known to be
+    allowed, before the conditional UPDATE (anything it adds rolls back with a stale write); the
+    columns it returns are written with the status."""
+    now = now or utcnow()
+    if rr.brand != brand.slug:
+        raise TransitionError("illegal", "another shop's return")
+    allowed = machine.allowed_actions(actor_kind)  # an unknown kind raises, never means staff
+    if action not in allowed:
+        raise TransitionError("forbidden", f"{action!r} is not allowed for {actor_kind}")
+    if expected_version is not None and expected_version != rr.version:
+        # Said first: what the person saw is out of date, whatever they clicked.
+        raise TransitionError("stale", "someone else changed this return first")
+    to = machine.target(rr.status, action)
+    if to is None:
+        raise TransitionError("illegal", f"cannot {action} a return that is {rr.status}")
+    if action == "ship" and before_write is None:
+        raise TransitionError("tracking", "ship needs the return parcel (returns.parcel.ship)")
+    expected = rr.version if expected_version is None else expected_version
+    from_status = rr.status
+    values: dict = {"status": to, "version": expected + 1, "updated_at": now}
+    if before_write is not None:
+        values |= before_write(now)
+    result = session.exec(
+        update(ReturnRequest)
+        .where(
+            col(ReturnRequest.id) == rr.id,
+            col(ReturnRequest.version) == expected,
+            col(ReturnRequest.status) == from_status,
+        )
+        .values(**values)
+        # The ORM would patch ``rr`` in place; we do that ourselves once the write succeeded.
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise TransitionError("stale", "someone else changed this return first")
+    session.add(
+        ReturnEvent(
+            return_id=rr.id,
+            action=action,
+            from_status=from_status,
+            to_status=to,
+            actor=actor[:254],
+            reason=normalize.clean(reason)[:2000],
+            created_at=now,
+        )
+    )
+    for key, value in values.items():
+        setattr(rr, key, value)
+    order = session.get(Order, rr.order_id)
+    notify(session, brand, rr, order, to)
+    session.commit()
+    return rr
+
+
+def add_note(session: Session, rr: ReturnRequest, actor: str, text: str) -> ReturnEvent:
+    event = ReturnEvent(
+        return_id=rr.id, action="note", actor=actor[:254], reason=normalize.clean(text)[:2000]
+    )
+    session.add(event)
+    session.commit()
+    return event
