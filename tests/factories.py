@@ -13,7 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from tracking.brands.brand import Brand
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
+from tracking.returns.models import ReturnRequest
+from tracking.returns.policy import LineInput
+from tracking.returns.submission import Submission, submit
 from tracking.staff import auth as staff_auth
 from tracking.staff.models import StaffUser
 from tracking.timeutil import utcnow
@@ -123,3 +127,23 @@ def make_staff(
     """A staff account made the way ``flask staff create`` makes one."""
     email = email or f"staff{next(_numbers)}@{brand}.example"
     return staff_auth.create_staff(session, brand, email, password, role=role)
+
+
+def make_return(
+    session: Session,
+    brand: Brand,
+    order: Order,
+    *lines: tuple,
+    key: str | None = None,
+    bank: dict | None = None,
+) -> ReturnRequest:
+    """A return of ``order`` submitted as the customer's form would (call inside an app
+    context). ``lines``: (item, qty, reason, resolution[, variant]) with ``item`` an
+    ``OrderItem`` or its id; none given: one of the first item, changed mind, refund."""
+    if not lines:
+        lines = ((items_of(session, order)[0], 1, "changed_mind", "refund"),)
+    inputs = [LineInput(getattr(item, "id", item), *rest) for item, *rest in lines]
+    sub = Submission(
+        key=key or f"factory-return-{next(_numbers):08d}", lines=inputs, bank=bank or {}
+    )
+    return submit(session, brand, order, sub, upload_dir=None)

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from carriers.simulated import example_number as demo_number
-from tests.factories import items_of, make_order
+from tests.factories import items_of, make_order, make_return
 from tests.support.returns import submission
 from tracking.estimates.models import LaneObservation
 from tracking.orders import parcels
@@ -38,9 +38,8 @@ def shipped(app, session, brand):
     """An order with one delivered parcel and a return of one item, approved and shipped."""
     order = make_order(session, email="hanako@example.com")
     yun, _ = items_of(session, order)
-    sub = submission("parcel-test-key-01", (yun.id, 1, "changed_mind", "refund"))
     with app.app_context():
-        rr = submit(session, brand, order, sub, upload_dir=None)
+        rr = make_return(session, brand, order, (yun, 1, "changed_mind", "refund"))
     before = _returnable(session, brand, order)
     with app.app_context():
         transitions.transition(session, brand, rr, "approve", actor="staff:t@x")
