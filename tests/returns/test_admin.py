@@ -225,6 +225,22 @@ def test_the_over_the_cap_reason_reads_in_the_staff_language(
         assert words in page and stored not in page
 
 
+def test_a_refused_return_parcel_says_why_and_keeps_what_staff_typed(client, session, accounts, rr):
+    login(client)
+    url = f"/admin/sakura-tea/returns/{rr.rma}/transition"
+    assert client.post(url, data={"action": "approve", "version": "1"}).status_code == 303
+    data = {"action": "ship", "version": "2", "carrier": "japanpost", "tracking_number": "１２３"}
+    reasons = {
+        "en": "123 is not a valid tracking number for this carrier",
+        "ja": "123 はこの配送業者の追跡番号として正しくありません",
+    }
+    for lang, reason in reasons.items():
+        page = client.post(f"{url}?lang={lang}", data=data)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 409 and reason in html
+        assert 'value="１２３"' in html and '<option value="japanpost" selected>' in html
+
+
 def test_photos_are_not_public(client, session, rr):
     photo = session.exec(select(ReturnPhoto)).one()
     assert client.get(f"/admin/sakura-tea/photos/{photo.id}").status_code == 302

@@ -1,7 +1,7 @@
 """The return state machine as data: (status, action) → new status, and who may act.
 
 Everything else (views, API, bulk approve, the property test) reads this table; no status
-change happens anywhere except through ``transitions.step`` (``transition``, ``parcel.ship``).
+change happens anywhere except through ``transitions.transition`` (``parcel.ship`` included).
 """
 
 from __future__ import annotations

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.orders import parcels
 from tracking.orders.models import Shipment, ShipmentEvent
 from tracking.returns.models import ReturnRequest
-from tracking.returns.transitions import TransitionError, step
+from tracking.returns.transitions import TransitionError, transition
 
 
 def ship(
@@ -39,7 +40,7 @@ def ship(
         _track_return_parcel(session, rr, checked.carrier, checked.number, at)
         return {"return_carrier": checked.carrier, "return_tracking_number": checked.number}
 
-    return step(
+    return transition(
         session,
         brand,
         rr,
@@ -53,6 +54,26 @@ def ship(
     )
 
 
+def act(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    action: str,
+    *,
+    carrier: str,
+    tracking_number: str,
+    actor: str,
+    reason: str,
+    expected_version: int | None,
+) -> ReturnRequest:
+    """The step staff or an API key asked for, as their form or body gives it: ``ship`` with
+    the typed parcel, any other step without one (``carrier`` and ``tracking_number`` unused)."""
+    who = {"actor": actor, "reason": reason, "expected_version": expected_version}
+    if action == "ship":
+        return ship(session, brand, rr, carrier=carrier, tracking_number=tracking_number, **who)
+    return transition(session, brand, rr, action, **who)
+
+
 def _track_return_parcel(
     session: Session, rr: ReturnRequest, carrier: str, number: str, now: datetime
 ) -> Shipment:
@@ -61,7 +82,10 @@ def _track_return_parcel(
     parcel = parcels.find_parcel(session, rr.order_id, carrier, number)
     if parcel is not None and parcel.direction != "return":
         # The order's own parcel number: the shop's parcel, not the customer's return.
-        raise TransitionError("tracking", "that tracking number is already in use")
+        raise TransitionError(
+            "tracking",
+            gettext("That number is one of the order's own parcels, not the customer's return."),
+        )
     if parcel is None:
         parcel = Shipment(
             order_id=rr.order_id,

@@ -42,38 +42,13 @@ def transition(
     reason: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
-) -> ReturnRequest:
-    """Move ``rr`` by ``action``; records who, when and why, and queues the customer's mail.
-    ``ship`` needs the return parcel and goes through ``returns.parcel.ship``."""
-    return step(
-        session,
-        brand,
-        rr,
-        action,
-        actor=actor,
-        actor_kind=actor_kind,
-        reason=reason,
-        expected_version=expected_version,
-        now=now,
-    )
-
-
-def step(
-    session: Session,
-    brand: Brand,
-    rr: ReturnRequest,
-    action: str,
-    *,
-    actor: str,
-    actor_kind: str,
-    reason: str,
-    expected_version: int | None,
-    now: datetime | None,
     before_write: Callable[[datetime], dict] | None = None,
 ) -> ReturnRequest:
-    """The one way a return changes status. ``before_write`` runs once the step is known to be
-    allowed, before the conditional UPDATE (anything it adds rolls back with a stale write); the
-    columns it returns are written with the status."""
+    """Move ``rr`` by ``action``: the one way a return changes status. Records who, when and
+    why, and queues the customer's mail. ``before_write`` (the return parcel's, for ``ship``:
+    use ``returns.parcel.ship``) runs once the step is known to be allowed, before the
+    conditional UPDATE (anything it adds rolls back with a stale write); the columns it returns
+    are written with the status."""
     now = now or utcnow()
     if rr.brand != brand.slug:
         raise TransitionError("illegal", "another shop's return")

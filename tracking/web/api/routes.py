@@ -328,22 +328,17 @@ def post_transition(rma: str):
             400, "invalid_body", 'send JSON like {"action": "receive", "version": 3}', field
         )
     try:
-        who = {
-            "actor": f"api:{g.api_key.name}",
-            "reason": body.reason,
-            "expected_version": body.version,
-        }
-        if body.action == "ship":
-            parcel.ship(
-                session,
-                g.brand,
-                rr,
-                carrier=body.carrier,
-                tracking_number=body.tracking_number,
-                **who,
-            )
-        else:
-            transitions.transition(session, g.brand, rr, body.action, **who)
+        parcel.act(
+            session,
+            g.brand,
+            rr,
+            body.action,
+            carrier=body.carrier,
+            tracking_number=body.tracking_number,
+            actor=f"api:{g.api_key.name}",
+            reason=body.reason,
+            expected_version=body.version,
+        )
     except transitions.TransitionError as exc:
         status = {"stale": 409, "illegal": 409, "forbidden": 422, "tracking": 422}[exc.code]
         code = {"stale": "version_conflict", "illegal": "illegal_transition"}.get(

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from htmx_flask import request
 
 from tracking.db import get_session
+from tracking.orders.carrier_codes import brand_carriers
 from tracking.returns import machine, parcel, queries, transitions
 from tracking.returns import queue as returns_queue
 from tracking.returns.display import RETURN_STATUS_LABELS
@@ -24,7 +25,6 @@ TRANSITION_MESSAGES = {
         "Here is the current state; please check it and try again."
     ),
     "forbidden": lambda: _("That step is not possible from the current status."),
-    "tracking": lambda: _("That is not a valid tracking number for the chosen carrier."),
 }
 
 
@@ -103,7 +103,7 @@ OUTCOME_ACTION = {
 }
 
 
-def _render_detail(brand, user, rr, status=200, error=None):
+def _render_detail(brand, user, rr, status=200, error=None, typed=None):
     d = queries.detail(get_session(), rr)
     asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
     actions = machine.actions_from(rr.status, "staff")
@@ -117,7 +117,8 @@ def _render_detail(brand, user, rr, status=200, error=None):
         actions=actions,
         asked=asked if rr.status == "inspected" else set(actions) - {"reject", "review"},
         error=error,
-        carrier_codes=sorted(brand.carriers) or ["yamato", "sagawa", "japanpost", "ups", "dhl"],
+        typed=typed or {},
+        carrier_codes=sorted(brand_carriers(brand)),
     )
     return make_response(html, status)
 
@@ -137,27 +138,26 @@ def do_transition(brand, user, rma):
         version = int(request.form.get("version", ""))
     except ValueError:
         version = -1
+    typed = {
+        "carrier": request.form.get("carrier", "")[:32],
+        "tracking_number": request.form.get("tracking_number", "")[:64],
+    }
     try:
-        action = request.form.get("action", "")
-        who = {
-            "actor": f"staff:{user.email}",
-            "reason": request.form.get("reason", "")[:2000],
-            "expected_version": version,
-        }
-        if action == "ship":
-            parcel.ship(
-                session,
-                brand,
-                rr,
-                carrier=request.form.get("carrier", "")[:32],
-                tracking_number=request.form.get("tracking_number", "")[:64],
-                **who,
-            )
-        else:
-            transitions.transition(session, brand, rr, action, **who)
+        parcel.act(
+            session,
+            brand,
+            rr,
+            request.form.get("action", ""),
+            **typed,
+            actor=f"staff:{user.email}",
+            reason=request.form.get("reason", "")[:2000],
+            expected_version=version,
+        )
     except transitions.TransitionError as exc:
         session.refresh(rr)
-        return _render_detail(brand, user, rr, 409, TRANSITION_MESSAGES[exc.code]())
+        # A refused return parcel says why (check_number's localized reason); the rest by code.
+        message = str(exc) if exc.code == "tracking" else TRANSITION_MESSAGES[exc.code]()
+        return _render_detail(brand, user, rr, 409, message, typed)
     flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
     return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
 
