@@ -17,7 +17,7 @@ from tracking.mail.milestones import Facts
 from tracking.mail.unsubscribe import unsubscribe_url
 from tracking.orders.links import tracking_link
 from tracking.orders.models import Order, Shipment
-from tracking.templating import carrier_name
+from tracking.templating import carrier_name, carrier_url
 
 #: The mail that lists the order's parcels and carries their tracking cards.
 PARCEL_MAIL = {"shipped_partial", "shipped", "out_for_delivery", "attempted", "delivered"}
@@ -97,10 +97,7 @@ def parcel_blocks(parcels: list[Shipment], facts: Facts) -> list[render.ParcelBl
         if p.status != Status.DELIVERED.value and p.edd_start:
             start, end = format_day(p.edd_start), format_day(p.edd_end or p.edd_start)
             estimate = start if start == end else f"{start} – {end}"
-        try:
-            url = carriers.get(p.carrier).tracking_url(p.tracking_number)
-        except (carriers.UnknownCarrier, NotImplementedError):
-            url = None
+        url = carrier_url(p.carrier, p.tracking_number)
         blocks.append(
             render.ParcelBlock(
                 carrier=carrier_name(p.carrier),

@@ -23,6 +23,7 @@ from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
 from tracking.returns import machine, parcel, queries, transitions
 from tracking.staff.api_keys import api_key_brand, record_use
+from tracking.templating import carrier_url
 from tracking.web import brands
 from tracking.web.api.openapi import openapi_document
 from tracking.web.api.parsing import (
@@ -144,10 +145,7 @@ def _shipment_json(s: Shipment) -> dict:
         estimate = EstimateOut(
             start=s.edd_start, end=s.edd_end, slot=s.edd_slot, source=s.edd_source
         )
-    try:
-        url = carriers.get(s.carrier).tracking_url(s.tracking_number)
-    except carriers.UnknownCarrier:
-        url = None
+    url = carrier_url(s.carrier, s.tracking_number)
     return ShipmentOut(
         carrier=s.carrier,
         tracking_number=s.tracking_number,

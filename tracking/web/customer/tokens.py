@@ -19,9 +19,7 @@ def order_for_token(brand_slug: str, token: str):
     """(brand, order) of an order link."""
     brand = brand_or_404(brand_slug)
     public_id = read_order_token(brand.slug, token)
-    if public_id is None:
-        abort(404)
-    order = order_by_public_id(get_session(), brand.slug, public_id)
+    order = order_by_public_id(get_session(), brand.slug, public_id) if public_id else None
     if order is None:
         abort(404)
     return brand, order

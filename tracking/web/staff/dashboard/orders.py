@@ -11,6 +11,7 @@ from htmx_flask import request
 
 from tracking.dashboard import actions, orders
 from tracking.db import get_session
+from tracking.orders.carrier_codes import brand_carriers
 from tracking.security import order_token
 from tracking.web.staff.auth import staff_page
 from tracking.web.staff.csv_export import csv_response
@@ -36,7 +37,7 @@ def orders_list(brand, user):
         next_after=next_after,
         paged=_after() is not None,
         statuses=orders.STATUSES,
-        carrier_codes=sorted(brand.carriers),
+        carrier_codes=sorted(brand_carriers(brand)),
     )
 
 
@@ -96,7 +97,7 @@ def _order_page(brand, user, order, status: int = 200, **forms):
         resend_key=secrets.token_urlsafe(12),
         resend_error=forms.get("resend_error", ""),
         parcel_form=forms.get("parcel_form") or actions.ParcelForm(),
-        carrier_codes=sorted(brand.carriers),
+        carrier_codes=sorted(brand_carriers(brand)),
         is_resend=actions.is_resend,
     )
     return make_response(html, status)
