@@ -69,7 +69,7 @@ def _render(app, slug: str, kind: str, locale: str) -> tuple[str, str, str]:
             return notify.preview(brand, locale)
         if kind == "inquiry_reply":
             return inquiries.reply_preview(brand, locale)
-        return preview.order_mail(None, brand, kind, locale)
+        return preview.order_mail(brand, kind, locale)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import gettext
-from sqlmodel import Session
 
 from carriers import Status
 from tracking.brands.brand import Brand
@@ -71,7 +70,7 @@ def _parcel(brand: Brand, kind: str) -> Shipment:
     )
 
 
-def order_mail(session: Session, brand: Brand, kind: str, locale: str) -> tuple[str, str, str]:
+def order_mail(brand: Brand, kind: str, locale: str) -> tuple[str, str, str]:
     """(subject, text, HTML) of trigger ``kind`` for the demo order, in ``locale``."""
     if kind not in TRIGGERS:
         raise KeyError(kind)

@@ -46,7 +46,7 @@ def _preview(brand, kind: str, locale: str) -> tuple[str, str, str]:
         return returns_notify.preview(brand, locale)
     if kind == "inquiry_reply":
         return dashboard_inquiries.reply_preview(brand, locale)
-    return mail_previews.order_mail(get_session(), brand, kind, locale)
+    return mail_previews.order_mail(brand, kind, locale)
 
 
 def _mail_frame(html: str):
