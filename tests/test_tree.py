@@ -17,6 +17,7 @@ INFRASTRUCTURE = {
     "extensions.py",
     "i18n.py",
     "migrate.py",
+    "inputs.py",
     "models.py",
     "normalize.py",
     "security.py",

@@ -6,15 +6,31 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from tracking.inputs import BadInput
+
 
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/hooks/", "/healthz"))
 
 
-def error_page(status: int, code: str, title: str, message: str):
+def error_page(status: int, code: str, title: str, message: str, field: str | None = None):
     if _wants_json():
-        return {"error": {"code": code, "message": message}}, status
+        return {"error": {"code": code, "message": message, "field": field}}, status
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def bad_input_message(code: str) -> str:
+    """What a person is told about a value refused at the door (tracking.inputs)."""
+    messages = {
+        "control_character": _("It contains a character that cannot be typed, such as NUL."),
+        "invalid_text": _("It contains text that is not valid Unicode."),
+        "too_long": _("It is too long."),
+        "number_out_of_range": _("The number is too large."),
+        "date_out_of_range": _("The date is outside the range we accept."),
+        "too_deep": _("The JSON is nested too deeply."),
+        "invalid_json": _("The body is not JSON."),
+    }
+    return messages.get(code, _("It is not a value we accept."))
 
 
 def init_app(app) -> None:
@@ -40,6 +56,16 @@ def init_app(app) -> None:
             "csrf_failed",
             _("Your session has expired"),
             _("Please go back, reload the page and send the form again."),
+        )
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc: BadInput):
+        return error_page(
+            400,
+            exc.code,
+            _("We could not read what was sent"),
+            bad_input_message(exc.code) + " " + _("Please go back, correct it and send it again."),
+            exc.field,
         )
 
     @app.errorhandler(413)

@@ -186,7 +186,6 @@ def test_click_without_a_view_token_still_counts_unattributed(client, session):
     [
         "/sakura-tea/go/no-such-banner",  # tampered id
         "/sakura-tea/go/Teaware",
-        "/sakura-tea/go/teaware%00",
         "/sakura-tea/go/boot-care",  # another shop's banner
         "/sakura-tea/go/https:%2F%2Fevil.example",
         "/no-such-shop/go/teaware",
@@ -194,6 +193,11 @@ def test_click_without_a_view_token_still_counts_unattributed(client, session):
 )
 def test_undeclared_banner_is_plain_404_and_not_recorded(client, session, path):
     assert client.get(path).status_code == 404
+    assert session.exec(select(PageEvent)).all() == []
+
+
+def test_a_nul_in_a_banner_id_is_refused_at_the_door_and_not_recorded(client, session):
+    assert client.get("/sakura-tea/go/teaware%00").status_code == 400
     assert session.exec(select(PageEvent)).all() == []
 
 

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from flask import request
 from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 
+from tracking import inputs
+from tracking.errors import bad_input_message
 from tracking.orders.models import Order
 
 
@@ -25,11 +27,16 @@ class BadRequest(Exception):
 
 
 def json_body():
+    """The body parsed and checked at the door (tracking.inputs): a bad value is the API's
+    400 with the value's code and its dotted field."""
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise BadRequest(400, "invalid_json", "the body is not JSON") from None
+        return inputs.loads_json(raw)
+    except inputs.BadInput as exc:
+        if exc.code in ("invalid_json", "too_deep"):  # not a document we can read at all
+            raise BadRequest(400, exc.code, bad_input_message(exc.code)) from None
+        # A document with one bad value: the same 422 as any other invalid value.
+        raise BadRequest(422, exc.code, bad_input_message(exc.code), exc.field) from None
 
 
 def validate(model: type[BaseModel], data, prefix: str = ""):
