@@ -46,6 +46,28 @@ def _json(model, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
 
 
+def _with_links(answer: dict, **links: tuple[str, dict]) -> dict:
+    """``answer`` with OpenAPI links: what a client (and schemathesis' stateful run) may call
+    next with a value from this request or answer (name → (operationId, parameters))."""
+    return {
+        **answer,
+        "links": {
+            name: {"operationId": operation, "parameters": parameters}
+            for name, (operation, parameters) in links.items()
+        },
+    }
+
+
+# The order a request or answer names, for the calls that take an order number.
+def _order_links(number: str) -> dict:
+    return {
+        "GetOrder": ("getOrder", {"number": number}),
+        "PostShipment": ("postShipment", {"number": number}),
+        "PostLink": ("postLink", {"number": number}),
+        "PutOrder": ("putOrder", {"number": number}),
+    }
+
+
 def _errors(*codes: int) -> dict:
     text = {
         400: "Bad request (query, JSON or idempotency key)",
@@ -104,8 +126,13 @@ def openapi_document() -> dict:
                     "summary": "Create or update an order with its items and shipments",
                     "requestBody": body(OrderBody),
                     "responses": {
-                        "200": _json(OrderEnvelope, "Updated (or unchanged)"),
-                        "201": _json(OrderEnvelope, "Created"),
+                        "200": _with_links(
+                            _json(OrderEnvelope, "Updated (or unchanged)"),
+                            **_order_links("$request.path.number"),
+                        ),
+                        "201": _with_links(
+                            _json(OrderEnvelope, "Created"), **_order_links("$request.path.number")
+                        ),
                         **_errors(*COMMON, 404, 422),
                     },
                 },
@@ -113,7 +140,10 @@ def openapi_document() -> dict:
                     "operationId": "getOrder",
                     "summary": "An order, its shipments with status and estimate, its link",
                     "responses": {
-                        "200": _json(OrderEnvelope, "The order"),
+                        "200": _with_links(
+                            _json(OrderEnvelope, "The order"),
+                            **_order_links("$response.body#/order/number"),
+                        ),
                         **_errors(*COMMON, 404),
                     },
                 },
@@ -127,7 +157,10 @@ def openapi_document() -> dict:
                     "requestBody": body(ShipmentIn),
                     "responses": {
                         "200": _json(ShipmentEnvelope, "Already there (updated or unchanged)"),
-                        "201": _json(ShipmentEnvelope, "Added"),
+                        "201": _with_links(
+                            _json(ShipmentEnvelope, "Added"),
+                            GetOrder=("getOrder", {"number": "$request.path.number"}),
+                        ),
                         **_errors(*COMMON, 404, 422),
                     },
                 },
@@ -171,7 +204,11 @@ def openapi_document() -> dict:
                         },
                     ],
                     "responses": {
-                        "200": _json(OrderList, "A page of orders"),
+                        "200": _with_links(
+                            _json(OrderList, "A page of orders"),
+                            **_order_links("$response.body#/orders/0/number"),
+                            NextPage=("listOrders", {"cursor": "$response.body#/next_cursor"}),
+                        ),
                         **_errors(*COMMON, 404),
                     },
                 },
@@ -189,7 +226,17 @@ def openapi_document() -> dict:
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
                     ],
                     "responses": {
-                        "200": _json(ReturnList, "Returns"),
+                        "200": _with_links(
+                            _json(ReturnList, "Returns"),
+                            PostTransition=(
+                                "postTransition",
+                                {"rma": "$response.body#/returns/0/rma"},
+                            ),
+                            GetOrder=(
+                                "getOrder",
+                                {"number": "$response.body#/returns/0/order_number"},
+                            ),
+                        ),
                         **_errors(*COMMON, 404),
                     },
                 },
@@ -209,7 +256,13 @@ def openapi_document() -> dict:
                     "parameters": [IDEMPOTENCY],
                     "requestBody": body(TransitionBody),
                     "responses": {
-                        "200": _json(ReturnEnvelope, "Moved"),
+                        "200": _with_links(
+                            _json(ReturnEnvelope, "Moved"),
+                            PostTransition=(
+                                "postTransition",
+                                {"rma": "$response.body#/return/rma"},
+                            ),
+                        ),
                         **_errors(*COMMON, 404, 409, 422),
                     },
                 },
