@@ -70,6 +70,8 @@ LONG_FIRST = (
     "tests/returns/test_concurrency.py",
     "tests/test_layers.py",
     "tests/web/test_api_schema.py",
+    "tests/security/test_fuzz_api.py",
+    "tests/security/test_fuzz_forms.py",
     "tests/test_migrations.py",
 )
 
