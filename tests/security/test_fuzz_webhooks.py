@@ -147,19 +147,9 @@ _SURROGATE_ID = (
     "tracking/orders/receipts.py:15 (from shopify_hooks._fulfillment → receipts.is_stale), "
     "UnicodeEncodeError"
 )
-_INT_AS_TEXT = (
-    "a number where Ship24 sends text: carriers/parsing.py:223 (refined) AttributeError "
-    "'int' object has no attribute 'lower' (Ship24.parse catches only its own errors)"
-)
 KNOWN = {
     ("fulfillments/create", "sqlite"): _SURROGATE_ID,
     ("fulfillments/create", "postgresql"): _SURROGATE_ID,
-    ("ship24", "sqlite"): _INT_AS_TEXT,
-    ("ship24", "postgresql"): _INT_AS_TEXT,
-    ("track17", "postgresql"): (
-        "a 17TRACK text past 64 characters is stored as is: tracking/sync/apply.py:142 "
-        "(apply_results) StringDataRightTruncation into a VARCHAR(64) on PostgreSQL"
-    ),
 }
 
 

@@ -149,8 +149,10 @@ def receive(session: Session, brand_slug: str, provider: str, headers, body: byt
         result = carriers.get(provider).parse(payload, number)
     except carriers.NotFound:
         result = None
-    except carriers.CarrierError as exc:
-        log.warning("webhook %s/%s: unreadable tracking (%s)", provider, brand_slug, exc)
+    except (carriers.CarrierError, TypeError, AttributeError, ValueError) as exc:
+        # A signed body whose values have the wrong types (a number where text belongs) is as
+        # unreadable as a malformed one: refused and logged, never a 500.
+        log.warning("webhook %s/%s: unreadable tracking (%r)", provider, brand_slug, exc)
         return Outcome(400, "malformed")
     newest = result.events[0].occurred_at if result and result.events else None
     feed = WebhookFeed(
