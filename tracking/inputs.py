@@ -148,9 +148,9 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-# Blueprint name → the config key of its body cap. Set here, before anything reads the body
-# (this guard's own form parsing included): a webhook's signature is never computed over the
-# 60 MiB a photo upload may send, and a chunked body without Content-Length stops at the cap too.
+# Blueprint name → the config key of its body cap. Checked here, before anything else reads the
+# body (this guard's own form parsing included): a webhook's signature is never computed over
+# the 60 MiB a photo upload may send, and a chunked body without Content-Length stops at the cap.
 _BODY_CAPS: dict[str, str] = {}
 
 
@@ -163,8 +163,12 @@ def _cap_body() -> None:
     if config_key is None:
         return
     cap = current_app.config[config_key]
-    request.max_content_length = cap  # werkzeug's stream raises 413 past it while reading
     if request.content_length is not None and request.content_length > cap:
+        raise RequestEntityTooLarge()
+    # A chunked body has no length to check: read one byte past the cap (werkzeug's limited
+    # stream stops there without a word) and keep what was read for the view.
+    request.max_content_length = cap + 1
+    if len(request.get_data(cache=True)) > cap:
         raise RequestEntityTooLarge()
 
 
