@@ -139,36 +139,6 @@ def _fuzz_shopify(deliveries: Deliveries, topic: str, base: dict, events):
     deliver()
 
 
-# Server errors these fuzzers found that belong to the webhook-fields work of issue 20 (another
-# branch): strict, so each turns red once fixed and its mark is removed. (topic or provider,
-# database) → the traceback's last line of ours.
-_SURROGATE_ID = (
-    "a lone surrogate as the fulfillment's id reaches the receipts query: "
-    "tracking/orders/receipts.py:15 (from shopify_hooks._fulfillment → receipts.is_stale), "
-    "UnicodeEncodeError"
-)
-_INT_AS_TEXT = (
-    "a number where Ship24 sends text: carriers/parsing.py:223 (refined) AttributeError "
-    "'int' object has no attribute 'lower' (Ship24.parse catches only its own errors)"
-)
-KNOWN = {
-    ("fulfillments/create", "sqlite"): _SURROGATE_ID,
-    ("fulfillments/create", "postgresql"): _SURROGATE_ID,
-    ("ship24", "sqlite"): _INT_AS_TEXT,
-    ("ship24", "postgresql"): _INT_AS_TEXT,
-    ("track17", "postgresql"): (
-        "a 17TRACK text past 64 characters is stored as is: tracking/sync/apply.py:142 "
-        "(apply_results) StringDataRightTruncation into a VARCHAR(64) on PostgreSQL"
-    ),
-}
-
-
-def _known(request, what: str, database_url: str) -> None:
-    reason = KNOWN.get((what, database_url.split(":")[0].split("+")[0]))
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 SHOPIFY_TOPICS = {
     "orders/create": ORDER,
     "orders/updated": ORDER,
@@ -177,8 +147,7 @@ SHOPIFY_TOPICS = {
 
 
 @pytest.mark.parametrize("topic", sorted(SHOPIFY_TOPICS))
-def test_signed_shopify_deliveries_with_hostile_values(app, client, topic, request, database_url):
-    _known(request, topic, database_url)
+def test_signed_shopify_deliveries_with_hostile_values(app, client, topic):
     deliveries = Deliveries(app, client)
     events = itertools.count()
     # The order first, so that the fulfillments below find it.
@@ -209,10 +178,7 @@ def _fuzz_aggregator(deliveries: Deliveries, provider: str):
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_signed_aggregator_deliveries_with_hostile_values(
-    app, client, session, demo, provider, request, database_url
-):
-    _known(request, provider, database_url)
+def test_signed_aggregator_deliveries_with_hostile_values(app, client, session, demo, provider):
     # A parcel with the fixtures' number, so that a delivery reaches the parser and the apply.
     session.add(
         Shipment(

@@ -102,7 +102,7 @@ def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]
                     "shipment_id": shipment.id,
                     "occurred_at": ev.occurred_at,
                     "status": str(ev.status),
-                    "sub_status": ev.sub_status,
+                    "sub_status": ev.sub_status[:64],
                     "description": description,
                     "location": ev.location[:200],
                     "raw_code": raw_code,
@@ -118,7 +118,7 @@ def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]
             (shipment.carrier_edd_start, shipment.carrier_edd_end),
         )
         shipment.status = str(result.status)
-        shipment.sub_status = result.sub_status
+        shipment.sub_status = result.sub_status[:64]
         shipment.raw_status = result.raw_status[:500]
         shipment.delivered_at = result.delivered_at
         edd = _edd(result)
