@@ -43,7 +43,14 @@ def newest_first(
     return sorted(listed, key=lambda e: e.occurred_at, reverse=True)  # stable
 
 
-def result(
+def result(carrier: str, number: str, events: list[TrackingEvent], **fields) -> TrackingResult:
+    """Sort newest first; the overall status defaults to the newest event's. A value of the
+    wrong type found only here (a number where the provider sends text) is ParseFailed too."""
+    with shape_guard(carrier):
+        return _result(carrier, number, events, **fields)
+
+
+def _result(
     carrier: str,
     number: str,
     events: list[TrackingEvent],
@@ -54,7 +61,6 @@ def result(
     edd: DeliveryWindow | None = None,
     delivered_at: datetime | None = None,
 ) -> TrackingResult:
-    """Sort newest first; the overall status defaults to the newest event's."""
     listed = newest_first(events)
     events = [refined(e) for e in listed]
     latest = events[0] if events else None

@@ -345,6 +345,9 @@ def app_config(database_url, tmp_path) -> dict:
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Said every time: Flask-Limiter keeps ``enabled`` on its one process-wide object, so an
+        # app built with it off (the form fuzzer's) would switch it off for every later test.
+        "RATELIMIT_ENABLED": True,
     }
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from flask import Flask, request
+from flask import Blueprint, Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 # Tab, newline and carriage return are allowed only where a text area allows them.
@@ -83,6 +84,22 @@ def check_datetime(value: datetime, field: str | None = None) -> datetime:
     return value
 
 
+def check_date(value: date, field: str | None = None) -> date:
+    """A calendar day inside the same [1970, 2200) (a day filter, a requested delivery day)."""
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise BadInput("date_out_of_range", field)
+    return value
+
+
+def day_or_none(value: str) -> date | None:
+    """``YYYY-MM-DD`` (the first ten characters of what was sent) as a day we serve, else None:
+    for filters, where an unusable value is dropped rather than refused."""
+    try:
+        return check_date(date.fromisoformat(value[:10]))
+    except ValueError:
+        return None
+
+
 def check_tree(data, field: str | None = None, *, max_depth: int = MAX_JSON_DEPTH):
     """Every string and number of a parsed JSON document, iteratively (no recursion to blow),
     with the dotted path of the first bad value as its field."""
@@ -131,8 +148,33 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+# Blueprint name → the config key of its body cap. Checked here, before anything else reads the
+# body (this guard's own form parsing included): a webhook's signature is never computed over
+# the 60 MiB a photo upload may send, and a chunked body without Content-Length stops at the cap.
+_BODY_CAPS: dict[str, str] = {}
+
+
+def cap_body(blueprint: Blueprint, config_key: str = "API_MAX_BODY_BYTES") -> None:
+    _BODY_CAPS[blueprint.name] = config_key
+
+
+def _cap_body() -> None:
+    config_key = _BODY_CAPS.get(request.blueprint or "")
+    if config_key is None:
+        return
+    cap = current_app.config[config_key]
+    if request.content_length is not None and request.content_length > cap:
+        raise RequestEntityTooLarge()
+    # A chunked body has no length to check: read one byte past the cap (werkzeug's limited
+    # stream stops there without a word) and keep what was read for the view.
+    request.max_content_length = cap + 1
+    if len(request.get_data(cache=True)) > cap:
+        raise RequestEntityTooLarge()
+
+
 def check_request() -> None:
-    """The guard run before every view: path, query string and form fields."""
+    """The guard run before every view: body cap, path, query string and form fields."""
+    _cap_body()
     check_text(request.path, "path", max_length=MAX_PATH)
     for key, value in request.args.items(multi=True):
         check_text(key, "query", max_length=200)

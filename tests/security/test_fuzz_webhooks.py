@@ -139,26 +139,6 @@ def _fuzz_shopify(deliveries: Deliveries, topic: str, base: dict, events):
     deliver()
 
 
-# Server errors these fuzzers found that belong to the webhook-fields work of issue 20 (another
-# branch): strict, so each turns red once fixed and its mark is removed. (topic or provider,
-# database) → the traceback's last line of ours.
-_SURROGATE_ID = (
-    "a lone surrogate as the fulfillment's id reaches the receipts query: "
-    "tracking/orders/receipts.py:15 (from shopify_hooks._fulfillment → receipts.is_stale), "
-    "UnicodeEncodeError"
-)
-KNOWN = {
-    ("fulfillments/create", "sqlite"): _SURROGATE_ID,
-    ("fulfillments/create", "postgresql"): _SURROGATE_ID,
-}
-
-
-def _known(request, what: str, database_url: str) -> None:
-    reason = KNOWN.get((what, database_url.split(":")[0].split("+")[0]))
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 SHOPIFY_TOPICS = {
     "orders/create": ORDER,
     "orders/updated": ORDER,
@@ -167,8 +147,7 @@ SHOPIFY_TOPICS = {
 
 
 @pytest.mark.parametrize("topic", sorted(SHOPIFY_TOPICS))
-def test_signed_shopify_deliveries_with_hostile_values(app, client, topic, request, database_url):
-    _known(request, topic, database_url)
+def test_signed_shopify_deliveries_with_hostile_values(app, client, topic):
     deliveries = Deliveries(app, client)
     events = itertools.count()
     # The order first, so that the fulfillments below find it.
@@ -199,10 +178,7 @@ def _fuzz_aggregator(deliveries: Deliveries, provider: str):
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_signed_aggregator_deliveries_with_hostile_values(
-    app, client, session, demo, provider, request, database_url
-):
-    _known(request, provider, database_url)
+def test_signed_aggregator_deliveries_with_hostile_values(app, client, session, demo, provider):
     # A parcel with the fixtures' number, so that a delivery reaches the parser and the apply.
     session.add(
         Shipment(

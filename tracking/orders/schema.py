@@ -4,15 +4,17 @@ are written once.
 
 Text is rejected where it would break a database or a page: NUL and other control characters,
 lone surrogates, over-long values. Numbers are bounded (a 40-digit quantity would overflow
-PostgreSQL's integers)."""
+PostgreSQL's integers), and so are times and days (the calendar's edges overflow on conversion)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from tracking import inputs
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -45,6 +47,23 @@ def _url(value: str) -> str:
     return value
 
 
+def _time_in_range(value: datetime) -> datetime:
+    try:
+        return inputs.check_datetime(value)
+    except inputs.BadInput:
+        raise ValueError("must be a time between 1970 and 2200") from None
+
+
+def _day_in_range(value: date) -> date:
+    try:
+        return inputs.check_date(value)
+    except inputs.BadInput:
+        raise ValueError("must be a day between 1970 and 2200") from None
+
+
+# Every time and day that comes in: an API body, a CSV row, a Shopify webhook.
+Stamp = Annotated[AwareDatetime, AfterValidator(_time_in_range)]
+Day = Annotated[date, AfterValidator(_day_in_range)]
 Email = Annotated[text(254, 3), AfterValidator(_email)]
 Url = Annotated[text(500), AfterValidator(_url)]
 MAX_MONEY = 10**12  # minor units; far above any order, far below BIGINT
@@ -79,7 +98,7 @@ class ShipmentIn(Strict):
     )
     tracking_number: text(64, 1)
     service: text(64) = ""
-    shipped_at: AwareDatetime | None = None
+    shipped_at: Stamp | None = None
     items: list[ShipmentItemIn] = Field(default_factory=list, max_length=500)
 
 
@@ -87,7 +106,7 @@ class OrderBody(Strict):
     """An order as sent to ``PUT /api/v1/orders/<number>`` (the number is in the path)."""
 
     email: Email
-    placed_at: AwareDatetime | None = None
+    placed_at: Stamp | None = None
     name: text(200) = ""
     phone: text(32) = ""
     postcode: text(16) = ""
@@ -98,7 +117,7 @@ class OrderBody(Strict):
     payment_method: text(32) = Field(default="", description='e.g. "card", "cod" (代金引換)')
     tags: list[text(64)] = Field(default_factory=list, max_length=50)
     external_id: text(64) = Field(default="", description="The platform's own order id")
-    requested_date: date | None = None
+    requested_date: Day | None = None
     requested_slot: text(16) = ""
     items: list[ItemIn] | None = Field(default=None, max_length=500)
     shipments: list[ShipmentIn] | None = Field(default=None, max_length=50)

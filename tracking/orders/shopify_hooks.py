@@ -15,6 +15,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlmodel import Session
 
+from tracking import inputs
 from tracking.brands.brand import Brand
 from tracking.orders import intake, receipts
 from tracking.orders.imports import CellError, money
@@ -37,11 +38,12 @@ class HookResult:
 
 
 def stamp_of(value) -> datetime | None:
+    """The aware time in ``value``; None when there is none or it is no time we serve."""
     if not value:
         return None
     try:
-        return _STAMP.validate_python(value)
-    except ValidationError:
+        return inputs.check_datetime(_STAMP.validate_python(value))
+    except (ValidationError, inputs.BadInput):
         return None
 
 

@@ -21,6 +21,7 @@ import json
 import logging
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func
@@ -28,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import carriers
+from tracking import inputs
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.sync.apply import apply_result
 from tracking.sync.models import WebhookFeed
@@ -84,12 +86,12 @@ class Malformed(ValueError):
 
 
 def _load(body: bytes) -> dict:
-    if b"\x00" in body or b"\\u0000" in body:
-        raise Malformed("NUL in body")
+    """Signed, yet still checked at the door: NUL, lone surrogates and numbers no column holds
+    in any field are refused before anything is stored."""
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise Malformed(type(exc).__name__) from exc
+        data = inputs.loads_json(body)
+    except inputs.BadInput as exc:
+        raise Malformed(f"{exc.code} at {exc.field}") from exc
     if not isinstance(data, dict):
         raise Malformed("not an object")
     return data
@@ -127,6 +129,23 @@ def unpack(provider: str, body: bytes) -> tuple[str, str, bytes]:
     return event_id[:100], number, json.dumps(wrapped).encode()
 
 
+def _times_in_range(result: carriers.TrackingResult) -> bool:
+    """Every time and day the provider sent is one we serve (the calendar's edges overflow
+    when converted to UTC or stored)."""
+    window = result.estimated_delivery
+    stamps = [e.occurred_at for e in result.events] + [result.delivered_at]
+    stamps += [window.start, window.end] if window else []
+    try:
+        for stamp in stamps:
+            if isinstance(stamp, datetime):
+                inputs.check_datetime(stamp)
+            elif isinstance(stamp, date):
+                inputs.check_date(stamp)
+    except inputs.BadInput:
+        return False
+    return True
+
+
 def receive(session: Session, brand_slug: str, provider: str, headers, body: bytes) -> Outcome:
     if not verify(provider, secrets_for(brand_slug, provider), headers, body):
         log.warning("webhook %s/%s: bad or missing signature", provider, brand_slug)
@@ -154,6 +173,9 @@ def receive(session: Session, brand_slug: str, provider: str, headers, body: byt
         # unreadable as a malformed one: refused and logged, never a 500.
         log.warning("webhook %s/%s: unreadable tracking (%r)", provider, brand_slug, exc)
         return Outcome(400, "malformed")
+    if result is not None and not _times_in_range(result):
+        log.warning("webhook %s/%s: a time outside 1970..2200", provider, brand_slug)
+        return Outcome(422, "date_out_of_range")
     newest = result.events[0].occurred_at if result and result.events else None
     feed = WebhookFeed(
         shipment_id=shipment.id, provider=provider, event_id=event_id, newest_event_at=newest

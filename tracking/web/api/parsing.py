@@ -58,8 +58,8 @@ def query_time(name: str) -> datetime | None:
     if not value:
         return None
     try:
-        return _STAMP.validate_python(value).astimezone(UTC)
-    except ValidationError:
+        return inputs.check_datetime(_STAMP.validate_python(value), name).astimezone(UTC)
+    except (ValidationError, inputs.BadInput):
         raise BadRequest(
             400, "invalid_query", f"{name} must be an ISO 8601 time with a UTC offset", name
         ) from None
@@ -71,12 +71,15 @@ def cursor_of(order: Order) -> str:
 
 
 def read_cursor(value: str) -> tuple[datetime, int]:
+    """A cursor is ours only when it reads back as [aware time, id]; a forged one (brackets
+    nested past the recursion limit, the calendar's edges, an id no row has) is refused."""
     try:
-        stamp, oid = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        stamp, oid = inputs.loads_json(raw, max_depth=1)
         when = datetime.fromisoformat(stamp)
-        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid < 2**63:
+        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid <= inputs.MAX_INT:
             raise ValueError
-        return when, oid
+        return inputs.check_datetime(when).astimezone(UTC), oid
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadRequest(
             400, "invalid_cursor", "cursor is not one this API gave", "cursor"

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, g, request
 from pydantic import ValidationError
 
 import carriers
+from tracking import inputs
 from tracking.db import get_session
 from tracking.extensions import csrf, limiter
 from tracking.orders import intake, listing, receipts
@@ -46,6 +47,7 @@ from tracking.web.api.schemas import (
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: the bearer key is the credential
+inputs.cap_body(bp)  # 413 before the body is read
 PUBLIC = {"api.openapi"}
 
 
@@ -67,7 +69,6 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key, 
 
 @bp.before_request
 def _authenticate():
-    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
     if request.endpoint in PUBLIC:
         return None
     key = _bearer()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from tracking import inputs
 from tracking.db import get_session
 from tracking.extensions import csrf
 from tracking.sync import webhooks
@@ -15,10 +16,12 @@ from tracking.web import brands
 
 bp = Blueprint("carrier_hooks", __name__, url_prefix="/hooks")
 csrf.exempt(bp)
+inputs.cap_body(bp)  # 413 before the body is read or its signature checked
 
 MESSAGES = {
     "bad_signature": "The signature is missing or does not match.",
     "malformed": "The body is not a tracking payload we can read.",
+    "date_out_of_range": "A time in the body is outside the range we accept.",
 }
 
 

@@ -14,6 +14,7 @@ from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.extensions import limiter
+from tracking.inputs import text_problem
 from tracking.staff import auth as staff
 from tracking.web import brand_or_404, no_store
 
@@ -49,9 +50,12 @@ def owner_only(view):
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/admin/") and not target.startswith("//"):
-        return target
-    return None
+    """A staff page on this site to go back to, else None (the dashboard): a path under
+    ``/admin/`` (never another host: ``//…``, a scheme), with no backslash (browsers read it as
+    a slash) and no control character (CR/LF would split the Location header)."""
+    if not target or not target.startswith("/admin/") or "\\" in target:
+        return None
+    return None if text_problem(target, max_length=2_000) else target
 
 
 @bp.get("/login")

@@ -19,8 +19,11 @@ from tracking.web.staff.dashboard.home import MAX_ID, bp, checked_id
 
 
 def _after() -> int | None:
+    """The id the next page starts after: an INTEGER column's id, else no paging at all."""
     value = request.args.get("after", "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    if not (value.isdecimal() and len(value) <= len(str(MAX_ID))):
+        return None
+    return int(value) if int(value) <= MAX_ID else None
 
 
 @bp.get("/orders")
