@@ -80,10 +80,11 @@ def _take_over_stale(session: Session, seen: IntakeReceipt, cutoff: datetime) ->
 
 def finish(session: Session, receipt: IntakeReceipt, status: int, body: dict) -> None:
     """Store the answer of a reserved key; commits."""
+    receipt_id = receipt.id
     session.rollback()  # whatever the work left open is not part of the answer
     session.exec(
         update(IntakeReceipt)
-        .where(col(IntakeReceipt.id) == receipt.id, col(IntakeReceipt.status) == PENDING)
+        .where(col(IntakeReceipt.id) == receipt_id, col(IntakeReceipt.status) == PENDING)
         .values(status=status, body=body)
     )
     session.commit()
@@ -91,10 +92,11 @@ def finish(session: Session, receipt: IntakeReceipt, status: int, body: dict) ->
 
 def release(session: Session, receipt: IntakeReceipt) -> None:
     """Give a reserved key back (its work failed), so a retry can do the work; commits."""
+    receipt_id = receipt.id
     session.rollback()
     session.exec(
         delete(IntakeReceipt).where(
-            col(IntakeReceipt.id) == receipt.id, col(IntakeReceipt.status) == PENDING
+            col(IntakeReceipt.id) == receipt_id, col(IntakeReceipt.status) == PENDING
         )
     )
     session.commit()

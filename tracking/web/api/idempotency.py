@@ -21,6 +21,11 @@ from tracking.orders import receipts
 from tracking.web.api.parsing import error
 
 
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same request" for one key."""
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
 def idempotent(view):
     """A POST with ``Idempotency-Key`` answers once; a replay gets the same answer back, and
     the same key with another request is refused. The key is reserved before the work starts
@@ -37,9 +42,7 @@ def idempotent(view):
             return error(400, "invalid_idempotency_key", "use up to 255 printable characters")
         session = get_session()
         scope = f"api-key:{g.api_key.id}"
-        digest = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
-        ).hexdigest()
+        digest = fingerprint(request.method, request.path, request.get_data())
         config = current_app.config
         receipt, mine = receipts.reserve(
             session,
