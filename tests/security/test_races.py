@@ -183,14 +183,33 @@ def test_concurrent_puts_adding_one_parcel_and_item_add_each_once(
     assert len(rows(session, OrderChange, OrderChange.order_id == order.id)) == 1
 
 
-def shopify_post(client, body: bytes, event: str):
+def test_concurrent_parcel_posts_add_the_parcel_once(app, session, api_headers, on_postgres):
+    client = app.test_client()
+    first = {**ORDER, "shipments": []}
+    assert client.put(order_url("#R-4"), json=first, headers=api_headers).status_code == 201
+    parcel = ORDER["shipments"][0]
+    results = at_once(
+        8,
+        lambda _: answer(
+            app.test_client().post(
+                order_url("#R-4", "/shipments"), json=parcel, headers=api_headers
+            )
+        ),
+    )
+    assert sorted(status for status, _, _ in results) == [200] * 7 + [201]
+    (order,) = rows(session, Order, Order.number == "#R-4")
+    (shipment,) = rows(session, Shipment, Shipment.order_id == order.id)
+    assert len(rows(session, ShipmentItem, ShipmentItem.shipment_id == shipment.id)) == 1
+
+
+def shopify_post(client, body: bytes, event: str, topic: str = "orders/create"):
     signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
     return client.post(
         "/hooks/shopify/sakura-tea",
         data=body,
         content_type="application/json",
         headers={
-            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Topic": topic,
             "X-Shopify-Hmac-Sha256": signature.decode(),
             "X-Shopify-Event-Id": event,
         },
@@ -215,6 +234,29 @@ def test_six_identical_shopify_deliveries_at_once_store_the_order_once(
     assert len(rows(session, OrderItem, OrderItem.order_id == order.id)) == 2
     assert len(rows(session, Shipment, Shipment.order_id == order.id)) == 1
     assert len(rows(session, IntakeReceipt, IntakeReceipt.scope == "shopify-order")) == 1
+
+
+def test_six_copies_of_one_fulfillment_at_once_add_the_parcel_once(app, session, on_postgres):
+    order_body = json.dumps({**SHOPIFY_ORDER, "fulfillments": []}).encode()
+    assert shopify_post(app.test_client(), order_body, "ev-order").status_code == 200
+    fulfillment = {
+        **SHOPIFY_ORDER["fulfillments"][0],
+        "order_id": SHOPIFY_ORDER["id"],
+        "name": "#7001.1",
+        "updated_at": "2026-11-25T09:00:00+09:00",
+    }
+    body = json.dumps(fulfillment).encode()
+    results = at_once(
+        6,
+        lambda i: answer(
+            shopify_post(app.test_client(), body, f"ev-f{i}", topic="fulfillments/create")
+        ),
+    )
+    assert {status for status, _, _ in results} == {200}
+    (order,) = rows(session, Order, Order.number == "#7001")
+    (shipment,) = rows(session, Shipment, Shipment.order_id == order.id)
+    assert len(rows(session, ShipmentItem, ShipmentItem.shipment_id == shipment.id)) == 1
+    assert len(rows(session, IntakeReceipt, IntakeReceipt.scope == "shopify-fulfillment")) == 1
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------
