@@ -98,6 +98,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         cfg.update(test_config)
     # Rate limits shared by every worker process when Redis is there.
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
+    # Stated for every app: Flask-Limiter's one Limiter keeps the last app's ``enabled`` as the
+    # default of the next, so an app built with limits off would switch them off for the rest.
+    cfg.setdefault("RATELIMIT_ENABLED", True)
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     if not cfg["BASE_URL"]:
