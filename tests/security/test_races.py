@@ -464,7 +464,10 @@ def test_two_staff_approving_one_return_at_once_approve_it_once(app, session, on
             return "approved"
 
     outcomes = at_once(4, approve)
-    assert sorted(outcomes) == ["approved", "stale", "stale", "stale"]
+    # A loser that read the return before the winner's write is "stale", one that read it
+    # after is "illegal" (approved cannot be approved): either way it moved nothing.
+    assert outcomes.count("approved") == 1
+    assert set(outcomes) - {"approved"} <= {"stale", "illegal"}
     events = rows(session, ReturnEvent, ReturnEvent.return_id == rr.id)
     assert [e.action for e in events].count("approve") == 1
 
