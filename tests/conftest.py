@@ -68,6 +68,7 @@ LONG_FIRST = (
     "tests/mail/test_workers.py",
     "tests/test_production_path.py",
     "tests/returns/test_concurrency.py",
+    "tests/security/test_races.py",
     "tests/test_layers.py",
     "tests/web/test_api_schema.py",
     "tests/security/test_fuzz_api.py",

@@ -86,3 +86,14 @@ def test_a_test_app_keeps_its_instance_folder_outside_the_checkout(app):
     root = Path(__file__).resolve().parents[1]
     for folder in (app.instance_path, app.config["UPLOAD_DIR"], app.config["IMPORT_DIR"]):
         assert not Path(folder).resolve().is_relative_to(root), folder
+
+
+def test_an_app_built_with_limits_off_leaves_the_next_apps_limits_on(app_config):
+    """Flask-Limiter has one Limiter for every app of the process: each app states its own."""
+    from app import create_app
+    from tracking.extensions import limiter
+
+    create_app({**app_config, "RATELIMIT_ENABLED": False})
+    assert limiter.enabled is False
+    later = create_app(app_config)
+    assert later.config["RATELIMIT_ENABLED"] is True and limiter.enabled is True

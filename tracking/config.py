@@ -54,6 +54,11 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # JSON API: requests per API key, and the largest request body.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
         "API_MAX_BODY_BYTES": int(env.get("API_MAX_BODY_BYTES", str(1024 * 1024))),
+        # Idempotency-Key: how long a second caller waits for the first one's answer before it
+        # is told to retry (409), and after how long a key whose request never finished (a
+        # killed worker) may be taken over by a retry.
+        "IDEMPOTENCY_WAIT_SECONDS": float(env.get("IDEMPOTENCY_WAIT_SECONDS", "2")),
+        "IDEMPOTENCY_STALE_SECONDS": int(env.get("IDEMPOTENCY_STALE_SECONDS", "60")),
         # Shopify webhook signing secrets per brand: <SLUG>_SHOPIFY_WEBHOOK_SECRET
         # (slug upper-cased, dashes as underscores) → {"SAKURA_TEA": "…"}.
         "SHOPIFY_WEBHOOK_SECRETS": {
@@ -93,6 +98,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         cfg.update(test_config)
     # Rate limits shared by every worker process when Redis is there.
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
+    # Stated for every app: Flask-Limiter's one Limiter keeps the last app's ``enabled`` as the
+    # default of the next, so an app built with limits off would switch them off for the rest.
+    cfg.setdefault("RATELIMIT_ENABLED", True)
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     if not cfg["BASE_URL"]:

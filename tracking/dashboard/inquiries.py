@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from tracking.brands.brand import Brand
 from tracking.mail import outbox
@@ -78,6 +78,10 @@ class ReplyError(ValueError):
     pass
 
 
+class AlreadyAnswered(ReplyError):
+    """Another reply got there first (the inquiry, refreshed, carries it)."""
+
+
 def parse_reply(text: str | None) -> tuple[str, str | None]:
     value = (text or "").strip().replace("\x00", "")
     if not value:
@@ -96,13 +100,26 @@ def reply(
     staff_email: str,
     now: datetime | None = None,
 ) -> Inquiry:
-    """Answer once: store, mark answered and queue the customer's mail. Commits."""
-    if inquiry.status == "answered":
-        raise ReplyError("already answered")
+    """Answer once: store, mark answered and queue the customer's mail. Commits.
+
+    The answer is a conditional UPDATE (still open, no reply yet): of two staff replying at
+    once, PostgreSQL makes the second wait for the first and then finds nothing to update, so
+    it gets ``AlreadyAnswered`` with the first reply, and only the first reply is mailed."""
     now = now or utcnow()
-    inquiry.reply, inquiry.replied_at, inquiry.replied_by = text, now, staff_email
-    inquiry.status = "answered"
-    session.add(inquiry)
+    answered = session.exec(
+        update(Inquiry)
+        .where(
+            col(Inquiry.id) == inquiry.id,
+            col(Inquiry.status) == "open",
+            col(Inquiry.replied_at).is_(None),
+        )
+        .values(reply=text, replied_at=now, replied_by=staff_email, status="answered")
+    ).rowcount
+    if answered != 1:
+        session.rollback()
+        session.refresh(inquiry)
+        raise AlreadyAnswered("already answered")
+    session.refresh(inquiry)
     # In the language the customer asked in, not the order's.
     locale = inquiry.locale if inquiry.locale in brand.locales else brand.default_locale
     outbox.enqueue_rendered(

@@ -4,18 +4,25 @@ against, carriers are resolved one way, and a new or changed parcel is due for a
 at once.
 
 ``upsert_order`` is idempotent: the same data again changes nothing; changed data updates the
-rows in place and is recorded as an ``OrderChange``. Nothing here commits."""
+rows in place and is recorded as an ``OrderChange``. Nothing here commits.
+
+Concurrent callers (eight PUTs of one new number, six copies of one Shopify delivery) get one
+order: the unique constraint on (brand, number) decides who inserts it, and the others take the
+winner's row; an order being changed is locked (``FOR UPDATE`` on PostgreSQL) until its caller
+commits, so two writers never add the same item or parcel twice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import carriers
 from tracking import normalize
 from tracking.brands.brand import Brand
+from tracking.db import savepoint
 from tracking.orders import parcels
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.orders.schema import OrderIn, ShipmentIn
@@ -49,21 +56,46 @@ def create_order(session: Session, *, brand: str, number: str, email: str, **fie
     return order
 
 
-def find(session: Session, brand: str, number: str = "", external_id: str = "") -> Order | None:
-    """An order of ``brand`` by its number, else by the platform's own id."""
+def find(
+    session: Session, brand: str, number: str = "", external_id: str = "", *, lock: bool = False
+) -> Order | None:
+    """An order of ``brand`` by its number, else by the platform's own id. ``lock`` holds its
+    row until the caller's transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+    wheres = []
     if number:
-        order = session.exec(
-            select(Order).where(
-                Order.brand == brand, Order.number == normalize.order_number(number)
-            )
-        ).first()
+        wheres.append(Order.number == normalize.order_number(number))
+    if external_id:
+        wheres.append(Order.external_id == external_id)
+    for where in wheres:
+        stmt = select(Order).where(Order.brand == brand, where)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        order = session.exec(stmt).first()
         if order is not None:
             return order
-    if external_id:
-        return session.exec(
-            select(Order).where(Order.brand == brand, Order.external_id == external_id)
-        ).first()
     return None
+
+
+def lock(session: Session, order: Order) -> None:
+    """Hold ``order``'s row until the transaction ends: writers of one order take turns."""
+    session.exec(select(Order.id).where(Order.id == order.id).with_for_update())
+
+
+def _create_once(
+    session: Session, brand: str, data: OrderIn, values: dict, now: datetime
+) -> tuple[Order, bool]:
+    """(order, created): the new order, or the one a concurrent caller inserted first. The
+    unique constraint decides; PostgreSQL makes the loser wait for the winner's commit, so
+    the winner's row (locked) is there to take."""
+    try:
+        with savepoint(session):
+            fields = {"placed_at": now, **values}
+            return create_order(session, brand=brand, number=data.number, **fields), True
+    except IntegrityError:
+        order = find(session, brand, data.number, values.get("external_id", ""), lock=True)
+        if order is None:  # another constraint failed: not a race over this order
+            raise
+        return order, False
 
 
 def _order_values(data: OrderIn) -> dict:
@@ -128,17 +160,17 @@ def upsert_order(
     now = now or utcnow()
     resolved = [_resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
     values = _order_values(data)
-    order = find(session, brand.slug, data.number, values.get("external_id", ""))
+    external_id = values.get("external_id", "")
+    order = find(session, brand.slug, data.number, external_id, lock=True)
     known = {normalize.clean(i.sku) for i in data.items or [] if i.sku}
     _check_skus(session, order, known, data.shipments or [])
     changes: dict = {}
+    created = False
     if order is None:
-        values.setdefault("placed_at", now)
-        order = create_order(session, brand=brand.slug, number=data.number, **values)
-        result = CREATED
-    else:
+        order, created = _create_once(session, brand.slug, data, values, now)
+    result = CREATED if created else UNCHANGED
+    if not created:
         _set(order, values, changes)
-        result = UNCHANGED
     by_sku = None
     if data.items is not None:
         by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
@@ -165,6 +197,7 @@ def add_shipment(
     """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged."""
     now = now or utcnow()
     checked = _resolve(brand, data, field_prefix)
+    lock(session, order)
     _check_skus(session, order, set(), [data], single=True)
     changes: dict = {}
     shipment, result = _apply_shipment(session, order, data, checked, changes, now)

@@ -8,9 +8,6 @@ with stable codes. ``Idempotency-Key`` on a POST replays the first answer. docs/
 
 from __future__ import annotations
 
-import functools
-import hashlib
-
 from flask import Blueprint, current_app, g, request
 from pydantic import ValidationError
 
@@ -18,7 +15,7 @@ import carriers
 from tracking import inputs
 from tracking.db import get_session
 from tracking.extensions import csrf, limiter
-from tracking.orders import intake, listing, receipts
+from tracking.orders import intake, listing
 from tracking.orders.links import fresh_link, tracking_link
 from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
@@ -26,6 +23,7 @@ from tracking.returns import machine, parcel, queries, transitions
 from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.templating import carrier_url
 from tracking.web import brands
+from tracking.web.api.idempotency import idempotent
 from tracking.web.api.openapi import openapi_document
 from tracking.web.api.parsing import (
     BadRequest,
@@ -82,7 +80,7 @@ def _authenticate():
     return None
 
 
-# --- errors and idempotency (request parsing: api/parsing.py) ---------------------------------
+# --- errors (request parsing: api/parsing.py; Idempotency-Key: api/idempotency.py) -----------
 
 
 @bp.errorhandler(BadRequest)
@@ -93,41 +91,6 @@ def _bad_request(exc: BadRequest):
 def _intake_error(exc: intake.IntakeError):
     get_session().rollback()
     return error(422, exc.code, exc.message, exc.field or None)
-
-
-def idempotent(view):
-    """A POST with ``Idempotency-Key`` answers once; a replay gets the same answer back, and
-    the same key with another request is refused."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "")
-        if not key:
-            return view(*args, **kwargs)
-        if len(key) > 255 or not key.isprintable():
-            return error(400, "invalid_idempotency_key", "use up to 255 printable characters")
-        session = get_session()
-        scope = f"api-key:{g.api_key.id}"
-        digest = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
-        ).hexdigest()
-        seen = receipts.get(session, g.brand.slug, scope, key)
-        if seen is not None:
-            if seen.fingerprint != digest:
-                return error(
-                    422,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used for another request",
-                )
-            return seen.body, seen.status, {"Idempotent-Replayed": "true"}
-        body, status = view(*args, **kwargs)
-        if status < 500:
-            receipts.remember(
-                session, g.brand.slug, scope, key, fingerprint=digest, status=status, body=body
-            )
-        return body, status
-
-    return wrapper
 
 
 # --- orders ----------------------------------------------------------------------------------

@@ -62,19 +62,29 @@ def inquiry_reply(brand, user, inquiry_id):
     text, error = inquiries.parse_reply(request.form.get("reply"))
     if error is None and inquiry.status == "answered":
         error = _("This question has already been answered.")
+    if error is None:
+        try:
+            inquiries.reply(session, brand, inquiry, order, text, user.email)
+        except inquiries.AlreadyAnswered:  # another staff member's reply got there first
+            error = _("This question has already been answered.")
     if error:
-        rows = inquiries.inbox(session, brand, "all")
-        return make_response(
-            render_template(
-                "dashboard/inquiries.html",
-                brand=brand,
-                user=user,
-                rows=rows,
-                state="all",
-                errors={inquiry.id: (error, text)},
-            ),
-            422,
-        )
-    inquiries.reply(session, brand, inquiry, order, text, user.email)
+        return _form_again(session, brand, user, inquiry, error, text)
     flash(_("Reply sent to the customer for order %(number)s.", number=order.number))
     return redirect(url_for("dashboard.inquiries_page", brand_slug=brand.slug), code=303)
+
+
+def _form_again(session, brand, user, inquiry, error: str, text: str):
+    """The inbox with the error at the question (and, once answered, the reply that counts
+    beside the text that was not sent)."""
+    rows = inquiries.inbox(session, brand, "all")
+    return make_response(
+        render_template(
+            "dashboard/inquiries.html",
+            brand=brand,
+            user=user,
+            rows=rows,
+            state="all",
+            errors={inquiry.id: (error, text)},
+        ),
+        422,
+    )
