@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 
+from tracking.extensions import retry_after_seconds
 from tracking.inputs import BadInput
 
 
@@ -79,12 +81,16 @@ def init_app(app) -> None:
 
     @app.errorhandler(429)
     def too_many(_e):
-        return error_page(
-            429,
-            "rate_limited",
-            _("Too many attempts"),
-            _("Please wait a minute before trying again."),
+        # Every 429 says when to come back: the broken limit's window, else a minute.
+        wait = retry_after_seconds()
+        minutes = -(-wait // 60)
+        message = ngettext(
+            "Please wait a minute before trying again.",
+            "Please wait %(num)d minutes before trying again.",
+            minutes,
         )
+        body, status = error_page(429, "rate_limited", _("Too many attempts"), message)
+        return body, status, {"Retry-After": str(wait)}
 
     @app.errorhandler(500)
     def server_error(_e):
