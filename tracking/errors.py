@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 
 from tracking.extensions import retry_after_seconds
@@ -84,10 +83,10 @@ def init_app(app) -> None:
         # Every 429 says when to come back: the broken limit's window, else a minute.
         wait = retry_after_seconds()
         minutes = -(-wait // 60)
-        message = ngettext(
-            "Please wait a minute before trying again.",
-            "Please wait %(num)d minutes before trying again.",
-            minutes,
+        message = (
+            _("Please wait a minute before trying again.")
+            if minutes <= 1
+            else _("Please wait %(minutes)s minutes before trying again.", minutes=minutes)
         )
         body, status = error_page(429, "rate_limited", _("Too many attempts"), message)
         return body, status, {"Retry-After": str(wait)}
