@@ -103,6 +103,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         cfg.update(test_config)
     # Rate limits shared by every worker process when Redis is there.
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
+    # Said every time: the one Limiter keeps the last app's "enabled" as its default, so an
+    # app built with limits off (a fuzz test) would switch them off for every later app.
+    cfg.setdefault("RATELIMIT_ENABLED", True)
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     if not cfg["BASE_URL"]:

@@ -372,3 +372,15 @@ def test_the_lookup_limit_holds_across_two_gunicorn_workers(tmp_path, database_u
     served = [line.split() for line in access.read_text().splitlines()]
     lookups = [pid for pid, status, method, path in served if path == "/sakura-tea/lookup"]
     assert len(lookups) == 20 and len(set(lookups)) == 2, lookups
+
+
+def test_an_app_with_limits_off_leaves_the_next_app_limited(app_config, demo):
+    """The one Limiter keeps the last app's "enabled" as its default: an app built with
+    limits off (the form fuzzers) must not switch them off for the apps after it."""
+    from app import create_app
+
+    create_app({**app_config, "RATELIMIT_ENABLED": False})
+    later = create_app({**app_config, "LOOKUP_RATE_LIMIT": "1 per minute"})
+    client = later.test_client()
+    assert lookup(client, "ST-1", "a@b.c", "198.51.100.60").status_code == 404
+    assert lookup(client, "ST-1", "a@b.c", "198.51.100.60").status_code == 429
