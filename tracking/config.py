@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,14 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "tracking" / "translations"),
+        # Order lookups per client address and shop (every attempt), and failed lookups of one
+        # order number from any address (ASVS 4.0.3 2.2.1: at most 100 failures an hour).
         "LOOKUP_RATE_LIMIT": env.get("LOOKUP_RATE_LIMIT", "10 per minute;60 per hour"),
+        "LOOKUP_ORDER_RATE_LIMIT": env.get("LOOKUP_ORDER_RATE_LIMIT", "100 per hour"),
+        # Staff sign-in attempts per client address; wrong passwords for one account from any
+        # address before it is locked until the window ends (its owner is mailed).
+        "STAFF_LOGIN_RATE_LIMIT": env.get("STAFF_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "STAFF_LOCKOUT_LIMIT": env.get("STAFF_LOCKOUT_LIMIT", "10 per 15 minutes"),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
@@ -51,8 +59,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
-        # JSON API: requests per API key, and the largest request body.
+        # JSON API: requests per verified API key; per client address for calls without a
+        # valid key; the largest request body.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "API_ANONYMOUS_RATE_LIMIT": env.get("API_ANONYMOUS_RATE_LIMIT", "60 per minute"),
         "API_MAX_BODY_BYTES": int(env.get("API_MAX_BODY_BYTES", str(1024 * 1024))),
         # Idempotency-Key: how long a second caller waits for the first one's answer before it
         # is told to retry (409), and after how long a key whose request never finished (a
@@ -113,6 +123,21 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
             raise ConfigError("SECRET_KEY must be set when TODOKU_ENV=production")
         cfg["SECRET_KEY"] = _dev_secret(instance)
     return cfg
+
+
+def shared_limits_problem(workers: int, env: Mapping[str, str]) -> str | None:
+    """Why ``workers`` web processes would not share their rate limits, or None.
+
+    Without Redis each process counts in its own memory: two workers let twice the lookups,
+    sign-in attempts and API calls through. gunicorn calls this before it starts the workers
+    (``on_starting`` in ``tracking.web``): production refuses to start, development warns."""
+    if workers <= 1 or env.get("REDIS_URL"):
+        return None
+    return (
+        f"{workers} web workers would each keep their own rate-limit counts. "
+        "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) so every worker shares them, "
+        "or run one worker (WEB_CONCURRENCY=1 or --workers 1)."
+    )
 
 
 def _rate_limits(text: str) -> dict[str, tuple[float, int | None]]:

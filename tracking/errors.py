@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from tracking.extensions import retry_after_seconds
 from tracking.inputs import BadInput
 
 
@@ -31,6 +32,15 @@ def bad_input_message(code: str) -> str:
         "invalid_json": _("The body is not JSON."),
     }
     return messages.get(code, _("It is not a value we accept."))
+
+
+def _brand_from_url() -> None:
+    """A limit breaks before the view puts its brand on ``g``: take it from the URL, so the
+    page comes in the shop's language."""
+    slug = (request.view_args or {}).get("brand_slug")
+    brand = current_app.extensions.get("todoku_brands", {}).get(slug)
+    if brand is not None and "brand" not in g:
+        g.brand = brand
 
 
 def init_app(app) -> None:
@@ -79,12 +89,17 @@ def init_app(app) -> None:
 
     @app.errorhandler(429)
     def too_many(_e):
-        return error_page(
-            429,
-            "rate_limited",
-            _("Too many attempts"),
-            _("Please wait a minute before trying again."),
+        # Every 429 says when to come back: the broken limit's window, else a minute.
+        wait = retry_after_seconds()
+        minutes = max(1, round(wait / 60))
+        _brand_from_url()
+        message = (
+            _("Please wait a minute before trying again.")
+            if minutes <= 1
+            else _("Please wait %(minutes)s minutes before trying again.", minutes=minutes)
         )
+        body, status = error_page(429, "rate_limited", _("Too many attempts"), message)
+        return body, status, {"Retry-After": str(wait)}
 
     @app.errorhandler(500)
     def server_error(_e):

@@ -1,8 +1,60 @@
-"""Flask extensions created once and bound in the factory."""
+"""Flask extensions created once and bound in the factory, and the failure counters that share
+the rate limiter's storage (Redis when ``REDIS_URL`` is set, so every worker sees one count)."""
+
+from __future__ import annotations
+
+import math
+import time
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from limits import RateLimitItem, parse
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# When nothing better is known (a 429 raised outside the limiter), clients wait this long.
+DEFAULT_RETRY_AFTER = 60
+
+
+def count_failure(key: str, limit: str) -> int:
+    """Count one failure against ``key`` in a window of ``limit`` (e.g. "10 per 15 minutes",
+    which starts at the first failure); returns the count so far. Atomic in Redis, so exactly
+    one caller sees each number."""
+    item = _item(limit)
+    return limiter.storage.incr(_key(key, item), item.get_expiry())
+
+
+def failures(key: str, limit: str) -> int:
+    """Failures counted against ``key`` in the current window of ``limit``."""
+    item = _item(limit)
+    return int(limiter.storage.get(_key(key, item)) or 0)
+
+
+def limit_amount(limit: str) -> int:
+    return _item(limit).amount
+
+
+def window_seconds(limit: str) -> int:
+    return _item(limit).get_expiry()
+
+
+def clear_failures(key: str, limit: str) -> None:
+    limiter.storage.clear(_key(key, _item(limit)))
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit this request broke lets it through again (at least 1)."""
+    current = limiter.current_limit
+    if current is None or not current.breached:
+        return DEFAULT_RETRY_AFTER
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def _item(limit: str) -> RateLimitItem:
+    return parse(limit)
+
+
+def _key(key: str, item: RateLimitItem) -> str:
+    return f"todoku-failures/{key}/{item.get_expiry()}"

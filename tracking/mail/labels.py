@@ -16,6 +16,7 @@ KIND_LABELS = {
     "follow_up": _l("Follow-up after delivery"),
     "warranty": _l("Warranty reminder"),
     "inquiry": _l("Customer question (to the shop)"),
+    "staff_lockout": _l("Sign-in locked (to the staff member)"),
 }
 MAIL_STATUS_LABELS = {
     "queued": _l("Waiting to be sent"),

@@ -1,8 +1,26 @@
-"""Blueprints. Views stay thin: parse input → call a service → render."""
+"""Blueprints. Views stay thin: parse input → call a service → render.
+
+Also gunicorn's start-up hook: the Procfile runs ``gunicorn -c python:tracking.web``, and
+gunicorn takes ``on_starting`` from this module (it reads only names of its own settings)."""
+
+import os
 
 from flask import abort, current_app, g
 
 from tracking.brands.brand import Brand
+from tracking.config import ConfigError, shared_limits_problem
+
+
+def on_starting(server) -> None:
+    """Before gunicorn forks its workers: several workers without shared rate-limit storage
+    stop a production start (ConfigError is a RuntimeError, which gunicorn prints as
+    "Error: …" before it exits with 1) and get a warning in development."""
+    problem = shared_limits_problem(server.cfg.workers, os.environ)
+    if problem is None:
+        return
+    if os.environ.get("TODOKU_ENV", "development") == "production":
+        raise ConfigError(problem)
+    server.log.warning("%s (allowed outside production)", problem)
 
 
 def brands() -> dict[str, Brand]:

@@ -76,7 +76,7 @@ def _errors(*codes: int) -> dict:
         409: "Version conflict or illegal transition",
         413: "Body too large",
         422: "Validation error: see error.field",
-        429: "Too many requests for this key",
+        429: "Too many requests for this key (without a valid key: from this address); see Retry-After",
     }
     return {str(c): _json(ErrorOut, text[c]) for c in codes}
 

@@ -21,6 +21,7 @@ from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
 from tracking.returns import machine, parcel, queries, transitions
 from tracking.staff.api_keys import api_key_brand, record_use
+from tracking.staff.models import ApiKey
 from tracking.templating import carrier_url
 from tracking.web import brands
 from tracking.web.api.idempotency import idempotent
@@ -54,27 +55,41 @@ def _bearer() -> str:
     return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
 
 
+def _verified_key() -> ApiKey | None:
+    """The request's API key row once its whole secret is checked (and its brand exists),
+    else None; checked once per request. The rate limiter asks first (it runs before
+    ``_authenticate``), so the limit is keyed on a key that is really someone's."""
+    if "api_key_checked" not in g:
+        key = _bearer()
+        row = api_key_brand(get_session(), key) if key else None
+        g.api_key_checked = row if row is not None and row.brand in brands() else None
+    return g.api_key_checked
+
+
+def _rate_limit() -> str:
+    if _verified_key() is None:
+        return current_app.config["API_ANONYMOUS_RATE_LIMIT"]
+    return current_app.config["API_RATE_LIMIT"]
+
+
 def _rate_key() -> str:
-    """Limits count per API key (its public prefix), or per address without one."""
-    parts = _bearer().split("_")
-    return f"api-key:{parts[1]}" if len(parts) >= 3 else f"api-ip:{request.remote_addr}"
+    """Per verified key; per client address for calls without a valid key, so a made-up key
+    (a fresh prefix each time) counts against its caller's address."""
+    row = _verified_key()
+    return f"api-key:{row.id}" if row is not None else f"api-ip:{request.remote_addr}"
 
 
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key, per_method=False)(
-    bp
-)
+limiter.limit(_rate_limit, key_func=_rate_key, per_method=False)(bp)
 
 
 @bp.before_request
 def _authenticate():
     if request.endpoint in PUBLIC:
         return None
-    key = _bearer()
-    session = get_session()
-    row = api_key_brand(session, key) if key else None
-    if row is None or row.brand not in brands():
+    row = _verified_key()
+    if row is None:
         return error(401, "unauthorized", "a valid API key is required")
-    record_use(session, row)
+    record_use(get_session(), row)
     g.api_key = row
     g.brand = brands()[row.brand]
     return None

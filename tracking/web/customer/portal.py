@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from htmx_flask import request
 
+from tracking import normalize
 from tracking.db import get_session
 from tracking.estimates import sources as estimates
 from tracking.estimates.display import window_text
@@ -48,6 +49,21 @@ def _lookup_key() -> str:
     return f"{request.remote_addr}:{(request.view_args or {}).get('brand_slug', '')}"
 
 
+def _order_number_limit() -> str:
+    return current_app.config["LOOKUP_ORDER_RATE_LIMIT"]
+
+
+def _order_number_key() -> str:
+    """One count per order number of a shop, whatever address the guesses come from; the
+    number as the lookup reads it, so spellings of one number share it."""
+    slug = (request.view_args or {}).get("brand_slug", "")
+    return f"lookup-order:{slug}:{normalize.order_number(request.form.get('number', '')[:100])}"
+
+
+def _lookup_failed(response: Response) -> bool:
+    return response.status_code == 404
+
+
 def _order_key() -> str:
     args = request.view_args or {}
     return f"{request.remote_addr}:{args.get('brand_slug', '')}:{args.get('token', '')}"
@@ -61,6 +77,11 @@ def lookup_form(brand_slug: str):
 
 @bp.post("/<brand_slug>/lookup")
 @limiter.limit(_lookup_limit, key_func=_lookup_key, methods=["POST"])
+# Counted only when the lookup fails; once full, the number is refused even with the right
+# contact (else a 429-or-success answer would let guessing go on).
+@limiter.limit(
+    _order_number_limit, key_func=_order_number_key, methods=["POST"], deduct_when=_lookup_failed
+)
 def lookup(brand_slug: str):
     brand = brand_or_404(brand_slug)
     form = {

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.extensions import limiter
 from tracking.inputs import text_problem
+from tracking.mail import notices
 from tracking.staff import auth as staff
-from tracking.web import brand_or_404, no_store
+from tracking.staff import lockout
+from tracking.timeutil import utcnow
+from tracking.web import brand_or_404, brands, no_store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -63,13 +66,21 @@ def login_form():
     return render_template("admin/login.html", brand=None, email="", error=None)
 
 
+def _login_limit() -> str:
+    return current_app.config["STAFF_LOGIN_RATE_LIMIT"]
+
+
 @bp.post("/login")
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     email = request.form.get("email", "")[:254]
     password = request.form.get("password", "")[:200]
-    user = staff.authenticate(get_session(), email, password)
+    attempt = lockout.sign_in(get_session(), email, password)
+    if attempt.locked_now is not None:
+        _tell_locked_account(attempt.locked_now)
+    user = attempt.user
     if user is None:
+        # A locked account gets this very answer too: the lockout tells a guesser nothing.
         error = _("Email address or password is not correct.")
         return render_template("admin/login.html", brand=None, email=email, error=error), 401
     staff.log_in(get_session(), user)
@@ -77,6 +88,23 @@ def login():
         "dashboard.home", brand_slug=user.brand
     )
     return redirect(target, code=303)
+
+
+def _tell_locked_account(account) -> None:
+    """The notice to the account just locked, in its shop's language."""
+    brand = brands().get(account.brand)
+    if brand is None:  # the shop's brand file is gone: nobody to write as
+        return
+    notices.lockout_notice(
+        get_session(),
+        brand,
+        account_id=account.id,
+        to=account.email,
+        failures=lockout.threshold(),
+        minutes=lockout.lockout_minutes(),
+        address=request.remote_addr or "",
+        now=utcnow(),
+    )
 
 
 @bp.post("/logout")
