@@ -41,7 +41,7 @@ def create_staff(
     try:
         email = normalize.email_address(email)
     except normalize.NotOneAddress as exc:
-        raise StaffError(f"not one email address: {exc}", "email") from None
+        raise StaffError(f"not an email address (exactly one): {exc}", "email") from None
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
     if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
