@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
+from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.dashboard import watchlist
 from tracking.dashboard.models import AlertSettings, WatchAlert
@@ -50,8 +50,8 @@ def parse_recipients(text: str) -> tuple[list[str], str | None]:
     out = []
     for part in parts:
         try:
-            out.append(validate_email(part[:254], check_deliverability=False).normalized.lower())
-        except EmailNotValidError:
+            out.append(normalize.email_address(part[:254]))
+        except normalize.NotOneAddress:
             return [], str(_l("%(value)s is not an email address.", value=part[:254]))
     return out, None
 

@@ -32,6 +32,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
 from tracking.mail import render
@@ -287,6 +288,10 @@ def _send_all(
             brand = brands.get(note.brand)
             if note.category == "follow_up" and _unsubscribed(session, note):
                 _finish(session, note, "suppressed", "the customer unsubscribed")
+                continue
+            if not normalize.is_one_address(note.to_address):
+                # Rows queued before the one email rule: never two recipients in To:.
+                _finish(session, note, "failed", "not exactly one email address")
                 continue
             msg = build_message(note, brand, utcnow(), _unsubscribe_for(session, note))
             _before_send(note)

@@ -13,6 +13,9 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from tracking import normalize
 
 from tracking import inputs
 
@@ -36,9 +39,14 @@ def text(max_length: int, min_length: int = 0):
 
 
 def _email(value: str) -> str:
-    if value.count("@") != 1 or value.startswith("@") or value.endswith("@") or " " in value:
-        raise ValueError("must be an email address")
-    return value
+    """The one email rule (``normalize.email_address``): a list such as ``a@x.com,b@y.com``
+    would become two recipients in ``To:``."""
+    try:
+        return normalize.email_address(value)
+    except normalize.NotOneAddress as exc:
+        raise PydanticCustomError(
+            "invalid_email", "must be exactly one email address ({reason})", {"reason": str(exc)}
+        ) from None
 
 
 def _url(value: str) -> str:

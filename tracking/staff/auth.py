@@ -25,7 +25,9 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class StaffError(ValueError):
-    pass
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field  # "email" when the address itself is refused
 
 
 ROLES = ("owner", "staff")
@@ -34,11 +36,12 @@ ROLES = ("owner", "staff")
 def create_staff(
     session: Session, brand: str, email: str, password: str, role: str = "staff"
 ) -> StaffUser:
-    email = normalize.email(email)
     if role not in ROLES:
         raise StaffError(f"role must be one of {ROLES}")
-    if "@" not in email:
-        raise StaffError("not an email address")
+    try:
+        email = normalize.email_address(email)
+    except normalize.NotOneAddress as exc:
+        raise StaffError(f"not an email address (exactly one): {exc}", "email") from None
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
     if session.exec(select(StaffUser).where(StaffUser.email == email)).first():

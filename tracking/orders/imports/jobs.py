@@ -109,11 +109,11 @@ def _run(app: Flask, file_id: str, kind: str) -> None:
                     progress=progress,
                 )
             except ImportFileError as exc:
-                _update(app, file_id, kind, state="failed", error=str(exc))
+                _update(app, file_id, kind, state="failed", error=exc.code, params=exc.params)
                 return
             except Exception:  # noqa: BLE001  (the page must say so, not poll forever)
                 log.exception("import %s (%s) failed", file_id, kind)
-                _update(app, file_id, kind, state="failed", error="internal error")
+                _update(app, file_id, kind, state="failed", error="internal_error")
                 return
         _update(
             app,

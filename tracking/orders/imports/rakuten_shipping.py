@@ -20,7 +20,11 @@ def detect(columns: list[str]) -> bool:
 
 
 def parse(raw_text: str, tz: ZoneInfo = JST) -> Iterator[ParsedShipment | RowError]:
-    for line, row in rows(raw_text):
+    for read in rows(raw_text):
+        if isinstance(read, RowError):
+            yield read
+            continue
+        line, row = read
         number = cell(row, "注文番号", "受注番号")
         if not number:
             yield RowError(line, "注文番号", "the order number is empty", code="empty")

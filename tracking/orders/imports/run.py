@@ -16,6 +16,7 @@ from sqlmodel import Session
 from tracking.brands.brand import Brand
 from tracking.orders import intake
 from tracking.orders.imports import (
+    ImportFileError,
     ParsedOrder,
     ParsedShipment,
     RowError,
@@ -35,10 +36,6 @@ FORMATS = {
     "generic": generic,
 }
 COMMIT_EVERY = 500
-
-
-class ImportFileError(ValueError):
-    """The whole file is unreadable (encoding, wrong format)."""
 
 
 @dataclass
@@ -84,6 +81,23 @@ def detect_format(raw: bytes) -> str | None:
     return None
 
 
+def readable(raw: bytes, fmt: str) -> str:
+    """The file's text when it can be imported as ``fmt``: decoded, its header within the caps
+    and that of the format; ``ImportFileError`` (nothing stored) else."""
+    if fmt not in FORMATS:
+        raise ImportFileError(
+            "unknown_format", f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}"
+        )
+    text = decode(raw)
+    if not FORMATS[fmt].detect(header(text)):
+        guess = detect_format(raw)
+        hint = f"; it looks like a {guess} file" if guess else ""
+        raise ImportFileError(
+            "wrong_format", f"the header is not that of a {fmt} file{hint}", guess=guess or ""
+        )
+    return text
+
+
 def _error_for(exc: ValidationError, parsed: ParsedOrder | ParsedShipment) -> RowError:
     first = exc.errors()[0]
     loc = [str(p) for p in first["loc"]]
@@ -99,7 +113,9 @@ def _error_for(exc: ValidationError, parsed: ParsedOrder | ParsedShipment) -> Ro
     code = first["type"]
     if code in ("string_too_short", "missing") and not first.get("input"):
         code = "empty"
-    return RowError(line, column, first["msg"], getattr(parsed, "number", "") or "", code)
+    # A refused address is shown as typed (the staff page words the reason itself).
+    reason = str(first.get("input", ""))[:120] if code == "invalid_email" else first["msg"]
+    return RowError(line, column, reason, getattr(parsed, "number", "") or "", code)
 
 
 def run_import(
@@ -112,17 +128,8 @@ def run_import(
     source: str = "",
     progress: Callable[[Report], None] | None = None,
 ) -> Report:
-    if fmt not in FORMATS:
-        raise ImportFileError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    try:
-        text = decode(raw)
-    except UnicodeDecodeError:
-        raise ImportFileError("the file is neither UTF-8 nor Shift_JIS (cp932) text") from None
+    text = readable(raw, fmt)
     module = FORMATS[fmt]
-    if not module.detect(header(text)):
-        guess = detect_format(raw)
-        hint = f"; it looks like a {guess} file" if guess else ""
-        raise ImportFileError(f"the header is not that of a {fmt} file{hint}")
     report = Report(dry_run=dry_run)
     source = source or f"import:{fmt}"
     pending = 0

@@ -91,6 +91,9 @@ def lookup(brand_slug: str):
     if not form["number"].strip() or not form["contact"].strip():
         error = _("Please enter your order number and the email address or postcode of the order.")
         return render_template("portal/lookup.html", brand=brand, form=form, error=error), 422
+    if "@" in form["contact"] and not normalize.is_one_address(form["contact"]):
+        error = _("Please enter one email address, without commas or semicolons, or the postcode.")
+        return render_template("portal/lookup.html", brand=brand, form=form, error=error), 422
     order = find_order(get_session(), brand.slug, form["number"], form["contact"])
     if order is None:
         # One answer for "no such order" and "wrong email/postcode": no enumeration.

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from tracking.db import get_session
 from tracking.orders import listing
 from tracking.orders.imports import generic, jobs
-from tracking.orders.imports.run import FORMATS, detect_format
+from tracking.orders.imports.run import FORMATS, ImportFileError, detect_format, readable
 from tracking.security import order_token
 from tracking.web.staff.auth import staff_page
 
@@ -41,11 +41,50 @@ REASONS = {
     "ambiguous_carrier": _l("The tracking number fits several carriers: give the carrier."),
     "unknown_sku": _l("The order has no item with this SKU."),
     "no_such_order": _l("No such order: import the order file first."),
+    "invalid_email": _l(
+        "Not exactly one email address: give one address, without commas or semicolons."
+    ),
+    "cell_too_long": _l("The cell is too long (at most 2,000 characters)."),
+    "cell_control_character": _l(
+        "The cell contains a character that cannot be typed, such as NUL."
+    ),
+    "cell_invalid_text": _l("The cell contains text that is not valid Unicode."),
+    "line_too_long": _l("The line is too long (at most 65,536 characters); it was skipped."),
 }
 
 
 def reason_text(code: str, reason: str) -> str:
     return str(REASONS[code]) if code in REASONS else reason
+
+
+def file_error_text(code: str, params: dict) -> str:
+    """What staff read when a whole file is refused (``ImportFileError``'s code)."""
+    if code == "undecodable":
+        return _(
+            "The file is not valid Shift_JIS or UTF-8 text (tried %(tried)s): line %(line)s "
+            "holds bytes neither can read. Save it as UTF-8 or Shift_JIS (CP932) and upload it "
+            "again.",
+            tried=params.get("tried", ""),
+            line=params.get("line", "?"),
+        )
+    if code == "header_too_long":
+        return _("The first line (the column names) is too long: is this a CSV file?")
+    if code == "bad_header":
+        return _(
+            "Column %(column)s of the first line is not a column name (too long, or a "
+            "character that cannot be typed).",
+            column=params.get("column", "?"),
+        )
+    if code == "too_many_columns":
+        return _("The file has more than %(n)s columns.", n=params.get("limit", ""))
+    if code == "wrong_format" and params.get("guess"):
+        return _(
+            "The columns are not those of the chosen kind of file; it looks like: %(kind)s.",
+            kind=FORMAT_LABELS.get(params["guess"], params["guess"]),
+        )
+    if code == "wrong_format":
+        return _("This file's columns match none of the formats.")
+    return _("The file could not be imported. Please try again, or ask the administrator.")
 
 
 def _form(brand, user, error: str = "", fmt: str = "", status: int = 200):
@@ -88,10 +127,16 @@ def upload(brand, user):
     raw = upload.read()
     if not raw.strip():
         return _form(brand, user, _("The file is empty."), fmt, 422)
-    if fmt == "auto":
-        fmt = detect_format(raw) or ""
-        if not fmt:
-            return _form(brand, user, _("This file's columns match none of the formats."), "", 422)
+    chosen = fmt
+    try:
+        if fmt == "auto":
+            fmt = detect_format(raw) or ""
+            if not fmt:
+                message = _("This file's columns match none of the formats.")
+                return _form(brand, user, message, "", 422)
+        readable(raw, fmt)  # refused here, before anything is stored
+    except ImportFileError as exc:
+        return _form(brand, user, file_error_text(exc.code, exc.params), chosen, 422)
     file_id = jobs.store_file(brand.slug, fmt, upload.filename, raw)
     jobs.start(file_id, "preview")
     return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
@@ -138,5 +183,6 @@ def job(brand, user, file_id: str):
         file_id=file_id,
         links=links,
         reason_text=reason_text,
+        failure=file_error_text(current.get("error") or "", current.get("params") or {}),
         format_label=FORMAT_LABELS.get(data["format"], data["format"]),
     )

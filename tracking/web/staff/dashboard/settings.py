@@ -53,12 +53,14 @@ def add_staff(brand, user):
             request.form.get("password", "")[:200],
             role if role in staff.ROLES else "staff",
         )
-    except staff.StaffError:
+    except staff.StaffError as exc:
         message = _(
             "Could not add the account: check the email address (not used yet) and that the "
             "password has at least %(n)s characters.",
             n=staff.MIN_PASSWORD,
         )
+        if exc.field == "email":
+            message = _("Please enter exactly one email address, without commas or semicolons.")
         return _settings(brand, user, 422, error=message, typed=request.form)
     flash(_("Account added."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
