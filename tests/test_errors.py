@@ -114,7 +114,7 @@ CASES = [
 
 def notice_parts(body: str) -> dict:
     match = re.fullmatch(
-        r'<div class="notice alert error-notice" role="alert" data-error-notice="(\d+)" '
+        r'<div data-error-notice="(\d+)" '
         r'data-code="([a-z_]+)"[^>]*>\n<strong class="error-notice-title">([^<]*)</strong> '
         r'<span class="error-notice-message">([^<]*)</span>\n</div>',
         body.strip(),
