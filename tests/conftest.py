@@ -345,6 +345,9 @@ def app_config(database_url, tmp_path) -> dict:
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Flask-Limiter keeps "enabled" from the last app that set it (config.setdefault on the
+        # shared limiter): after one app with RATELIMIT_ENABLED False, later apps had no limits.
+        "RATELIMIT_ENABLED": True,
     }
 
 

@@ -24,6 +24,8 @@ def bare_app(tmp_path):
             "SECRET_KEY": "test-secret-key",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
+            # Said outright: the shared limiter keeps "enabled" from the last app that set it.
+            "RATELIMIT_ENABLED": True,
             "PROPAGATE_EXCEPTIONS": False,
         }
     )
