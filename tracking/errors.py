@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, render_template, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -14,9 +15,26 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/hooks/", "/healthz"))
 
 
-def error_page(status: int, code: str, title: str, message: str, field: str | None = None):
+def _wants_notice() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def error_page(
+    status: int,
+    code: str,
+    title: str,
+    message: str,
+    field: str | None = None,
+    in_place: str | None = None,
+):
+    """The error as JSON, as a notice for an htmx form (the page, and what was typed in it,
+    stays: static/js/form-errors.js shows the notice beside the form; ``in_place`` is the advice
+    that fits there) or as a whole page."""
     if _wants_json():
         return {"error": {"code": code, "message": message, "field": field}}, status
+    if _wants_notice():
+        notice = {"status": status, "code": code, "title": title, "field": field}
+        return render_template("_error_notice.html", message=in_place or message, **notice), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 
@@ -66,6 +84,7 @@ def init_app(app) -> None:
             "csrf_failed",
             _("Your session has expired"),
             _("Please go back, reload the page and send the form again."),
+            in_place=_("We have renewed it: please send the form again."),
         )
 
     @app.errorhandler(BadInput)
@@ -76,15 +95,23 @@ def init_app(app) -> None:
             _("We could not read what was sent"),
             bad_input_message(exc.code) + " " + _("Please go back, correct it and send it again."),
             exc.field,
+            in_place=bad_input_message(exc.code) + " " + _("Please correct it and send it again."),
         )
 
     @app.errorhandler(413)
     def too_large(_e):
+        mb = format_decimal((current_app.config["MAX_CONTENT_LENGTH"] or 0) / 2**20, "0.#")
         return error_page(
             413,
             "too_large",
-            _("The file is too large"),
-            _("Please send a smaller file."),
+            _("What you sent is too large"),
+            _(
+                "Please go back, choose fewer or smaller files (%(mb)s MB in all) and send again.",
+                mb=mb,
+            ),
+            in_place=_(
+                "Please choose fewer or smaller files (%(mb)s MB in all) and send again.", mb=mb
+            ),
         )
 
     @app.errorhandler(429)
