@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app 'app:create_app()'
 CATALOGS := tracking/translations
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install translations extract lint fmt migrate demo worker bench clean mutation scale screenshots
+.PHONY: run test audit install translations extract lint fmt migrate demo worker bench clean mutation scale screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -63,8 +63,25 @@ fmt: $(STAMP)
 # and SQLite files (tests/conftest.py). loadgroup keeps each xdist_group on one worker
 # (docs/testing.md). `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
-test: lint
+test: lint audit
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# pip-audit (docs/security.md, "Known-vulnerable dependencies"): first exactly the pins of
+# pyproject.toml (dependencies and dev extras), then everything installed in .venv, which adds the
+# pins' own dependencies that pyproject does not pin. --strict: a package the advisory service
+# cannot answer for (no network, a mirror without the feed) fails the audit; without it pip-audit
+# skips the package and passes. AUDIT=skip is the only way past it, and says so.
+AUDIT_SERVICE ?= pypi
+AUDIT ?= on
+AUDIT_FLAGS := --strict --progress-spinner off --vulnerability-service $(AUDIT_SERVICE)
+audit: $(STAMP)
+ifeq ($(AUDIT),skip)
+	@echo "audit: SKIPPED (AUDIT=skip): the pinned dependencies were NOT checked for known vulnerabilities" >&2
+else
+	@$(BIN)/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(*p["dependencies"], *p["optional-dependencies"]["dev"], sep="\n")' >$(VENV)/audit-pins.txt
+	$(BIN)/pip-audit $(AUDIT_FLAGS) --no-deps --disable-pip --requirement $(VENV)/audit-pins.txt
+	$(BIN)/pip-audit $(AUDIT_FLAGS) --skip-editable
+endif
 
 # The browser tests again, saving full-page pictures to tests/screenshots/ to look at (both
 # languages, phone and desktop widths); `make test` runs the same tests without saving them.

@@ -16,7 +16,7 @@ from sqlmodel import select
 from tests.support import ROOT
 from tests.support.smtp import SmtpServer, parts
 from tracking.dashboard import inquiries
-from tracking.mail import outbox, preview, triggers
+from tracking.mail import outbox, preview, render, triggers
 from tracking.mail.config import TRIGGERS, DaysTrigger
 from tracking.mail.models import Notification
 from tracking.page.models import Inquiry
@@ -215,3 +215,28 @@ def test_a_stored_mail_opens_in_the_frame_for_its_brand_only(app, demo, session,
     r = client.get(f"/admin/northpeak/mail/{note.id}/html")
     assert r.status_code == 200 and "sandbox" in r.headers["Content-Security-Policy"]
     assert r.get_data(as_text=True) == note.body_html
+
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def test_customer_and_staff_text_is_escaped_in_the_html_part(mail_app):
+    """Names, questions, answers, item names and numbers come from customers, shops and staff:
+    in the HTML part they are text, never markup — also inside the JSON-LD script block."""
+    brand = mail_app.extensions["todoku_brands"]["northpeak"]
+    built = render.Content(
+        subject=HOSTILE,
+        heading=HOSTILE,
+        greeting=render.greeting(HOSTILE, "en"),
+        paragraphs=[HOSTILE],
+        facts=[("Order", HOSTILE)],
+        quotes=[("Your question", HOSTILE)],
+        parcels=[render.ParcelBlock(carrier="ups", number=HOSTILE, status="x", items=[HOSTILE])],
+        json_ld=[{"trackingNumber": "</script>" + HOSTILE}],
+    )
+    with mail_app.test_request_context():
+        _subject, text, html = render.render_in(brand, "en", lambda: built)
+    assert "<script>alert" not in html and "<img src=x" not in html and "</script><" not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6  # each field, as text
+    assert "\\u003c/script\\u003e" in html  # the JSON-LD value cannot close its block
+    assert HOSTILE in text  # the plain part is plain text: nothing to escape there
