@@ -1,11 +1,6 @@
 """docs/security.md names, for each control, the code that holds it and the test that proves it:
 every test it names exists (a test function in that file), and so does every code path, so the
-document cannot promise a test that was renamed or removed.
-
-Issue 20's controls are being written in parallel: a row's test cell may say "(lands with issue
-20)", and what follows the marker in that row (and that row's code paths) may not exist yet.
-TODO(lead): when issue 20 closes, name the real tests, remove the marker from docs/security.md and
-delete PENDING and its tolerance here, so every row is checked."""
+document cannot promise a test that was renamed or removed."""
 
 from __future__ import annotations
 
@@ -15,7 +10,6 @@ from pathlib import Path
 
 from tests.support import ROOT
 
-PENDING = "(lands with issue 20)"
 HEADER = ["Control", "Where in code", "Test"]
 TEST_REF = re.compile(r"`(tests/[\w/]+\.py)(?:::(\w+))?`")
 CODE_REF = re.compile(r"`((?:tracking|carriers|templates|static|tests/support)/[\w/.]*|app\.py)`")
@@ -49,9 +43,8 @@ def _test_names(path: Path) -> set[str]:
 def problems(markdown: str, root: Path) -> list[str]:
     found = []
     for control, where, test in control_rows(markdown):
-        checked, marker, pending = test.partition(PENDING)
-        refs = TEST_REF.findall(checked)
-        if not refs and not TEST_REF.search(pending):
+        refs = TEST_REF.findall(test)
+        if not refs:
             found.append(f"{control[:40]}: names no test")
         for path, name in refs:
             file = root / path
@@ -61,10 +54,9 @@ def problems(markdown: str, root: Path) -> list[str]:
                 found.append(f"{path}: no such file")
             elif name not in _test_names(file):
                 found.append(f"{path}::{name}: no such test")
-        if not marker:  # a pending row's code may still be on its branch
-            for path in CODE_REF.findall(where):
-                if not (root / path).exists():
-                    found.append(f"{path}: no such code")
+        for path in CODE_REF.findall(where):
+            if not (root / path).exists():
+                found.append(f"{path}: no such code")
     return found
 
 
@@ -74,7 +66,7 @@ def test_every_test_and_code_path_named_in_the_security_doc_exists():
     assert problems(markdown, ROOT) == []
 
 
-PLANTED = f"""
+PLANTED = """
 | Control | Where in code | Test |
 |---|---|---|
 | real | `tracking/security.py` | `tests/test_security_doc.py::test_the_checker_finds_each_kind_of_planted_mistake` |
@@ -83,9 +75,7 @@ PLANTED = f"""
 | file only | `tracking/security.py` | `tests/test_security_doc.py` |
 | no test | `tracking/security.py` | none yet |
 | moved code | `tracking/nowhere.py` | `tests/test_security_doc.py::test_every_test_and_code_path_named_in_the_security_doc_exists` |
-| pending | `tracking/later.py` | {PENDING} `tests/security/test_later.py` |
-| pending, half | `tracking/later.py` | `tests/test_security_doc.py::test_also_gone`<br>{PENDING} `tests/security/test_later.py` |
-| pending, nothing named | `tracking/later.py` | {PENDING} |
+| half | `tracking/security.py` | `tests/test_security_doc.py::test_also_gone`<br>`tests/test_security_doc.py::test_the_checker_finds_each_kind_of_planted_mistake` |
 
 | Other | table | `tests/nowhere.py::test_not_a_control` |
 |---|---|---|
@@ -93,7 +83,7 @@ PLANTED = f"""
 
 
 def test_the_checker_finds_each_kind_of_planted_mistake():
-    assert len(control_rows(PLANTED)) == 9
+    assert len(control_rows(PLANTED)) == 7
     assert problems(PLANTED, ROOT) == [
         "tests/test_security_doc.py::test_gone: no such test",
         "tests/nowhere.py: no such file",
@@ -101,5 +91,4 @@ def test_the_checker_finds_each_kind_of_planted_mistake():
         "no test: names no test",
         "tracking/nowhere.py: no such code",
         "tests/test_security_doc.py::test_also_gone: no such test",
-        "pending, nothing named: names no test",
     ]
