@@ -98,8 +98,8 @@ CASES = [
         429,
         "rate_limited",
         {
-            "en": ("Too many attempts", "Please wait a minute before trying again."),
-            "ja": ("試行回数が多すぎます", "1分ほど待ってからもう一度お試しください。"),
+            "en": ("Too many attempts", "Please wait 60 minutes before trying again."),
+            "ja": ("試行回数が多すぎます", "60分ほど待ってからもう一度お試しください。"),
         },
     ),
     (
