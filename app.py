@@ -16,7 +16,7 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from carriers.cli import carriers_cli
-from tracking import db, errors, i18n, inputs, migrate, templating
+from tracking import db, errors, i18n, migrate, templating, web
 from tracking.brands.brand import load_brands
 from tracking.config import ConfigError, load_config
 from tracking.dashboard.cli import dashboard_cli
@@ -73,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Extensions.
     db.init_app(app)
     # Before any blueprint: the bounded <int:…> converter applies as routes are added.
-    inputs.init_app(app)
+    web.guard_requests(app)
     i18n.init_app(app)
     Htmx(app)
     csrf.init_app(app)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from tracking.extensions import retry_after_seconds
-from tracking.inputs import BadInput
+from tracking.normalize import BadInput
 
 
 def _wants_json() -> bool:
@@ -39,7 +39,7 @@ def error_page(
 
 
 def bad_input_message(code: str) -> str:
-    """What a person is told about a value refused at the door (tracking.inputs)."""
+    """What a person is told about a value refused at the door (tracking.normalize)."""
     messages = {
         "control_character": _("It contains a character that cannot be typed, such as NUL."),
         "invalid_text": _("It contains text that is not valid Unicode."),

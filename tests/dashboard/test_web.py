@@ -392,7 +392,7 @@ def test_bad_input_is_never_a_500(client, demo):
     assert client.post(f"{SAKURA}/inquiries/{huge}/reply", data={"reply": "x"}).status_code == 404
     assert client.post(f"{SAKURA}/settings/keys/{huge}/revoke").status_code == 404
     assert client.post(f"{SAKURA}/settings/staff/{huge}/active").status_code == 404
-    # Refused at the door (tracking.inputs): a NUL, a value longer than any search.
+    # Refused at the door (tracking.normalize): a NUL, a value longer than any search.
     for query in ({"q": "a\x00b"}, {"q": "x" * 5000}):
         assert client.get(f"{SAKURA}/orders", query_string=query).status_code == 400, query
     for query in (

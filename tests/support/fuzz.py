@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-# Refused at the door (tracking.inputs): NUL and other control characters, lone surrogates.
+# Refused at the door (tracking.normalize): NUL and other control characters, lone surrogates.
 AT_THE_DOOR = [
     "\x00",
     "ST-1001\x00",

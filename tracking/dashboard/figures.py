@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, distinct, func, or_
 from sqlmodel import Session, col, select
 
-from tracking import inputs
+from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.dashboard import punctuality, return_figures
 from tracking.dashboard.day_range import Range, ratio
@@ -29,7 +29,7 @@ def parse_range(args, brand: Brand, today: date) -> Range:
     """``since``/``until`` from the query string; the last 30 days by default, capped at a year."""
 
     def day(name: str) -> date | None:
-        return inputs.day_or_none(str(args.get(name, "")))
+        return normalize.day_or_none(str(args.get(name, "")))
 
     end = day("until") or today
     start = day("since") or end - timedelta(days=DEFAULT_DAYS - 1)

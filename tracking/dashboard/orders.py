@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 import carriers
 from carriers import Status
 from carriers.status import TERMINAL
-from tracking import inputs, normalize
+from tracking import normalize
 from tracking.estimates.models import EstimateRevision
 from tracking.mail.models import Notification
 from tracking.orders.models import Order, Shipment
@@ -56,7 +56,7 @@ def parse_filter(args) -> OrderFilter:
     """From query-string arguments; anything unusable is dropped, never an error."""
 
     def day(name: str) -> date | None:
-        return inputs.day_or_none(str(args.get(name, "")))
+        return normalize.day_or_none(str(args.get(name, "")))
 
     status = args.get("status", "")
     carrier = str(args.get("carrier", ""))[:32]

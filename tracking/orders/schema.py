@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from tracking import inputs, normalize
+from tracking import normalize
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -55,15 +55,15 @@ def _url(value: str) -> str:
 
 def _time_in_range(value: datetime) -> datetime:
     try:
-        return inputs.check_datetime(value)
-    except inputs.BadInput:
+        return normalize.check_datetime(value)
+    except normalize.BadInput:
         raise ValueError("must be a time between 1970 and 2200") from None
 
 
 def _day_in_range(value: date) -> date:
     try:
-        return inputs.check_date(value)
-    except inputs.BadInput:
+        return normalize.check_date(value)
+    except normalize.BadInput:
         raise ValueError("must be a day between 1970 and 2200") from None
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from tracking import inputs
+from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders import intake, receipts
 from tracking.orders.imports import CellError, money
@@ -42,8 +42,8 @@ def stamp_of(value) -> datetime | None:
     if not value:
         return None
     try:
-        return inputs.check_datetime(_STAMP.validate_python(value))
-    except (ValidationError, inputs.BadInput):
+        return normalize.check_datetime(_STAMP.validate_python(value))
+    except (ValidationError, normalize.BadInput):
         return None
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import carriers
-from tracking import inputs
+from tracking import normalize
 from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.sync.apply import apply_result
 from tracking.sync.models import WebhookFeed
@@ -89,8 +89,8 @@ def _load(body: bytes) -> dict:
     """Signed, yet still checked at the door: NUL, lone surrogates and numbers no column holds
     in any field are refused before anything is stored."""
     try:
-        data = inputs.loads_json(body)
-    except inputs.BadInput as exc:
+        data = normalize.loads_json(body)
+    except normalize.BadInput as exc:
         raise Malformed(f"{exc.code} at {exc.field}") from exc
     if not isinstance(data, dict):
         raise Malformed("not an object")
@@ -138,10 +138,10 @@ def _times_in_range(result: carriers.TrackingResult) -> bool:
     try:
         for stamp in stamps:
             if isinstance(stamp, datetime):
-                inputs.check_datetime(stamp)
+                normalize.check_datetime(stamp)
             elif isinstance(stamp, date):
-                inputs.check_date(stamp)
-    except inputs.BadInput:
+                normalize.check_date(stamp)
+    except normalize.BadInput:
         return False
     return True
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from tracking import inputs, normalize
+from tracking import normalize
 
 ZERO_DECIMAL = {"JPY", "KRW", "TWD", "VND", "CLP", "ISK"}
 
@@ -141,7 +141,7 @@ def _checked_header(cells: list[str]) -> list[str]:
             "too_many_columns", f"more than {MAX_COLUMNS} columns", limit=MAX_COLUMNS
         )
     for index, value in enumerate(cells):
-        problem = inputs.text_problem(value, max_length=MAX_HEADER_CELL)
+        problem = normalize.text_problem(value, max_length=MAX_HEADER_CELL)
         if problem:
             raise ImportFileError(
                 "bad_header",
@@ -172,7 +172,7 @@ def _cell_error(line: int, columns: list[str], cells: list[str]) -> RowError | N
     """The row's first cell no column may hold: NUL and other control characters (tab and
     line breaks are allowed: a quoted address may span lines), lone surrogates, over-long."""
     for index, value in enumerate(cells):
-        problem = inputs.text_problem(value, multiline=True, max_length=MAX_CELL)
+        problem = normalize.text_problem(value, multiline=True, max_length=MAX_CELL)
         if problem:
             detail = f"{len(value)} > {MAX_CELL}" if problem == "too_long" else _where(value)
             return RowError(line, _name(columns, index), detail, code=f"cell_{problem}")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from flask import request
 from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 
-from tracking import inputs
+from tracking import normalize
 from tracking.errors import bad_input_message
 from tracking.orders.models import Order
 
@@ -27,12 +27,12 @@ class BadRequest(Exception):
 
 
 def json_body():
-    """The body parsed and checked at the door (tracking.inputs): a bad value is the API's
+    """The body parsed and checked at the door (tracking.normalize): a bad value is the API's
     400 with the value's code and its dotted field."""
     raw = request.get_data(cache=True)
     try:
-        return inputs.loads_json(raw)
-    except inputs.BadInput as exc:
+        return normalize.loads_json(raw)
+    except normalize.BadInput as exc:
         if exc.code in ("invalid_json", "too_deep"):  # not a document we can read at all
             raise BadRequest(400, exc.code, bad_input_message(exc.code)) from None
         # A document with one bad value: the same 422 as any other invalid value.
@@ -58,8 +58,8 @@ def query_time(name: str) -> datetime | None:
     if not value:
         return None
     try:
-        return inputs.check_datetime(_STAMP.validate_python(value), name).astimezone(UTC)
-    except (ValidationError, inputs.BadInput):
+        return normalize.check_datetime(_STAMP.validate_python(value), name).astimezone(UTC)
+    except (ValidationError, normalize.BadInput):
         raise BadRequest(
             400, "invalid_query", f"{name} must be an ISO 8601 time with a UTC offset", name
         ) from None
@@ -75,11 +75,11 @@ def read_cursor(value: str) -> tuple[datetime, int]:
     nested past the recursion limit, the calendar's edges, an id no row has) is refused."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        stamp, oid = inputs.loads_json(raw, max_depth=1)
+        stamp, oid = normalize.loads_json(raw, max_depth=1)
         when = datetime.fromisoformat(stamp)
-        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid <= inputs.MAX_INT:
+        if not isinstance(oid, int) or when.tzinfo is None or not 0 <= oid <= normalize.MAX_INT:
             raise ValueError
-        return inputs.check_datetime(when).astimezone(UTC), oid
+        return normalize.check_datetime(when).astimezone(UTC), oid
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadRequest(
             400, "invalid_cursor", "cursor is not one this API gave", "cursor"

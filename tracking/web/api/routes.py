@@ -12,7 +12,6 @@ from flask import Blueprint, current_app, g, request
 from pydantic import ValidationError
 
 import carriers
-from tracking import inputs
 from tracking.db import get_session
 from tracking.extensions import csrf, limiter
 from tracking.orders import intake, listing
@@ -23,7 +22,7 @@ from tracking.returns import machine, parcel, queries, transitions
 from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.staff.models import ApiKey
 from tracking.templating import carrier_url
-from tracking.web import brands
+from tracking.web import brands, cap_body
 from tracking.web.api.idempotency import idempotent
 from tracking.web.api.openapi import openapi_document
 from tracking.web.api.parsing import (
@@ -46,7 +45,7 @@ from tracking.web.api.schemas import (
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: the bearer key is the credential
-inputs.cap_body(bp)  # 413 before the body is read
+cap_body(bp)  # 413 before the body is read
 PUBLIC = {"api.openapi"}
 
 

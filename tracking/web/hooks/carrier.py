@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from tracking import inputs
 from tracking.db import get_session
 from tracking.extensions import csrf
 from tracking.sync import webhooks
-from tracking.web import brands
+from tracking.web import brands, cap_body
 
 bp = Blueprint("carrier_hooks", __name__, url_prefix="/hooks")
 csrf.exempt(bp)
-inputs.cap_body(bp)  # 413 before the body is read or its signature checked
+cap_body(bp)  # 413 before the body is read or its signature checked
 
 MESSAGES = {
     "bad_signature": "The signature is missing or does not match.",

@@ -13,16 +13,16 @@ import logging
 
 from flask import Blueprint, current_app, request
 
-from tracking import inputs
+from tracking import normalize
 from tracking.db import get_session
 from tracking.errors import bad_input_message
 from tracking.extensions import csrf
 from tracking.orders import receipts, shopify_hooks
-from tracking.web import brand_or_404
+from tracking.web import brand_or_404, cap_body
 
 bp = Blueprint("shop_hooks", __name__, url_prefix="/hooks")
 csrf.exempt(bp)  # signed by Shopify; no cookies
-inputs.cap_body(bp)  # 413 before the body is read or its signature checked
+cap_body(bp)  # 413 before the body is read or its signature checked
 log = logging.getLogger(__name__)
 
 
@@ -60,8 +60,8 @@ def shopify(brand_slug: str):
     try:
         # Signed, yet still checked at the door: NUL, lone surrogates and numbers no column
         # holds in any field are refused before anything is stored.
-        payload = inputs.loads_json(raw)
-    except inputs.BadInput as exc:
+        payload = normalize.loads_json(raw)
+    except normalize.BadInput as exc:
         log.warning("shopify webhook for %s refused: %s at %s", brand.slug, exc.code, exc.field)
         if exc.code in ("invalid_json", "too_deep"):
             return _answer(400, exc.code, "the body is not a JSON object")

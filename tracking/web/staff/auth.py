@@ -14,8 +14,8 @@ from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.extensions import limiter
-from tracking.inputs import text_problem
 from tracking.mail import notices
+from tracking.normalize import text_problem
 from tracking.staff import auth as staff
 from tracking.staff import lockout
 from tracking.timeutil import utcnow
