@@ -10,12 +10,9 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.request
 import venv
 from pathlib import Path
@@ -23,6 +20,7 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 
+from tests.support.server import free_port, serving
 from tracking import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,12 +143,6 @@ def clean_venv(path: Path, commands: set[str]) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode()
@@ -194,35 +186,10 @@ def test_pip_install_then_procfile_release_and_web_serve_japanese(tmp_path):
     subprocess.run(commands["release"], shell=True, cwd=tree, env=env, check=True, timeout=60)
     assert (tree / "tracking/translations/ja/LC_MESSAGES/messages.mo").exists()
 
-    log = tmp_path / "web.log"
-    web = subprocess.Popen(
-        commands["web"],
-        shell=True,
-        cwd=tree,
-        env=env,
-        start_new_session=True,  # its own process group: gunicorn and workers stop together
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert web.poll() is None, f"web exited: {log.read_text()[-2000:]}"
-            try:
-                assert '"ok"' in get(f"{base}/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "web did not answer /healthz in 20 s"
-                time.sleep(0.2)
+    web = serving(commands["web"], port=port, cwd=tree, env=env, log=tmp_path / "web.log")
+    with web as base:
+        assert '"ok"' in get(f"{base}/healthz")
         ja_page = get(f"{base}/sakura-tea/")
         assert '<html lang="ja"' in ja_page and JA_HEADING in ja_page
         en_page = get(f"{base}/northpeak/?lang=en")
         assert '<html lang="en"' in en_page and "Find your order" in en_page
-    finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        try:
-            web.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(web.pid, signal.SIGKILL)
-            web.wait(timeout=5)

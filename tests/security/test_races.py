@@ -14,8 +14,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +26,8 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.factories import STAFF_PASSWORD, make_order, make_return, make_staff
+from tests.support import ROOT
+from tests.support.server import free_port, serving
 from tracking.dashboard import inquiries
 from tracking.db import get_engine
 from tracking.mail.models import Notification
@@ -51,7 +51,6 @@ from tracking.timeutil import utcnow
 from tracking.web.api import routes
 from tracking.web.api.idempotency import fingerprint
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECRET = "shpss_race_secret"
 ORDER = {
     "email": "hanako@example.com",
@@ -475,14 +474,6 @@ def test_two_staff_approving_one_return_at_once_approve_it_once(app, session, on
 # --- two real gunicorn workers ----------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_concurrent_puts_at_two_gunicorn_workers_store_each_order_once(
     app, session, api_headers, database_url, on_postgres, tmp_path
 ):
@@ -490,19 +481,16 @@ def test_concurrent_puts_at_two_gunicorn_workers_store_each_order_once(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TODOKU_ENV", "FLASK_"))}
     env.update(DATABASE_URL=database_url, SECRET_KEY="race-test-" + "x" * 32)
     env["TODOKU_BASE_URL"] = f"http://127.0.0.1:{port}"
-    log = tmp_path / "gunicorn.log"
-    web = subprocess.Popen(
+    web = serving(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
         + ["app:create_app()"],
+        port=port,
         cwd=ROOT,
         env=env,
-        start_new_session=True,  # gunicorn and its workers stop together
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
+        log=tmp_path / "gunicorn.log",
     )
-    base = f"http://127.0.0.1:{port}"
 
-    def put(number: str) -> int:
+    def put(number: str, base: str) -> int:
         request = urllib.request.Request(
             base + order_url(number),
             data=json.dumps(ORDER).encode(),
@@ -515,26 +503,12 @@ def test_concurrent_puts_at_two_gunicorn_workers_store_each_order_once(
         except urllib.error.HTTPError as exc:
             return exc.code
 
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert web.poll() is None, f"gunicorn exited: {log.read_text()[-2000:]}"
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer in 20 s"
-                time.sleep(0.1)
+    with web as base:
         numbers = [f"#G-{n}" for n in range(5)]
-        statuses = at_once(8 * len(numbers), lambda i: put(numbers[i % len(numbers)]))
-    finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        try:
-            web.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(web.pid, signal.SIGKILL)
-            web.wait(timeout=5)
-    assert sorted(statuses) == [200] * 35 + [201] * 5, log.read_text()[-3000:]
+        statuses = at_once(8 * len(numbers), lambda i: put(numbers[i % len(numbers)], base))
+    assert sorted(statuses) == [200] * 35 + [201] * 5, (tmp_path / "gunicorn.log").read_text()[
+        -3000:
+    ]
     for number in numbers:
         (order,) = rows(session, Order, Order.number == number)
         assert len(rows(session, OrderItem, OrderItem.order_id == order.id)) == 2
