@@ -28,6 +28,12 @@ class Order(SQLModel, table=True):
     phone: str = Field(default="", max_length=32)
     name: str = Field(default="", max_length=200)
     locale: str = Field(default="", max_length=8)
+    # Where the order came from ("rakuten", "shopify", "api", "csv", "demo"): picks the mail mode.
+    source: str = Field(default="", max_length=16)
+    # Shipping country (ISO 3166-1 alpha-2, "" when unknown): a language hint.
+    country: str = Field(default="", max_length=2)
+    # Imported as history (``--no-mail``): the customer is never mailed about this order.
+    history: bool = False
     currency: str = Field(default="JPY", max_length=3)
     total: int = 0  # minor units (yen, cents)
     payment_method: str = Field(default="", max_length=32)  # e.g. "cod" (代金引換)
