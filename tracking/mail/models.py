@@ -45,6 +45,13 @@ class Notification(SQLModel, table=True):
     claimed_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # "normal" or "rakuten": how this mail goes out, fixed from the order's source when queued.
+    mail_mode: str = Field(default="normal", max_length=16)
+    # A notice that is pointless after this moment (out-for-delivery once the day's deliveries
+    # are over) is skipped instead of sent late.
+    send_before: datetime | None = None
+    # Updates that may be folded into one pending mail share a key (e.g. "return:RMA-1").
+    coalesce_key: str = Field(default="", max_length=200)
 
 
 class Unsubscribe(SQLModel, table=True):
