@@ -29,7 +29,9 @@ def upgrade() -> None:
                 server_default="normal",
             )
         )
-        batch_op.add_column(sa.Column("send_before", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("send_before", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
         batch_op.add_column(
             sa.Column(
                 "coalesce_key",
