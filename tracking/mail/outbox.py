@@ -128,6 +128,8 @@ def _row(
     order_id: int | None = None,
     category: str = "transactional",
     send_after: datetime | None = None,
+    status: str = "queued",
+    last_error: str = "",
 ) -> Notification:
     return Notification(
         brand=brand,
@@ -142,6 +144,8 @@ def _row(
         order_id=order_id,
         message_id=make_msgid("todoku", domain=domain()),
         send_after=send_after or utcnow(),
+        status=status,  # "stale": recorded, never sent (tracking.mail.freshness)
+        last_error=last_error,
     )
 
 
@@ -330,8 +334,11 @@ def _unsubscribe_for(session: Session, note: Notification) -> str | None:
 
 
 def requeue(session: Session, note: Notification, now: datetime | None = None) -> None:
-    """Staff "send again": the row goes back to the queue, due now, with fresh tries."""
+    """Staff "send again": the row goes back to the queue, due now, with fresh tries and a fresh
+    Message-ID: mailboxes (Gmail among them) silently drop a message whose Message-ID they
+    already hold, so a resend with the first one's would never show."""
     note.status, note.attempts, note.last_error = "queued", 0, ""
+    note.message_id = make_msgid("todoku", domain=domain())
     note.send_after = now or utcnow()
     note.claim_token, note.claimed_until = "", None
     session.add(note)
