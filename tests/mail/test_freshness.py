@@ -11,10 +11,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlmodel import select
 
 from carriers import Status, TrackingEvent, TrackingResult
 from tests.support.smtp import SmtpServer
+from tracking.dashboard import actions
 from tracking.mail import coupons, freshness, outbox, triggers
 from tracking.mail.models import CouponCode, Notification
 from tracking.orders.imports.generic import TEMPLATE
@@ -47,7 +49,9 @@ def _order(
 ) -> Shipment:
     """An order of one item in one Yamato parcel, handed over ``days_ago`` and not yet
     scanned."""
-    order = Order(brand=brand, number=number, email=f"{number.lower()}@example.jp", name="山田 花子")
+    order = Order(
+        brand=brand, number=number, email=f"{number.lower()}@example.jp", name="山田 花子"
+    )
     order.history = history
     session.add(order)
     session.flush()
@@ -79,8 +83,6 @@ def _result(parcel: Shipment, status: Status, at: datetime) -> TrackingResult:
 
 def _learn(session, parcel: Shipment, status: Status, at: datetime, now: datetime = NOW):
     """The worker stores the carrier's answer at ``now`` (its hooks queue the mail)."""
-    import time_machine
-
     with time_machine.travel(now, tick=False):
         apply_results(session, [(parcel, _result(parcel, status, at))])
     session.commit()
@@ -280,3 +282,15 @@ def test_the_mail_page_says_why_an_old_news_mail_was_not_sent(app, client, sessi
     assert "10 days before Todoku learned of it" in page
     note = _mails(session, parcel)[0]
     assert f"/mail/{note.id}/resend" in page  # "Send again" is offered
+
+
+def test_staff_resend_the_shipping_mail_of_a_history_order(ctx, session):
+    parcel = _order(session, "HIST-3", history=True)
+    _learn(session, parcel, Status.IN_TRANSIT, NOW - timedelta(hours=1))
+    assert _mails(session, parcel) == []
+    order = session.get(Order, parcel.order_id)
+    note = actions.resend_shipping_mail(
+        session, _brand(ctx), order, "a@sakura.example", "resend-key-1"
+    )
+    session.commit()
+    assert note.kind == "shipped" and note.status == "queued" and note.to_address == order.email
