@@ -25,6 +25,7 @@ from tracking.config import ConfigError
 from tracking.mail import outbox, triggers
 from tracking.mail.models import CouponCode, Notification
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
+from tracking.staff.auth import create_staff
 from tracking.timeutil import utcnow
 
 REGISTERED = "order@sakura-tea.example"
@@ -342,3 +343,29 @@ def test_start_up_refuses_when_a_relay_secret_is_not_in_the_environment(
     }
     with pytest.raises(ConfigError, match=rf"rakuten_mode.smtp.*{missing}"):
         create_app(config)
+
+
+def test_return_mail_and_the_staff_outbox_carry_the_orders_mode(rakuten_app):
+    """Mail rendered for an order outside the triggers (returns, inquiry replies) takes the
+    order's mode too; staff see which mail goes through the relay."""
+    from tracking.mail import render
+
+    with rakuten_app.app_context(), _session(rakuten_app) as session:
+        brand = rakuten_app.extensions["todoku_brands"]["sakura-tea"]
+        order = _order(session, shipped_days_ago=3, delivered_days_ago=1)
+        note = outbox.enqueue_rendered(
+            session,
+            brand,
+            order,
+            kind="return_approved",
+            dedupe_key="return:RMA-1:approved",
+            build=lambda locale: render.Content(subject="Return", heading="Return"),
+        )
+        session.commit()
+        assert note.mail_mode == "rakuten"
+        create_staff(session, "sakura-tea", "staff@sakura-tea.example", "a-long-test-password")
+    client = rakuten_app.test_client()
+    login = {"email": "staff@sakura-tea.example", "password": "a-long-test-password"}
+    assert client.post("/admin/login", data=login).status_code == 303
+    page = client.get("/admin/sakura-tea/mail?lang=en").get_data(as_text=True)
+    assert "via Rakuten&#39;s relay" in page or "via Rakuten's relay" in page
