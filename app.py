@@ -26,6 +26,7 @@ from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
 from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
+from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
@@ -114,6 +115,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         orders_cli,
         dashboard_cli,
         coupons_cli,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
     return app

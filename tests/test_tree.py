@@ -29,6 +29,7 @@ PACKAGES = {
     "demo",
     "estimates",
     "mail",
+    "operations",
     "orders",
     "page",
     "returns",

@@ -11,7 +11,7 @@ import carriers
 from carriers import Status
 from tracking.brands.brand import Brand
 from tracking.i18n import format_day, status_label
-from tracking.mail import render
+from tracking.mail import modes, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.milestones import Facts
 from tracking.mail.unsubscribe import unsubscribe_url
@@ -187,7 +187,7 @@ def content(
         c.button = render.Button(gettext("Open your order"), link)
     if kind == "warranty":
         c.button = render.Button(gettext("Open your order"), link)
-    if coupon_code and brand.mail.coupon and not brand.mail.rakuten:
+    if coupon_code and brand.mail.coupon and modes.offers_allowed(brand, order):
         c.coupon = (brand.mail.coupon.text.get(locale, brand.default_locale), coupon_code)
     if kind in FOLLOW_UP_TRIGGERS:
         c.unsubscribe_url = unsubscribe_url(brand.slug, order.public_id)

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.mail import coupons, freshness, outbox, render
+from tracking.mail import coupons, freshness, modes, outbox, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import MILESTONES, Facts
@@ -83,8 +83,9 @@ def mail_args(
     ``facts`` holds), rendered now. ``coupon=False``: draw no code (a mail that is not sent)."""
     cfg = brand.mail
     locale = render.locale_for(brand, order)
+    mode = modes.mode_for(brand, order)  # fixed now: the outbox sends it through its server
     code = None
-    if coupon and kind in ("delivered", "follow_up") and cfg.coupon and not cfg.rakuten:
+    if coupon and kind in ("delivered", "follow_up") and cfg.coupon and mode == modes.NORMAL:
         code = coupons.issue(session, brand, order)
     subject, text, html = render.render_in(
         brand,
@@ -103,6 +104,7 @@ def mail_args(
         order_id=order.id,
         category="follow_up" if kind in FOLLOW_UP_TRIGGERS else "transactional",
         send_after=send_time(brand, kind, base),
+        mail_mode=mode,
     )
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 import carriers
 from carriers import Status
 from tracking.brands.brand import Brand
+from tracking.mail import modes
 from tracking.mail.models import CouponCode
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.page.models import Feedback, Inquiry
@@ -229,9 +230,9 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
 def coupon_for(brand: Brand, view: OrderView, locale: str) -> tuple[str, str] | None:
     """(text, code) of the next-purchase coupon shown once the whole order is delivered, as in
     the delivered mail: the brand's fixed code, or the pool code issued to this order. Never in
-    Rakuten mode (order-related content only)."""
+    Rakuten mode (order-related content only), which is the order's (``mail.modes``)."""
     coupon = brand.mail.coupon
-    if coupon is None or brand.mail.rakuten or not view.is_delivered:
+    if coupon is None or not modes.offers_allowed(brand, view.order) or not view.is_delivered:
         return None
     code = coupon.code or view.pool_coupon
     return (coupon.text.get(locale, brand.default_locale), code) if code else None
