@@ -144,6 +144,8 @@ def from_pydantic(file: str, error: dict) -> Problem:
     if isinstance(cause, Invalid):
         msgid, params = cause.msgid, cause.params
         key = ".".join(k for k in (key, cause.key) if k)
+    elif kind == "value_error" and key.endswith("email"):
+        msgid = N_("%(value)s is not an email address")
     elif kind in _MESSAGES:
         msgid = _MESSAGES[kind]
         params.update({k: str(v).replace("'", '"') for k, v in ctx.items()})
