@@ -76,7 +76,9 @@ class Theme(Strict):
     background: Colour = "#ffffff"
     text: Colour = "#1d1d1f"
     radius: str = Field(default="10px", pattern=r"^\d{1,2}(px|rem)$")
-    logo: str | None = None  # file under brands/assets/
+    logo: str | None = None  # file under brands/assets/; shown 40 px high, any width
+    # The logo spells the shop's name (a wordmark): the name is not written again beside it.
+    logo_has_name: bool = False
 
     @model_validator(mode="after")
     def _readable(self) -> Theme:

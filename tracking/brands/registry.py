@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 from tracking.brands.brand import Brand, BrandConfigError, brand_files, load_brands
@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 ExtraCheck = Callable[[dict[str, Brand]], list[str]]
 
 
-class BrandRegistry(Mapping[str, Brand]):
-    """slug → Brand, like the dict it replaces; reading it may reload the files first."""
+class BrandRegistry(MutableMapping[str, Brand]):
+    """slug → Brand, like the dict it replaces; reading it may reload the files first. (Setting
+    a brand, as tests do, lasts until the files next change.)"""
 
     def __init__(
         self, directory: str | Path, reload_seconds: float | None, check: ExtraCheck | None = None
@@ -82,3 +83,9 @@ class BrandRegistry(Mapping[str, Brand]):
 
     def __len__(self) -> int:
         return len(self._current())
+
+    def __setitem__(self, slug: str, brand: Brand) -> None:
+        self._brands = {**self._brands, slug: brand}
+
+    def __delitem__(self, slug: str) -> None:
+        self._brands = {k: v for k, v in self._brands.items() if k != slug}
