@@ -15,6 +15,7 @@ from tracking.mail import triggers
 from tracking.orders.imports.run import run_import
 from tracking.orders.models import Order, OrderItem, Shipment
 from tracking.returns.eligibility import returnable_items
+from tracking.staff.api_keys import create_api_key
 from tracking.timeutil import utcnow
 
 RAKUTEN = "333267-20261124-0000000101"
@@ -68,9 +69,7 @@ def test_rakuten_shipping_report_ships_the_whole_order(client, session, sakura, 
     )
 
 
-def test_api_parcel_without_items_ships_the_rest(client, session, sakura, token_for, app):
-    from tracking.staff.api_keys import create_api_key
-
+def test_api_parcel_without_items_ships_the_rest(client, session, sakura, token_for):
     h = {"Authorization": "Bearer " + create_api_key(session, "sakura-tea", "wms")}
     body = {
         "email": "hanako@example.com",
