@@ -105,7 +105,7 @@ def test_api_parcel_without_items_ships_the_rest(client, session, sakura, token_
 
 
 def test_two_parcels_without_items_share_the_rest(client, session, sakura, token_for):
-    order = make_order(session, ship=False)
+    order = make_order(session, ship=False, locale="en")
     make_parcel(session, order, status="in_transit")
     make_parcel(session, order, status="in_transit")
     session.commit()
