@@ -137,4 +137,7 @@ def test_gunicorn_starts_with_good_files(tmp_path, monkeypatch):
     directory = brand_dir(tmp_path, GOOD)
     shutil.copy(ROOT / "brands/assets/northpeak.svg", directory / "assets")
     monkeypatch.setenv("BRANDS_DIR", str(directory))
-    web.on_starting(SimpleNamespace(cfg=SimpleNamespace(workers=1), log=None))
+    warnings: list[str] = []
+    log = SimpleNamespace(warning=lambda *args: warnings.append(args[0] % args[1:]))
+    assert web.on_starting(SimpleNamespace(cfg=SimpleNamespace(workers=1), log=log)) is None
+    assert warnings == []
