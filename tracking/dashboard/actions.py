@@ -1,5 +1,5 @@
-"""What staff do from an order's detail page: resend the shipping mail (here), and add or correct
-a parcel (``orders.parcels``, with ``sync.reset.start_over`` as the corrected parcel's fresh
+"""What staff do from an order's detail page: resend the shipping mail (here), set the order's
+language (``orders.language``: its later mail is written in it), and add or correct a parcel (``orders.parcels``, with ``sync.reset.start_over`` as the corrected parcel's fresh
 start; this module turns its errors into the form's). Each is recorded in the order's history
 (``OrderChange``, source ``admin:<staff email>``). Nothing here commits."""
 
@@ -16,7 +16,7 @@ from tracking.mail import outbox, triggers
 from tracking.mail.milestones import Facts
 from tracking.mail.models import Notification
 from tracking.mail.schedule import after_quiet_hours
-from tracking.orders import parcels
+from tracking.orders import language, parcels
 from tracking.orders.models import Order, OrderChange, Shipment
 from tracking.sync import reset
 from tracking.timeutil import utcnow
@@ -64,6 +64,17 @@ def resend_shipping_mail(
     note = outbox.enqueue(session, **mail)
     parcels.record_change(session, order, _source(staff_email), {"mail.resend": [None, kind]}, now)
     return note
+
+
+def change_language(
+    session: Session, brand: Brand, order: Order, locale: str, staff_email: str
+) -> bool:
+    """Mail ``order``'s customer in ``locale`` from now on (mail already queued keeps its
+    language); False when it was that already."""
+    try:
+        return language.set_language(session, brand, order, locale, source=_source(staff_email))
+    except language.BadLanguage:
+        raise ActionError(gettext("Choose one of the shop's languages."), "locale") from None
 
 
 def is_resend(note: Notification) -> bool:

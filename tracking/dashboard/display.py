@@ -30,6 +30,8 @@ FIELDS = {
     "phone": _l("Phone"),
     "postcode": _l("Postcode"),
     "locale": _l("Language"),
+    "country": _l("Shipping country"),
+    "source": _l("Order source"),
     "placed_at": _l("Ordered at"),
     "requested_date": _l("Requested delivery day"),
     "requested_slot": _l("Requested time slot"),

@@ -25,6 +25,7 @@ MAIL_STATUS_LABELS = {
     "failed": _l("Failed"),
     "suppressed": _l("Not sent: customer unsubscribed"),
     "superseded": _l("Not sent: a later notice replaced it"),
+    "stale": _l("Not sent: old news when Todoku learned of it"),
 }
 
 

@@ -16,8 +16,10 @@ class Notification(SQLModel, table=True):
 
     ``status``: ``queued`` (waiting for ``send_after``), ``sending`` (claimed by a worker until
     ``claimed_until``; a worker that dies leaves it to be claimed again), ``sent``, ``failed``
-    (a permanent 5xx answer, or too many temporary ones) and ``suppressed`` (the customer
-    unsubscribed from follow-up mail before it was due)."""
+    (a permanent 5xx answer, or too many temporary ones), ``suppressed`` (the customer
+    unsubscribed from follow-up mail before it was due), ``superseded`` (a later milestone was
+    queued before it went) and ``stale`` (old news when Todoku learned of it: recorded, never
+    sent; ``tracking.mail.freshness``)."""
 
     __tablename__ = "notifications"
 

@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
-from tracking.mail import render
+from tracking.mail import modes, render
 from tracking.mail.models import Notification, Unsubscribe
 from tracking.mail.transport import Transport, build_message, domain, smtp_error, transport_for
 from tracking.mail.unsubscribe import unsubscribe_url
@@ -95,6 +95,7 @@ def enqueue_rendered(
         html=html,
         locale=locale,
         order_id=order.id,
+        mail_mode=modes.mode_for(brand, order),
     )
 
 
@@ -128,6 +129,9 @@ def _row(
     order_id: int | None = None,
     category: str = "transactional",
     send_after: datetime | None = None,
+    mail_mode: str = modes.NORMAL,
+    status: str = "queued",
+    last_error: str = "",
 ) -> Notification:
     return Notification(
         brand=brand,
@@ -142,6 +146,9 @@ def _row(
         order_id=order_id,
         message_id=make_msgid("todoku", domain=domain()),
         send_after=send_after or utcnow(),
+        mail_mode=mail_mode,
+        status=status,  # "stale": recorded, never sent (tracking.mail.freshness)
+        last_error=last_error,
     )
 
 
@@ -162,14 +169,17 @@ def _due(now: datetime):
     )
 
 
-def claim(session: Session, brands: Iterable[str], now: datetime, limit: int) -> list[Notification]:
-    """Take up to ``limit`` due rows of ``brands`` for this worker and commit the claim."""
-    brands = list(brands)
-    if not brands:
+def claim(
+    session: Session, brands: Iterable[str] | dict[str, list[str]], now: datetime, limit: int
+) -> list[Notification]:
+    """Take up to ``limit`` due rows of ``brands`` (slugs: every mode; else mode → slugs, a
+    route of ``modes.routes``) for this worker and commit the claim."""
+    route = brands if isinstance(brands, dict) else {m: list(brands) for m in modes.MODES}
+    if not any(route.values()):
         return []
     ids = session.exec(
         select(Notification.id)
-        .where(_due(now), col(Notification.brand).in_(brands))
+        .where(_due(now), modes.owned(route))
         .order_by(Notification.send_after, Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -254,14 +264,10 @@ def deliver_pending(
     """Claim due mail and send it; returns how many were sent. Runs inside an app."""
     brands = brands if brands is not None else current_app.extensions["todoku_brands"]
     now = now or utcnow()
-    groups: dict[Transport, list[str]] = {}
-    for slug in brands:
-        transport = transport_for(brands.get(slug))
-        if transport is not None:
-            groups.setdefault(transport, []).append(slug)
     sent = 0
-    for transport, slugs in groups.items():
-        notes = claim(session, slugs, now, limit)
+    # One connection per server: each brand's mail in each mode goes through that mode's server.
+    for transport, route in modes.routes(brands, transport_for).items():
+        notes = claim(session, route, now, limit)
         if notes:
             sent += _send_all(session, transport, notes, brands, now)
     return sent
@@ -330,8 +336,11 @@ def _unsubscribe_for(session: Session, note: Notification) -> str | None:
 
 
 def requeue(session: Session, note: Notification, now: datetime | None = None) -> None:
-    """Staff "send again": the row goes back to the queue, due now, with fresh tries."""
+    """Staff "send again": the row goes back to the queue, due now, with fresh tries and a fresh
+    Message-ID: mailboxes (Gmail among them) silently drop a message whose Message-ID they
+    already hold, so a resend with the first one's would never show."""
     note.status, note.attempts, note.last_error = "queued", 0, ""
+    note.message_id = make_msgid("todoku", domain=domain())
     note.send_after = now or utcnow()
     note.claim_token, note.claimed_until = "", None
     session.add(note)

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from carriers import Status
 from tracking.brands.brand import Brand
 from tracking.i18n import format_day, status_label
-from tracking.mail import render
+from tracking.mail import modes, render
 from tracking.mail.config import TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import Facts
@@ -78,7 +78,7 @@ def order_mail(brand: Brand, kind: str, locale: str) -> tuple[str, str, str]:
     parcel = _parcel(brand, kind)
     cfg = brand.mail
     code = None
-    if kind in ("delivered", "follow_up") and cfg.coupon and not cfg.rakuten:
+    if kind in ("delivered", "follow_up") and cfg.coupon and modes.offers_allowed(brand, order):
         code = cfg.coupon.code or PREVIEW_CODE
 
     def build() -> render.Content:

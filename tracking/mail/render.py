@@ -12,6 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
 from tracking.brands.brand import Brand
+from tracking.orders import language
 from tracking.orders.models import Order
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -56,10 +57,9 @@ class Content:
 
 
 def locale_for(brand: Brand, order: Order | None) -> str:
-    """The recipient's language: the order's, when the brand offers it."""
-    if order is not None and order.locale in brand.locales:
-        return order.locale
-    return brand.default_locale
+    """The recipient's language: staff's or the platform's choice, else the shipping country's,
+    else the brand's default (``tracking.orders.language``)."""
+    return language.locale_for(brand, order)
 
 
 def greeting(name: str, locale: str) -> str:
@@ -81,6 +81,7 @@ def render(brand: Brand, locale: str, content: Content) -> tuple[str, str, str]:
         "locale": locale,
         "c": content,
         "logo_url": f"{base}/{brand.slug}/logo" if brand.theme.logo else None,
+        "logo_has_name": brand.theme.logo_has_name,  # a wordmark: no name text beside it
         "theme": brand.theme,
         "sep": "：" if locale == "ja" else ": ",  # label–value separator, full-width in Japanese
     }

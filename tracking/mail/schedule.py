@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from tracking.brands.brand import Brand
 from tracking.i18n import format_day
-from tracking.mail import render
+from tracking.mail import modes, render
 from tracking.mail.milestones import Facts
 from tracking.orders.models import Order, OrderItem
 from tracking.timeutil import as_utc
@@ -68,11 +68,12 @@ def after_delivery(
     shipped = min((as_utc(p.shipped_at) for p in parcels if p.shipped_at), default=delivered)
     follow = brand.mail.triggers.follow_up
     due = delivered + timedelta(days=follow.days)
-    if not brand.mail.rakuten or due <= shipped + timedelta(days=RAKUTEN_FOLLOW_UP_DAYS):
+    rakuten = modes.mode_for(brand, order) == modes.RAKUTEN
+    if not rakuten or due <= shipped + timedelta(days=RAKUTEN_FOLLOW_UP_DAYS):
         out.append(("follow_up", due, ""))
     days = warranty_days(brand, facts.items.get(order.id, []))
     warranty = brand.mail.triggers.warranty
-    if days and warranty.enabled and not brand.mail.rakuten:
+    if days and warranty.enabled and not rakuten:
         ends = delivered + timedelta(days=days)
         with force_locale(render.locale_for(brand, order)):
             day = format_day(ends.astimezone(brand.tz).date())

@@ -1,5 +1,5 @@
-"""How a mail leaves: the SMTP server a brand's mail goes through (the brand's ``[mail.smtp]`` or
-``SMTP_URL``), the message built from an outbox row (headers, both parts), and what an SMTP failure
+"""How a mail leaves: the SMTP server a brand's mail goes through in each mail mode (the brand's
+``[mail.smtp]`` or ``SMTP_URL``; Rakuten mode: ``[mail.rakuten_mode.smtp]``), the message built from an outbox row (headers, both parts), and what an SMTP failure
 means for a retry. The outbox (``tracking.mail.outbox``) decides what to send and when."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 from flask import current_app
 
 from tracking.brands.brand import Brand
+from tracking.mail import modes
 from tracking.mail.models import Notification
 from tracking.timeutil import as_utc
 
@@ -60,10 +61,11 @@ class Transport:
         return conn
 
 
-def transport_for(brand: Brand | None) -> Transport | None:
-    """The brand's own server (``[mail.smtp]``) or ``SMTP_URL``; None means capture only."""
+def transport_for(brand: Brand | None, mode: str = modes.NORMAL) -> Transport | None:
+    """The server ``mode``'s mail of ``brand`` goes through: Rakuten's relay, the brand's own
+    server (``[mail.smtp]``) or ``SMTP_URL``; None means capture only."""
     cfg = current_app.config
-    smtp = brand.mail.smtp if brand else None
+    smtp = modes.smtp_settings(brand, mode)
     if smtp is not None:
         env = cfg["SMTP_SECRETS"]
         return Transport(
@@ -79,24 +81,23 @@ def transport_for(brand: Brand | None) -> Transport | None:
 
 def check_brands(brands: dict[str, Brand], secrets_env: dict[str, str]) -> list[str]:
     """Problems that must stop start-up: a brand's SMTP secret not in the environment."""
-    problems = []
-    for slug, brand in brands.items():
-        smtp = brand.mail.smtp
-        for key in ("user_env", "password_env"):
-            name = getattr(smtp, key) if smtp else None
-            if name and not secrets_env.get(name):
-                problems.append(f"brand {slug!r}: [mail.smtp] {key}: ${name} is not set")
-    return problems
+    return modes.check_secrets(brands, secrets_env)
 
 
-def sender(brand: Brand | None, locale: str) -> tuple[str, str]:
-    """(From, Reply-To) header values for a brand's mail."""
+def sender(brand: Brand | None, locale: str, mode: str = modes.NORMAL) -> tuple[str, str]:
+    """(From, Reply-To) header values for a brand's mail in ``mode`` (Rakuten's relay takes
+    only the address registered in RMS)."""
     default_name, default_addr = parseaddr(current_app.config["MAIL_FROM"])
     if brand is None:
         return formataddr((default_name, default_addr)), ""
-    name = brand.mail.from_name.get(locale, brand.default_locale) if brand.mail.from_name else ""
+    cfg = brand.mail
+    address = str(cfg.from_address or default_addr)
+    from_name = cfg.from_name
+    if mode == modes.RAKUTEN and cfg.rakuten_mode is not None:
+        address = str(cfg.rakuten_mode.from_address)
+        from_name = cfg.rakuten_mode.from_name or from_name
+    name = from_name.get(locale, brand.default_locale) if from_name else ""
     name = name or brand.display_name(locale)
-    address = str(brand.mail.from_address or default_addr)
     return formataddr((name, address)), str(brand.support.email)
 
 
@@ -104,7 +105,7 @@ def build_message(
     note: Notification, brand: Brand | None, now: datetime, unsubscribe: str | None = None
 ) -> EmailMessage:
     msg = EmailMessage()
-    from_header, reply_to = sender(brand, note.locale)
+    from_header, reply_to = sender(brand, note.locale, note.mail_mode)
     msg["From"] = from_header
     msg["To"] = note.to_address
     if reply_to:

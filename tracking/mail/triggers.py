@@ -9,7 +9,9 @@
   only, and a queued mail for an earlier milestone that has not gone out yet is superseded;
 * an order whose items are not all in parcels yet gets "part of your order has shipped"; when
   every item has shipped, one "your order has shipped" lists every parcel; "delivered" waits
-  until every parcel is delivered.
+  until every parcel is delivered;
+* news that is old when Todoku learns of it (an imported backlog) is recorded, never sent, and
+  an order imported as history is never mailed (``tracking.mail.freshness``).
 
 The decision is ``tracking.mail.milestones``, what the mail says ``tracking.mail.content``, when
 it goes out ``tracking.mail.schedule``. Every path reads its orders as a batch (``Facts``), one
@@ -28,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.mail import coupons, outbox, render
+from tracking.mail import coupons, freshness, modes, outbox, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import MILESTONES, Facts
@@ -63,7 +65,8 @@ def unsubscribed(session: Session, brand: str, email: str) -> bool:
 
 def _wanted(brand: Brand, order: Order, kind: str) -> bool:
     cfg = brand.mail
-    return bool(cfg.enabled and cfg.trigger(kind).enabled and order.email)
+    # An order imported as history (``--no-mail``) is never mailed by a trigger.
+    return bool(cfg.enabled and cfg.trigger(kind).enabled and order.email and not order.history)
 
 
 def mail_args(
@@ -74,13 +77,15 @@ def mail_args(
     base: datetime,
     facts: Facts,
     day: str = "",
+    coupon: bool = True,
 ) -> dict:
     """``outbox.enqueue``'s arguments for ``kind`` about ``order`` (whose parcels and items
-    ``facts`` holds), rendered now."""
+    ``facts`` holds), rendered now. ``coupon=False``: draw no code (a mail that is not sent)."""
     cfg = brand.mail
     locale = render.locale_for(brand, order)
+    mode = modes.mode_for(brand, order)  # fixed now: the outbox sends it through its server
     code = None
-    if kind in ("delivered", "follow_up") and cfg.coupon and not cfg.rakuten:
+    if coupon and kind in ("delivered", "follow_up") and cfg.coupon and mode == modes.NORMAL:
         code = coupons.issue(session, brand, order)
     subject, text, html = render.render_in(
         brand,
@@ -99,13 +104,17 @@ def mail_args(
         order_id=order.id,
         category="follow_up" if kind in FOLLOW_UP_TRIGGERS else "transactional",
         send_after=send_time(brand, kind, base),
+        mail_mode=mode,
     )
 
 
-def _queue(session: Session, planned: list[Planned], facts: Facts) -> list[Notification]:
+def _queue(
+    session: Session, planned: list[Planned], facts: Facts, stale: dict | None = None
+) -> list[Notification]:
     """Queue the planned mail that is wanted, not queued before (its dedupe key) and not to an
     address that unsubscribed from after-sales mail: two look-ups and one insert for the batch.
-    Returns the new rows."""
+    ``stale``: (order id, kind) → why it is old news; such mail is recorded, never sent
+    (``tracking.mail.freshness``). Returns the new rows."""
     keys = [_key(o, kind) for _, o, kind, _, _ in planned]
     queued = set()
     if keys:
@@ -130,7 +139,11 @@ def _queue(session: Session, planned: list[Planned], facts: Facts) -> list[Notif
             continue
         if kind in FOLLOW_UP_TRIGGERS and (brand.slug, order.email) in stopped:
             continue
-        mails.append(mail_args(session, brand, order, kind, base, facts, day))
+        why = (stale or {}).get((order.id, kind), "")
+        mail = mail_args(session, brand, order, kind, base, facts, day, coupon=not why)
+        if why:
+            mail.update(status=freshness.STALE, last_error=why)
+        mails.append(mail)
     return outbox.enqueue_many(session, mails)
 
 
@@ -215,7 +228,8 @@ def orders_changed(
                 (brand, order, k, base, day)
                 for k, base, day in after_delivery(brand, order, facts, now)
             )
-    notes = _queue(session, planned, facts)
+    stale = freshness.old_news(session, facts, ((o, k, base) for _, o, k, base, _ in planned), now)
+    notes = _queue(session, planned, facts, stale)
     out: dict[int, Notification | None] = {o.id: None for _, o in pairs}
     for note in notes:
         if note.order_id is not None and note.kind not in FOLLOW_UP_TRIGGERS:

@@ -29,12 +29,26 @@ def _brand(slug: str):
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)))
 @click.option("--dry-run", is_flag=True, help="Check and count, store nothing.")
 @click.option("--max-errors", default=50, show_default=True, help="Errors to print.")
-def import_command(file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int) -> None:
+@click.option(
+    "--no-mail",
+    is_flag=True,
+    help="Import as history (orders from before Todoku): their customers are never mailed.",
+)
+def import_command(
+    file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int, no_mail: bool
+) -> None:
     """Import FILE (one of the formats in docs/import.md) into BRAND.
 
     Exits 1 when any row failed; the valid rows are imported all the same."""
     try:
-        report = run_import(get_session(), _brand(brand), fmt, file.read_bytes(), dry_run=dry_run)
+        report = run_import(
+            get_session(),
+            _brand(brand),
+            fmt,
+            file.read_bytes(),
+            dry_run=dry_run,
+            history=no_mail,
+        )
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     for err in report.errors[:max_errors]:

@@ -61,6 +61,7 @@ def create(session: Session, spec: DemoOrder, salt: int, now: datetime) -> Order
         postcode=spec.postcode,
         name=spec.name,
         locale=spec.locale,
+        source="demo",
         currency="JPY" if spec.brand == "sakura-tea" else "USD",
         total=sum(i["price"] * i["qty"] for i in spec.items),
         payment_method=spec.payment_method,

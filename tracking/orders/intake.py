@@ -23,14 +23,14 @@ import carriers
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
-from tracking.orders import parcels
+from tracking.orders import language, parcels
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.orders.schema import OrderIn, ShipmentIn
 from tracking.timeutil import utcnow
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # OrderIn field → Order column, for the fields stored as they come (after normalising).
-_TEXT_FIELDS = ("name", "phone", "address", "locale", "payment_method", "requested_slot")
+_TEXT_FIELDS = ("name", "phone", "address", "payment_method", "requested_slot")
 
 
 class IntakeError(parcels.ParcelError):
@@ -107,6 +107,12 @@ def _order_values(data: OrderIn) -> dict:
             values[name] = normalize.clean(getattr(data, name))
     if "postcode" in sent:
         values["postcode"] = normalize.postcode(data.postcode)
+    if "locale" in sent:  # "en-US" → "en": mail is written per language, not per region
+        values["locale"] = language.primary(data.locale)
+    if "country" in sent:
+        values["country"] = data.country
+    if "source" in sent and data.source:  # else the path's own (``origin``), once, at creation
+        values["source"] = data.source
     if "placed_at" in sent and data.placed_at is not None:
         values["placed_at"] = data.placed_at.astimezone(UTC)
     if "currency" in sent:
@@ -153,10 +159,18 @@ def _set(row, values: dict, changes: dict, prefix: str = "") -> None:
 
 
 def upsert_order(
-    session: Session, brand: Brand, data: OrderIn, *, source: str, now: datetime | None = None
+    session: Session,
+    brand: Brand,
+    data: OrderIn,
+    *,
+    source: str,
+    origin: str = "",
+    now: datetime | None = None,
 ) -> Outcome:
-    """Create or update ``data``'s order with its items and shipments. Raises ``IntakeError``
-    before writing anything when a shipment's carrier cannot be resolved."""
+    """Create or update ``data``'s order with its items and shipments. ``source`` names the
+    writer in the order's history; ``origin`` is the order's source (``orders.source``, it
+    picks the mail mode) when ``data`` names none, set when the order is created. Raises
+    ``IntakeError`` before writing anything when a shipment's carrier cannot be resolved."""
     now = now or utcnow()
     resolved = [_resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
     values = _order_values(data)
@@ -167,9 +181,14 @@ def upsert_order(
     changes: dict = {}
     created = False
     if order is None:
-        order, created = _create_once(session, brand.slug, data, values, now)
+        fresh = {"source": origin, **values} if origin else values
+        order, created = _create_once(session, brand.slug, data, fresh, now)
     result = CREATED if created else UNCHANGED
     if not created:
+        if values.get("locale", order.locale) != order.locale and language.staff_chose(
+            session, order
+        ):
+            del values["locale"]  # staff's choice on the order page outlives the platform's
         _set(order, values, changes)
     by_sku = None
     if data.items is not None:

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from tracking import normalize
+from tracking.brands import sources
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -65,6 +66,24 @@ def _day_in_range(value: date) -> date:
         return normalize.check_date(value)
     except normalize.BadInput:
         raise ValueError("must be a day between 1970 and 2200") from None
+
+
+def _source(value: str) -> str:
+    """One of ``tracking.brands.sources`` (it picks the mail mode), or empty (the path's own)."""
+    if not value:
+        return ""
+    try:
+        return sources.check(value)
+    except sources.UnknownSource:
+        raise PydanticCustomError(
+            "unknown_source",
+            "unknown source {value!r}; known: {known}",
+            {"value": value, "known": ", ".join(sources.SOURCES)},
+        ) from None
+
+
+def _country(value: str) -> str:
+    return value.upper()
 
 
 # Every time and day that comes in: an API body, a CSV row, a Shopify webhook.
@@ -117,7 +136,20 @@ class OrderBody(Strict):
     phone: text(32) = ""
     postcode: text(16) = ""
     address: text(500) = ""
-    locale: text(8) = ""
+    locale: text(8) = Field(
+        default="",
+        description='The customer\'s language ("ja", "en", "en-US"); empty: from the country',
+    )
+    country: Annotated[str, Field(pattern=r"^([A-Za-z]{2})?$"), AfterValidator(_country)] = Field(
+        default="", description="Shipping country, ISO 3166-1 alpha-2 (JP, US)"
+    )
+    source: Annotated[text(16), AfterValidator(_source)] = Field(
+        default="",
+        description=(
+            "Where the order came from: " + ", ".join(sources.SOURCES) + '; empty: "api" '
+            "(Rakuten orders are mailed through the shop's Rakuten relay)"
+        ),
+    )
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "JPY"
     total: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     payment_method: text(32) = Field(default="", description='e.g. "card", "cod" (代金引換)')

@@ -19,6 +19,7 @@ from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders import intake, receipts
 from tracking.orders.imports import CellError, money
+from tracking.orders.language import country_code, primary
 from tracking.orders.schema import OrderIn, ShipmentIn
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,12 @@ def order_in(payload: dict) -> OrderIn:
                 s for f in payload.get("fulfillments") or [] for s in _fulfillment_shipments(f)
             ],
         }
-        if payload.get("locale") in ("ja", "en"):
-            data["locale"] = payload["locale"]
+        # The customer's language as Shopify knows it ("en-US"), else the country decides.
+        locale = payload.get("customer_locale") or payload.get("locale")
+        if isinstance(locale, str) and primary(locale):
+            data["locale"] = primary(locale)
+        data["country"] = country_code(_text(ship.get("country_code") or ship.get("country"), 60))
+        data["source"] = "shopify"
         return OrderIn.model_validate(data)
     except (ValidationError, CellError, AttributeError, TypeError) as exc:
         raise Malformed(str(exc).splitlines()[0]) from None

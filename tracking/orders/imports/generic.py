@@ -19,6 +19,7 @@ from tracking.orders.imports import (
     slot,
     when,
 )
+from tracking.orders.language import country_code
 
 ORDER_COLUMNS = (
     "order_number",
@@ -36,6 +37,9 @@ ORDER_COLUMNS = (
     "requested_date",
     "requested_slot",
 )
+#: Optional order columns: shipping country (a language hint) and where the order came from
+#: (``tracking.brands.sources``; empty: "csv").
+OPTIONAL_COLUMNS = ("country", "source")
 ITEM_COLUMNS = ("sku", "item_name", "variant", "quantity", "price", "image_url")
 SHIPMENT_COLUMNS = ("carrier", "tracking_number", "shipped_at")
 HEADER = ORDER_COLUMNS + ITEM_COLUMNS + SHIPMENT_COLUMNS
@@ -56,7 +60,7 @@ COLUMNS = {
     "tracking_number": "tracking_number",
     "carrier": "carrier",
     "shipped_at": "shipped_at",
-    **{c: c for c in ORDER_COLUMNS if c != "order_number"},
+    **{c: c for c in ORDER_COLUMNS + OPTIONAL_COLUMNS if c != "order_number"},
     "sku": "sku",
     "variant": "variant",
 }
@@ -97,6 +101,8 @@ def _order(members: list, tz: ZoneInfo) -> ParsedOrder:
             "external_id": cell(head, "external_id"),
             "requested_date": day(cell(head, "requested_date"), "requested_date"),
             "requested_slot": slot(cell(head, "requested_slot")),
+            "country": country_code(cell(head, "country")) or cell(head, "country"),
+            "source": cell(head, "source") or "csv",
             "items": [],
             "shipments": [],
         }

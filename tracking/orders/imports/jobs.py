@@ -31,11 +31,21 @@ def job_dir(app: Flask | None = None) -> Path:
     return path
 
 
-def store_file(brand: str, fmt: str, filename: str, raw: bytes) -> str:
-    """Keep an uploaded file for its preview and import; returns the file's id."""
+def store_file(brand: str, fmt: str, filename: str, raw: bytes, history: bool = False) -> str:
+    """Keep an uploaded file for its preview and import; returns the file's id. ``history``:
+    import its orders as history (``run_import``), chosen at upload for both jobs."""
     file_id = secrets.token_urlsafe(18)
     (job_dir() / f"{file_id}.data").write_bytes(raw)
-    _write(file_id, {"brand": brand, "format": fmt, "filename": filename[:200], "jobs": {}})
+    _write(
+        file_id,
+        {
+            "brand": brand,
+            "format": fmt,
+            "filename": filename[:200],
+            "history": history,
+            "jobs": {},
+        },
+    )
     return file_id
 
 
@@ -107,6 +117,7 @@ def _run(app: Flask, file_id: str, kind: str) -> None:
                     dry_run=kind == "preview",
                     source="import:admin",
                     progress=progress,
+                    history=bool(data.get("history")),
                 )
             except ImportFileError as exc:
                 _update(app, file_id, kind, state="failed", error=exc.code, params=exc.params)

@@ -73,6 +73,8 @@ def _order(members: list) -> ParsedOrder:
         "postcode": postcode,
         "address": address,
         "locale": "ja",
+        "country": "JP",  # Rakuten Ichiba ships within Japan
+        "source": "rakuten",  # its buyers are mailed through the shop's Rakuten relay
         "currency": "JPY",
         "payment_method": payment(cell(head, "支払方法名", "決済方法")),
         "requested_date": day(cell(head, "お届け日指定"), "お届け日指定"),

@@ -127,7 +127,11 @@ def run_import(
     dry_run: bool = False,
     source: str = "",
     progress: Callable[[Report], None] | None = None,
+    history: bool = False,
 ) -> Report:
+    """Import ``raw`` as ``fmt``. ``history`` (``--no-mail``): every order the file names is
+    marked ``Order.history``, so no trigger ever mails its customer (a backlog from before
+    Todoku)."""
     text = readable(raw, fmt)
     module = FORMATS[fmt]
     report = Report(dry_run=dry_run)
@@ -138,7 +142,7 @@ def run_import(
             report.failed += 1
             report.errors.append(parsed)
             continue
-        error = _store(session, brand, parsed, source, report)
+        error = _store(session, brand, parsed, source, report, history)
         if error is not None:
             report.failed += 1
             report.errors.append(error)
@@ -156,7 +160,13 @@ def run_import(
     return report
 
 
-def _store(session, brand, parsed, source, report) -> RowError | None:
+def _as_history(session: Session, order) -> None:
+    if not order.history:
+        order.history = True
+        session.add(order)
+
+
+def _store(session, brand, parsed, source, report, history=False) -> RowError | None:
     if isinstance(parsed, ParsedShipment):
         try:
             data = ShipmentIn.model_validate(parsed.data)
@@ -181,6 +191,8 @@ def _store(session, brand, parsed, source, report) -> RowError | None:
                 parsed.number,
                 exc.code,
             )
+        if history:
+            _as_history(session, order)
         report.count(result, order.number)
         return None
     try:
@@ -198,5 +210,7 @@ def _store(session, brand, parsed, source, report) -> RowError | None:
             line = parsed.shipment_lines[int(loc[1])]
         column = parsed.columns.get(loc[-1], loc[-1])
         return RowError(line, column, exc.message, data.number, exc.code)
+    if history:
+        _as_history(session, outcome.order)
     report.count(outcome.result, outcome.order.number)
     return None

@@ -2,7 +2,8 @@
 first row carries the order-level cells; columns are found by header name (vintages differ);
 zip and phone cells may start with ``'``; times are local with an offset
 (``2026-11-24 10:15:30 +0900``). The export has no tracking columns: parcels come from the
-fulfillment webhooks or the API."""
+fulfillment webhooks or the API, and no language column: the shipping country is the hint
+(``tracking.orders.language``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tracking.orders.imports import (
     payment,
     when,
 )
+from tracking.orders.language import country_code
 
 COLUMNS = {
     "email": "Email",
@@ -32,6 +34,7 @@ COLUMNS = {
     "payment_method": "Payment Method",
     "tags": "Tags",
     "external_id": "Id",
+    "country": "Shipping Country",
     "sku": "Lineitem sku",
     "name@item": "Lineitem name",
     "quantity": "Lineitem quantity",
@@ -80,6 +83,8 @@ def _order(number: str, members: list, tz: ZoneInfo) -> ParsedOrder:
         "payment_method": payment(cell(head, "Payment Method")),
         "tags": [t.strip() for t in cell(head, "Tags").split(",") if t.strip()],
         "external_id": cell(head, "Id"),
+        "country": country_code(cell(head, "Shipping Country", "Billing Country")),
+        "source": "shopify",
         "items": [],
     }
     if cell(head, "Total"):

@@ -39,6 +39,10 @@ def json_body():
         raise BadRequest(422, exc.code, bad_input_message(exc.code), exc.field) from None
 
 
+#: Validation errors with a code of their own (the rest are ``validation_error``).
+OWN_CODES = {"unknown_source"}
+
+
 def validate(model: type[BaseModel], data, prefix: str = ""):
     try:
         return model.model_validate(data)
@@ -47,7 +51,8 @@ def validate(model: type[BaseModel], data, prefix: str = ""):
         where = ".".join(str(p) for p in first["loc"]) or None
         if prefix and where:
             where = f"{prefix}.{where}"
-        raise BadRequest(422, "validation_error", first["msg"], where or prefix or None) from None
+        code = first["type"] if first["type"] in OWN_CODES else "validation_error"
+        raise BadRequest(422, code, first["msg"], where or prefix or None) from None
 
 
 _STAMP = TypeAdapter(AwareDatetime)

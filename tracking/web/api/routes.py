@@ -180,7 +180,9 @@ def put_order(number: str):
     data = validate(OrderIn, {**body.model_dump(exclude_unset=True), "number": number}, "")
     session = get_session()
     try:
-        outcome = intake.upsert_order(session, g.brand, data, source=f"api:{g.api_key.name}")
+        outcome = intake.upsert_order(
+            session, g.brand, data, source=f"api:{g.api_key.name}", origin="api"
+        )
     except intake.IntakeError as exc:
         return _intake_error(exc)
     session.commit()

@@ -95,6 +95,7 @@ def _form(brand, user, error: str = "", fmt: str = "", status: int = 200):
         formats=FORMAT_LABELS,
         fmt=fmt,
         error=error,
+        history=request.form.get("history") == "1",
     )
     return html, status
 
@@ -137,7 +138,8 @@ def upload(brand, user):
         readable(raw, fmt)  # refused here, before anything is stored
     except ImportFileError as exc:
         return _form(brand, user, file_error_text(exc.code, exc.params), chosen, 422)
-    file_id = jobs.store_file(brand.slug, fmt, upload.filename, raw)
+    history = request.form.get("history") == "1"  # "Import as history": no customer mail
+    file_id = jobs.store_file(brand.slug, fmt, upload.filename, raw, history=history)
     jobs.start(file_id, "preview")
     return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
 

@@ -1,5 +1,5 @@
-"""Dashboard: the orders list and its CSV, an order's page, "send the shipping mail again" and
-adding or correcting a parcel."""
+"""Dashboard: the orders list and its CSV, an order's page, "send the shipping mail again", the
+order's language and adding or correcting a parcel."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from htmx_flask import request
 
 from tracking.dashboard import actions, orders
 from tracking.db import get_session
+from tracking.orders import language
 from tracking.orders.carrier_codes import brand_carriers
 from tracking.security import order_token
 from tracking.web.staff.auth import staff_page
@@ -99,6 +100,8 @@ def _order_page(brand, user, order, status: int = 200, **forms):
         history=actions.history(session, order),
         resend_key=secrets.token_urlsafe(12),
         resend_error=forms.get("resend_error", ""),
+        language_error=forms.get("language_error", ""),
+        mail_locale=language.locale_for(brand, order),
         parcel_form=forms.get("parcel_form") or actions.ParcelForm(),
         carrier_codes=sorted(brand_carriers(brand)),
         is_resend=actions.is_resend,
@@ -132,6 +135,27 @@ def resend_mail(brand, user, number):
     session.commit()
     flash(_("The shipping mail is queued again; it shows in the mails below."))
     return _back_to(order, brand, "h-mails")
+
+
+@bp.post("/orders/<number>/language")
+@staff_page
+def set_language(brand, user, number):
+    order = _order_or_404(brand, number)
+    session = get_session()
+    try:
+        changed = actions.change_language(
+            session, brand, order, request.form.get("locale", "")[:8], user.email
+        )
+    except actions.ActionError as exc:
+        session.rollback()
+        return _order_page(brand, user, order, 422, language_error=exc.message)
+    session.commit()
+    flash(
+        _("The customer's language is saved; later mail is written in it.")
+        if changed
+        else _("Nothing changed.")
+    )
+    return _back_to(order, brand, "h-customer")
 
 
 @bp.post("/orders/<number>/parcels")
