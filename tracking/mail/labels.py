@@ -26,6 +26,7 @@ MAIL_STATUS_LABELS = {
     "suppressed": _l("Not sent: customer unsubscribed"),
     "superseded": _l("Not sent: a later notice replaced it"),
     "stale": _l("Not sent: old news when Todoku learned of it"),
+    "erased": _l("Not sent: the customer's data was erased"),
 }
 
 
