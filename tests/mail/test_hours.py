@@ -198,6 +198,27 @@ def test_return_updates_wait_out_the_night_but_the_customers_own_receipt_does_no
     assert as_utc(rows[-1].send_after) == MORNING
 
 
+def test_staff_can_send_a_superseded_return_mail_again(ctx, session, brand):
+    rr = _return(session, brand, at=NIGHT)
+    transitions.transition(session, brand, rr, "approve", actor="staff:t@x", now=NIGHT)
+    first, latest = _return_mail(session, rr)
+    outbox.requeue(session, first)
+    session.refresh(latest)
+    assert (first.status, latest.status) == ("queued", "queued")
+
+
+def test_a_return_mail_that_fails_while_a_later_update_is_queued_is_superseded(ctx, session, brand):
+    rr = _return(session, brand, at=NIGHT)
+    first = _return_mail(session, rr)[0]
+    [claimed] = outbox.claim(session, ["sakura-tea"], NIGHT + timedelta(minutes=1), 10)
+    assert claimed.id == first.id
+    transitions.transition(session, brand, rr, "approve", actor="staff:t@x", now=NIGHT)
+    outbox._retry(session, claimed, "421 try later", NIGHT + timedelta(minutes=2))
+    session.refresh(first)
+    assert first.status == "superseded"
+    assert [n.status for n in _return_mail(session, rr)] == ["superseded", "queued"]
+
+
 def _enqueue(app, engine, i: int, barrier, errors: list) -> None:
     try:
         barrier.wait(60)

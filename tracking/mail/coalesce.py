@@ -48,14 +48,34 @@ def _not_before(session: Session, key: str, window: timedelta, due: datetime) ->
     return out
 
 
+def _lock(session: Session, key: str) -> None:
+    if session.connection().dialect.name == "postgresql":
+        # Writers of one key queue one after the other (until each commits), so none retries;
+        # the index stays the guarantee. SQLite serialises every writer anyway.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def replaced(session: Session, note: Notification) -> bool:
+    """Going back to the queue (a retry, a released claim), is ``note`` replaced by a later
+    update of its key queued meanwhile? Then it is superseded, not queued twice."""
+    if not note.coalesce_key:
+        return False
+    _lock(session, note.coalesce_key)
+    later = session.exec(
+        select(Notification.id).where(
+            Notification.coalesce_key == note.coalesce_key,
+            Notification.status == "queued",
+            Notification.id != note.id,
+        )
+    ).first()
+    return later is not None
+
+
 def add(session: Session, note: Notification, window: timedelta) -> Notification:
     """Queue ``note`` (a fresh row with ``coalesce_key`` set) in place of its key's pending
     mail; returns the row, or the one already queued for its ``dedupe_key``. Does not commit."""
     key, dedupe = note.coalesce_key, note.dedupe_key
-    if session.connection().dialect.name == "postgresql":
-        # Writers of one key queue one after the other (until each commits), so none retries;
-        # the index below stays the guarantee. SQLite serialises every writer anyway.
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    _lock(session, key)
     for _ in range(TRIES):
         existing = session.exec(
             select(Notification).where(Notification.dedupe_key == dedupe)

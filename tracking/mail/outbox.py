@@ -234,6 +234,8 @@ def _unsubscribed(session: Session, note: Notification) -> bool:
 
 
 def _finish(session: Session, note: Notification, status: str, error: str = "", when=None):
+    if status == "queued" and coalesce.replaced(session, note):
+        status, error = "superseded", coalesce.SUPERSEDED
     note.status = status
     note.last_error = error[:500]
     note.claim_token = ""
@@ -359,5 +361,6 @@ def requeue(session: Session, note: Notification, now: datetime | None = None) -
     note.message_id = make_msgid("todoku", domain=domain())
     note.send_after = now or utcnow()
     note.claim_token, note.claimed_until = "", None
+    note.coalesce_key = ""  # a deliberate resend goes on its own, beside a pending update
     session.add(note)
     session.commit()
