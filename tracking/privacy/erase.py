@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from tracking.mail.models import Notification
 from tracking.orders.models import IntakeReceipt, Order, OrderChange
+from tracking.orders.parcels import record_change
 from tracking.page.models import Feedback, Inquiry
 from tracking.privacy.subject import Subject, orders_of
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
@@ -129,15 +130,7 @@ def erase_orders(session: Session, orders: list[Order], upload_dir: Path, *, why
     erasure.receipts = _blank_receipts(session, orders[0].brand, addresses)
 
     for order in orders:
-        session.add(
-            OrderChange(
-                order_id=order.id,
-                source=SOURCES[why],
-                changes={"personal_data": ["", ERASED]},
-                created_at=now,
-            )
-        )
-    session.flush()
+        record_change(session, order, SOURCES[why], {"personal_data": ["", ERASED]}, now)
     return erasure
 
 
