@@ -30,11 +30,12 @@ from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
 from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
+from tracking.privacy import retention
 from tracking.privacy.cli import privacy_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync import accounts as carrier_accounts
-from tracking.sync.cli import worker_command
+from tracking.sync.cli import ROUND_TASKS, worker_command
 from tracking.web import staff
 from tracking.web.api import routes as api
 from tracking.web.customer import portal, site, unsubscribe
@@ -110,6 +111,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(shop_hooks.bp)
     app.register_blueprint(carrier_hooks.bp)
+
+    # The worker's work from packages above sync/ (it cannot import them).
+    if retention.round_task not in ROUND_TASKS:
+        ROUND_TASKS.append(retention.round_task)
 
     # CLI groups (``flask --app app --help``).
     for command in (

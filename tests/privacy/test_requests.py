@@ -68,8 +68,9 @@ def _figures(app, session, slug: str) -> dict:
         today,
     )
     found = vars(dashboard_figures.figures(session, brand, rng)).copy()
-    # Comments are free text (erased); their number and ratings are figures (kept).
-    found["comments"] = [(when, rating) for when, rating, _text in found["comments"]]
+    # The latest comments are free text, which an erasure removes; the ratings (count,
+    # average, distribution) are the figures, and they are compared.
+    found.pop("comments")
     return found
 
 

@@ -29,6 +29,7 @@ from tracking.brands.problems import N_, Invalid, Problem, example_for, from_pyd
 from tracking.estimates.config import ShippingConfig
 from tracking.mail.config import MailConfig
 from tracking.page.config import PageConfig
+from tracking.privacy.config import PrivacyConfig
 from tracking.returns.config import ReturnPolicy
 
 SUPPORTED_LOCALES = ("ja", "en")
@@ -147,6 +148,7 @@ class Brand(Strict):
     shipping: ShippingConfig = ShippingConfig()
     returns: ReturnPolicy = ReturnPolicy()
     mail: MailConfig = MailConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
 
     @field_validator("slug")
     @classmethod

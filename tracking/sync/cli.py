@@ -22,6 +22,11 @@ from tracking.sync.rounds import ROUND_LIMIT, run_round
 log = logging.getLogger("todoku.worker")
 
 
+# Work above this package that the worker runs once per round (``create_app`` registers it:
+# privacy retention). Each takes (session, brands) and commits its own work.
+ROUND_TASKS: list = []
+
+
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run one round and exit.")
@@ -42,6 +47,8 @@ def worker_command(once: bool, interval: int) -> None:
                     sent += batch
                     if batch < outbox.BATCH:
                         break
+                for task in ROUND_TASKS:
+                    task(session, brands)
         except Exception:  # a bad round must not kill the worker; the next one retries
             log.exception("worker: round failed")
         else:
