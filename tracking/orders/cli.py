@@ -1,4 +1,5 @@
-"""``flask --app app orders …``: import order and shipping files, print tracking links."""
+"""``flask --app app orders …``: import order and shipping files, print tracking links (one, or
+the CSV of a date range)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from tracking.db import get_session
-from tracking.orders import intake
+from tracking.orders import intake, sheets
 from tracking.orders.imports.run import FORMATS, ImportFileError, run_import
-from tracking.orders.links import tracking_link
+from tracking.orders.links import LINKS_HEADER, links_between, tracking_link
 
 orders_cli = AppGroup("orders", help="Import orders and shipments; print tracking links.")
 
@@ -69,3 +70,18 @@ def link_command(number: str, brand: str) -> None:
     if order is None:
         raise click.ClickException(f"{brand} has no order {number!r}")
     click.echo(tracking_link(order))
+
+
+@orders_cli.command("links")
+@click.option("--brand", required=True)
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--output", "-o", default="-", help="File to write (default: standard output).")
+def links_command(brand: str, start, end, output: str) -> None:
+    """CSV of order, carrier, tracking number and tracking link of every parcel BRAND shipped
+    from --from to --to (shop-local days, both included): for Rakuten's 発送メール or a
+    Shopify bulk edit."""
+    b = _brand(brand)
+    rows = links_between(get_session(), b, start.date(), end.date())
+    with click.open_file(output, "wb") as out:  # bytes: the CRLF and BOM exactly as written
+        out.write(sheets.csv_text(LINKS_HEADER, rows, b.tz).encode("utf-8"))

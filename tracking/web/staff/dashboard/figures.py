@@ -8,7 +8,7 @@ from htmx_flask import request
 from tracking.dashboard import charts, figures, inquiries
 from tracking.db import get_session
 from tracking.web.staff.auth import staff_page
-from tracking.web.staff.csv_export import csv_response
+from tracking.orders.sheets import csv_response
 from tracking.web.staff.dashboard.home import bp
 
 
@@ -60,7 +60,7 @@ TABLES = {
     ),
     "comments": (
         ["created_at", "rating", "comment"],
-        lambda fig: ([t.isoformat(), r, c] for t, r, c in fig.comments),
+        lambda fig: ([t, r, c] for t, r, c in fig.comments),
     ),
     "banners": _keyed(
         ["banner", "placement", "impressions", "clicks", "ctr"], lambda fig: fig.banners
