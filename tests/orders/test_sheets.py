@@ -110,7 +110,9 @@ def test_orders_csv_is_excel_ready(client, session):
 
 
 def test_links_csv_covers_the_range_of_the_brand_only(client, session, app):
-    inside = _shipped(session, "sakura-tea", datetime(2026, 11, 30, 15, 30, tzinfo=UTC))  # 1 Dec JST
+    inside = _shipped(
+        session, "sakura-tea", datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
+    )  # 1 Dec JST
     _shipped(session, "sakura-tea", datetime(2026, 11, 30, 14, 30, tzinfo=UTC), "300000000002")
     _shipped(session, "sakura-tea", datetime(2026, 12, 3, 15, 0, tzinfo=UTC), "300000000003")
     other = _shipped(session, "northpeak", datetime(2026, 12, 1, 3, 0, tzinfo=UTC), "300000000004")

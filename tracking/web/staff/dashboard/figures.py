@@ -7,8 +7,8 @@ from htmx_flask import request
 
 from tracking.dashboard import charts, figures, inquiries
 from tracking.db import get_session
-from tracking.web.staff.auth import staff_page
 from tracking.orders.sheets import csv_response
+from tracking.web.staff.auth import staff_page
 from tracking.web.staff.dashboard.home import bp
 
 

@@ -8,8 +8,8 @@ from htmx_flask import request
 
 from tracking.dashboard import inquiries
 from tracking.db import get_session
-from tracking.web.staff.auth import staff_page
 from tracking.orders.sheets import csv_response
+from tracking.web.staff.auth import staff_page
 from tracking.web.staff.dashboard.home import bp, checked_id
 
 

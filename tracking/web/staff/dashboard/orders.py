@@ -11,14 +11,13 @@ from htmx_flask import request
 
 from tracking.dashboard import actions, orders
 from tracking.db import get_session
-from tracking.orders import language
 from tracking.normalize import day_or_none
+from tracking.orders import language, sheets
 from tracking.orders.carrier_codes import brand_carriers
 from tracking.orders.links import LINKS_HEADER, links_between
+from tracking.orders.sheets import csv_response
 from tracking.security import order_token
 from tracking.web.staff.auth import staff_page
-from tracking.orders import sheets
-from tracking.orders.sheets import csv_response
 from tracking.web.staff.dashboard.home import MAX_ID, bp, checked_id
 
 

@@ -7,10 +7,10 @@ from htmx_flask import request
 
 from tracking.dashboard import watchlist
 from tracking.db import get_session
-from tracking.timeutil import utcnow
-from tracking.web.staff.auth import staff_page
 from tracking.orders import sheets
 from tracking.orders.sheets import csv_response
+from tracking.timeutil import utcnow
+from tracking.web.staff.auth import staff_page
 from tracking.web.staff.dashboard.home import bp
 
 
