@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from tracking import normalize
+
+
+def _phone(value: str) -> str:
+    if not normalize.is_phone(value):
+        raise ValueError("not a phone number (digits, + - ( ) and spaces; 6 to 20 digits)")
+    return normalize.phone(value)
+
+
+#: A phone number of a brand file (support, ship-back address): full-width digits and any dash
+#: are accepted and stored half-width (``normalize.phone``).
+Phone = Annotated[str, AfterValidator(_phone)]
 
 
 class Strict(BaseModel):

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 import carriers
-from tracking.brands.base import Localized, Strict
+from tracking.brands.base import Localized, Phone, Strict
 
 # The feature sections of a brand file; each feature owns its own (they import only brands.base).
 from tracking.estimates.config import ShippingConfig
@@ -88,7 +88,7 @@ class Theme(Strict):
 
 class Support(Strict):
     email: EmailStr
-    phone: str | None = Field(default=None, pattern=r"^[0-9+()\- ]{6,20}$")
+    phone: Phone | None = None
     hours: Localized | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
 

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from tracking.db import get_session
 from tracking.orders import intake, sheets
+from tracking.orders.imports import messages
 from tracking.orders.imports.run import FORMATS, ImportFileError, run_import
 from tracking.orders.links import LINKS_HEADER, links_between, tracking_link
 
@@ -31,16 +32,24 @@ def _brand(slug: str):
 @click.option("--dry-run", is_flag=True, help="Check and count, store nothing.")
 @click.option("--max-errors", default=50, show_default=True, help="Errors to print.")
 @click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    type=click.Choice(["en", "ja"]),
+    help="Language of the error messages.",
+)
+@click.option(
     "--no-mail",
     is_flag=True,
     help="Import as history (orders from before Todoku): their customers are never mailed.",
 )
 def import_command(
-    file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int, no_mail: bool
+    file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int, lang: str, no_mail: bool
 ) -> None:
     """Import FILE (one of the formats in docs/import.md) into BRAND.
 
-    Exits 1 when any row failed; the valid rows are imported all the same."""
+    Exits 1 when any row failed; the valid rows are imported all the same. Errors are
+    worded in --lang."""
     try:
         report = run_import(
             get_session(),
@@ -51,11 +60,9 @@ def import_command(
             history=no_mail,
         )
     except ImportFileError as exc:
-        raise click.ClickException(str(exc)) from None
-    for err in report.errors[:max_errors]:
-        click.echo(f"line {err.line}: {err.column}: {err.reason}", err=True)
-    if len(report.errors) > max_errors:
-        click.echo(f"… and {len(report.errors) - max_errors} more", err=True)
+        raise click.ClickException(messages.file_error_in(lang, exc)) from None
+    for line in messages.lines_in(lang, report.errors, max_errors):
+        click.echo(line, err=True)
     click.echo(report.summary())
     if report.failed:
         raise SystemExit(1)
