@@ -53,7 +53,7 @@ def _keyed(names: list[str], rows_of):
 
 
 TABLES = {
-    "views": (["day", "views"], lambda fig: ([d.isoformat(), n] for d, n in fig.views_per_day)),
+    "views": (["day", "views"], lambda fig: ([d, n] for d, n in fig.views_per_day)),
     "feedback": (
         ["rating", "answers"],
         lambda fig: ([k, v] for k, v in fig.feedback_distribution.items()),
