@@ -17,7 +17,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from carriers.cli import carriers_cli
 from tracking import db, errors, i18n, migrate, templating, web
-from tracking.brands.brand import load_brands
+from tracking.brands import cli as brands_cli
+from tracking.brands.brand import BrandConfigError
+from tracking.brands.registry import BrandRegistry
 from tracking.config import ConfigError, load_config
 from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
@@ -58,16 +60,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    # A bad brand file stops start-up here, naming the file and key.
-    app.extensions["todoku_brands"] = load_brands(app.config["BRANDS_DIR"])
-    # A brand's mail server secret missing from the environment stops start-up too.
-    problems = mail_transport.check_brands(
-        app.extensions["todoku_brands"], app.config["SMTP_SECRETS"]
-    )
-    # So does a variable a brand names for its own carrier account.
-    problems += carrier_accounts.check_brands(
-        app.extensions["todoku_brands"], app.config["CARRIER_ENVIRON"]
-    )
+    def secrets_problems(brands) -> list[str]:
+        # A brand's mail server secret missing from the environment, or a variable a brand
+        # names for its own carrier account.
+        problems = mail_transport.check_brands(brands, app.config["SMTP_SECRETS"])
+        return problems + carrier_accounts.check_brands(brands, app.config["CARRIER_ENVIRON"])
+
+    # A bad brand file stops start-up here, one line per problem (docs/brand-config.md);
+    # an edited file is picked up later without a restart (BRANDS_RELOAD_SECONDS).
+    try:
+        app.extensions["todoku_brands"] = BrandRegistry(
+            app.config["BRANDS_DIR"], app.config["BRANDS_RELOAD_SECONDS"], secrets_problems
+        )
+    except BrandConfigError as exc:
+        app.extensions["todoku_brands"] = brands_cli.refuse_cli_start(app, exc)
+    problems = secrets_problems(app.extensions["todoku_brands"])
     if problems:
         raise ConfigError("\n".join(problems))
 
@@ -115,6 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         orders_cli,
         dashboard_cli,
         coupons_cli,
+        brands_cli.brands_cli,
         backup_command,
         restore_command,
     ):

@@ -25,6 +25,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'todoku.sqlite3'}",
         "REDIS_URL": env.get("REDIS_URL") or None,
         "BRANDS_DIR": env.get("BRANDS_DIR") or str(ROOT / "brands"),
+        # How often a changed brand file is looked for (seconds; "off": read at start-up only).
+        "BRANDS_RELOAD_SECONDS": env.get("BRANDS_RELOAD_SECONDS") or None,
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "tracking" / "translations"),
@@ -113,6 +115,7 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     cfg.setdefault("RATELIMIT_ENABLED", True)
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
+    cfg["BRANDS_RELOAD_SECONDS"] = _reload_seconds(cfg["BRANDS_RELOAD_SECONDS"], production)
     if not cfg["BASE_URL"]:
         if production:  # every mailed link would point at 127.0.0.1
             raise ConfigError("TODOKU_BASE_URL must be set when TODOKU_ENV=production")
@@ -138,6 +141,20 @@ def shared_limits_problem(workers: int, env: Mapping[str, str]) -> str | None:
         "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) so every worker shares them, "
         "or run one worker (WEB_CONCURRENCY=1 or --workers 1)."
     )
+
+
+def _reload_seconds(value, production: bool) -> float | None:
+    """Development looks every 2 seconds, production every 30; "off" never (restart to apply)."""
+    if value is None:
+        return 30.0 if production else 2.0
+    if str(value).strip().lower() in ("off", "no", "false"):
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError as exc:
+        raise ConfigError(
+            f"BRANDS_RELOAD_SECONDS: a number of seconds or off, not {value!r}"
+        ) from exc
 
 
 def _rate_limits(text: str) -> dict[str, tuple[float, int | None]]:

@@ -134,7 +134,9 @@ def test_missing_banner_image_stops_start_up(tmp_path):
     shutil.copytree(ROOT / "brands", tmp_path / "brands")
     toml = tmp_path / "brands" / "sakura-tea.toml"
     toml.write_text(toml.read_text().replace("banner-teaware.svg", "nope.svg"))
-    with pytest.raises(BrandConfigError, match=r"page\.banners\.0\.image: no file 'nope.svg'"):
+    with pytest.raises(
+        BrandConfigError, match=r'page\.banners\.0\.image: no image file "nope.svg"'
+    ):
         load_brands(tmp_path / "brands")
 
 

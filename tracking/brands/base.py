@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
 
 from tracking import normalize
 
 
 def _phone(value: str) -> str:
     if not normalize.is_phone(value):
-        raise ValueError("not a phone number (digits, + - ( ) and spaces; 6 to 20 digits)")
+        # The pattern error's type: the brand check words it ("… is not in the expected form").
+        raise PydanticCustomError(
+            "string_pattern_mismatch", "not a phone number (digits, + - ( ) and spaces)"
+        )
     return normalize.phone(value)
 
 

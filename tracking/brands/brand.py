@@ -23,6 +23,7 @@ from pydantic import (
 
 import carriers
 from tracking.brands.base import Localized, Phone, Strict
+from tracking.brands.problems import N_, Invalid, Problem, example_for, from_pydantic, lines
 
 # The feature sections of a brand file; each feature owns its own (they import only brands.base).
 from tracking.estimates.config import ShippingConfig
@@ -37,12 +38,17 @@ RESERVED_SLUGS = {"admin", "api", "hooks", "healthz", "static", "brand-assets"}
 
 
 class BrandConfigError(Exception):
-    """Raised with a message naming the file, the key and the problem."""
+    """Raised with one line per problem (file, key, what is wrong, a good value); ``problems``
+    keeps them for showing in the staff member's language."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(lines(problems)))
 
 
 def _hex_colour(value: str) -> str:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-        raise ValueError(f"must be a colour like #1a2b3c, got {value!r}")
+        raise Invalid(N_("must be a colour like #1a2b3c, not %(value)s"), value=f'"{value}"')
     return value.lower()
 
 
@@ -70,7 +76,9 @@ class Theme(Strict):
     background: Colour = "#ffffff"
     text: Colour = "#1d1d1f"
     radius: str = Field(default="10px", pattern=r"^\d{1,2}(px|rem)$")
-    logo: str | None = None  # file under brands/assets/
+    logo: str | None = None  # file under brands/assets/; shown 40 px high, any width
+    # The logo spells the shop's name (a wordmark): the name is not written again beside it.
+    logo_has_name: bool = False
 
     @model_validator(mode="after")
     def _readable(self) -> Theme:
@@ -82,7 +90,11 @@ class Theme(Strict):
         ):
             ratio = contrast(fg, bg)
             if ratio < 4.5:
-                raise ValueError(f"{what} has contrast {ratio:.1f}:1; WCAG AA needs 4.5:1")
+                raise Invalid(
+                    N_("%(what)s has contrast %(ratio).1f:1; WCAG AA needs 4.5:1 or more"),
+                    what=what,
+                    ratio=ratio,
+                )
         return self
 
 
@@ -140,9 +152,9 @@ class Brand(Strict):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
-            raise ValueError("use 1-40 lower-case letters, digits and hyphens")
+            raise Invalid(N_("use 1-40 lower-case letters, digits and hyphens"))
         if value in RESERVED_SLUGS:
-            raise ValueError(f"{value!r} is reserved for the site's own pages")
+            raise Invalid(N_('"%(value)s" is reserved for the site\'s own pages'), value=value)
         return value
 
     @field_validator("locales")
@@ -150,7 +162,7 @@ class Brand(Strict):
     def _locales(cls, value: list[str]) -> list[str]:
         for loc in value:
             if loc not in SUPPORTED_LOCALES:
-                raise ValueError(f"unsupported locale {loc!r}; use {SUPPORTED_LOCALES}")
+                raise Invalid(N_('unsupported locale "%(value)s"; use "ja" or "en"'), value=loc)
         return value
 
     @field_validator("timezone")
@@ -159,7 +171,7 @@ class Brand(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise Invalid(N_('unknown time zone "%(value)s"'), value=value) from None
         return value
 
     @field_validator("carriers")
@@ -192,9 +204,15 @@ class Brand(Strict):
     @model_validator(mode="after")
     def _default_offered(self) -> Brand:
         if self.default_locale not in self.locales:
-            raise ValueError(f"default_locale {self.default_locale!r} is not in locales")
+            raise Invalid(
+                N_('"%(value)s" is not in locales'), value=self.default_locale, key="default_locale"
+            )
         if not self.name.get(self.default_locale, "en"):
-            raise ValueError(f"name has no text for the default locale {self.default_locale!r}")
+            raise Invalid(
+                N_('no text for the default locale "%(value)s"'),
+                value=self.default_locale,
+                key="name",
+            )
         return self
 
     @property
@@ -216,51 +234,89 @@ class Brand(Strict):
         return route.variables() if route else {}
 
 
-def _format_error(path: Path, err: ValidationError) -> str:
-    lines = [f"{path}: invalid brand config"]
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(file)"
-        msg = e["msg"].removeprefix("Value error, ")
-        lines.append(f"  {key}: {msg}")
-    return "\n".join(lines)
-
-
-def load_brand_file(path: Path, assets_dir: Path | None = None) -> Brand:
+def check_brand_file(path: Path, assets_dir: Path | None = None) -> tuple[Brand | None, list]:
+    """The brand in ``path`` and every problem found in it (the brand is None when any)."""
+    name = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise BrandConfigError(f"{path}: not valid TOML: {exc}") from None
+        where = re.search(r"line (\d+)", str(exc))
+        msgid = N_("not valid TOML near line %(line)s: check quotes, brackets and = signs")
+        return None, [Problem(name, "", msgid, {"line": where.group(1) if where else "?"})]
     except UnicodeDecodeError:
-        raise BrandConfigError(f"{path}: not UTF-8 text") from None
+        return None, [Problem(name, "", N_("is not UTF-8 text: save it as UTF-8"))]
+    except OSError as exc:
+        return None, [Problem(name, "", N_("cannot be read: %(detail)s"), {"detail": exc})]
+    problems: list[Problem] = []
+    brand = None
     try:
         brand = Brand.model_validate(data)
     except ValidationError as exc:
-        raise BrandConfigError(_format_error(path, exc)) from None
-    if brand.slug != path.stem:
-        raise BrandConfigError(f"{path}: slug: {brand.slug!r} must match the file name")
-    if brand.theme.logo:
-        logo = (assets_dir or path.parent / "assets") / brand.theme.logo
-        if not logo.is_file() or logo.suffix.lower() not in {".svg", ".png", ".webp", ".jpg"}:
-            raise BrandConfigError(f"{path}: theme.logo: no image file at {logo}")
-    for i, banner in enumerate(brand.page.banners):
-        if not ((assets_dir or path.parent / "assets") / banner.image).is_file():
-            raise BrandConfigError(f"{path}: page.banners.{i}.image: no file {banner.image!r}")
+        problems += [from_pydantic(name, e) for e in exc.errors()]
+    slug = data.get("slug")
+    if isinstance(slug, str) and slug != path.stem:
+        msgid = N_('"%(value)s" must match the file name (%(stem)s.toml)')
+        problems.append(
+            Problem(
+                name, "slug", msgid, {"value": slug, "stem": path.stem}, f'slug = "{path.stem}"'
+            )
+        )
+    assets = assets_dir or path.parent / "assets"
+    theme, page = data.get("theme"), data.get("page")
+    logo = theme.get("logo") if isinstance(theme, dict) else None
+    if isinstance(logo, str) and (
+        not (assets / logo).is_file() or Path(logo).suffix.lower() not in LOGO_TYPES
+    ):
+        msgid = N_('no image file "%(value)s" in %(dir)s (SVG, PNG, WebP or JPEG)')
+        problems.append(
+            Problem(
+                name, "theme.logo", msgid, {"value": logo, "dir": assets}, example_for("theme.logo")
+            )
+        )
+    banners = page.get("banners") if isinstance(page, dict) else None
+    for i, banner in enumerate(banners if isinstance(banners, list) else []):
+        image = banner.get("image") if isinstance(banner, dict) else None
+        if isinstance(image, str) and not (assets / image).is_file():
+            msgid = N_('no image file "%(value)s" in %(dir)s')
+            params = {"value": image, "dir": assets}
+            problems.append(Problem(name, f"page.banners.{i}.image", msgid, params))
+    return (None if problems else brand), problems
+
+
+LOGO_TYPES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}
+
+
+def load_brand_file(path: Path, assets_dir: Path | None = None) -> Brand:
+    brand, problems = check_brand_file(path, assets_dir)
+    if problems:
+        raise BrandConfigError(problems)
     return brand
 
 
+def brand_files(directory: str | Path) -> list[Path]:
+    return sorted(Path(directory).glob("*.toml"))
+
+
 def load_brands(directory: str | Path) -> dict[str, Brand]:
+    """Every brand in ``directory``; ``BrandConfigError`` with every problem of every file."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise BrandConfigError(f"{directory}: brand directory not found")
+        raise BrandConfigError([Problem(str(directory), "", N_("brand directory not found"))])
     brands: dict[str, Brand] = {}
     hosts: dict[str, str] = {}
-    for path in sorted(directory.glob("*.toml")):
-        brand = load_brand_file(path, directory / "assets")
+    problems: list[Problem] = []
+    for path in brand_files(directory):
+        brand, found = check_brand_file(path, directory / "assets")
+        problems += found
+        if brand is None:
+            continue
         for host in brand.hostnames:
             if host in hosts:
-                raise BrandConfigError(
-                    f"{path}: hostnames: {host!r} is already used by brand {hosts[host]!r}"
-                )
+                msgid = N_('"%(value)s" is already used by brand "%(other)s"')
+                params = {"value": host, "other": hosts[host]}
+                problems.append(Problem(str(path), "hostnames", msgid, params))
             hosts[host] = brand.slug
         brands[brand.slug] = brand
+    if problems:
+        raise BrandConfigError(problems)
     return brands

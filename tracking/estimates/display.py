@@ -72,6 +72,16 @@ def window_text(start: date, end: date, slot: str = "", today: date | None = Non
     return gettext("Arriving %(start)s – %(end)s", start=format_day(start), end=format_day(end))
 
 
+def unshipped_text(start: date, end: date, today: date | None = None) -> tuple[str, bool]:
+    """The hero line for items not shipped yet, and whether it gives a date. A window already
+    past gives none: a date in the past beside parcels in transit reads as a mistake, and the
+    items ship when they ship (the customer gets a mail then)."""
+    today = today or local_today()
+    if end < today:
+        return gettext("Preparing — we will mail you when it ships"), False
+    return window_text(start, end, today=today), True
+
+
 WAITING_FOR_CUSTOMER = frozenset(
     {Status.ATTEMPT_FAILED, Status.AVAILABLE_FOR_PICKUP, Status.RETURNING_TO_SENDER}
 )

@@ -91,8 +91,12 @@ BODIES = {
 def parcel_blocks(parcels: list[Shipment], facts: Facts) -> list[render.ParcelBlock]:
     """The parcels as the mail lists them, with the items ``facts`` holds for each."""
     blocks = []
+    allocs = {o: facts.allocation(o) for o in {p.order_id for p in parcels}}
     for p in parcels:
-        names = [(name, qty) for _, qty, name in facts.lines.get(p.id, ()) if name is not None]
+        alloc = allocs[p.order_id]
+        names = [(i.name, qty) for i, qty in alloc.parcels.get(p.id, ()) if i.name is not None]
+        if alloc.shared and p.id in alloc.rest_in:  # several parcels share the rest: say so
+            names = [(gettext("The rest of your order"), 0)]
         estimate = ""
         if p.status != Status.DELIVERED.value and p.edd_start:
             start, end = format_day(p.edd_start), format_day(p.edd_end or p.edd_start)
@@ -104,7 +108,7 @@ def parcel_blocks(parcels: list[Shipment], facts: Facts) -> list[render.ParcelBl
                 number=p.tracking_number,
                 status=status_label(p.status),
                 estimate=estimate,
-                items=[f"{name} × {qty}" for name, qty in names],
+                items=[f"{name} × {qty}" if qty else name for name, qty in names],
                 carrier_url=url,
             )
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from carriers import Status
+from tracking.orders import contents
 from tracking.orders.models import OrderItem, Shipment, ShipmentItem
 
 # Shipping milestones, earliest first; a later one supersedes an unsent earlier one.
@@ -65,16 +66,19 @@ class Facts:
             items[item.order_id].append(item)
         return cls(parcels, lines, items)
 
+    def allocation(self, order_id: int) -> contents.Allocation:
+        """Which items each parcel of the order holds and which have not shipped
+        (``orders.contents``: a parcel without an item list holds the rest)."""
+        items = {i.id: i for i in self.items.get(order_id, ())}
+        named = {
+            p.id: [(items[i], qty) for i, qty, _ in self.lines.get(p.id, ()) if i in items]
+            for p in self.parcels[order_id]
+        }
+        return contents.allocate(items.values(), named)
+
     def complete(self, order_id: int) -> bool:
-        """True when every item's quantity is in a parcel (or the shop records no items per
-        parcel)."""
-        shipped: dict[int, int] = {}
-        for p in self.parcels[order_id]:
-            for item_id, qty, _ in self.lines.get(p.id, ()):
-                shipped[item_id] = shipped.get(item_id, 0) + qty
-        if not shipped:
-            return True
-        return all(shipped.get(i.id, 0) >= i.qty for i in self.items.get(order_id, ()))
+        """True when every item is in a parcel; a parcel without an item list holds the rest."""
+        return self.allocation(order_id).complete
 
     def milestone(self, order_id: int) -> str | None:
         """The order's current shipping milestone (None: nothing to say yet)."""

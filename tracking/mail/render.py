@@ -81,6 +81,7 @@ def render(brand: Brand, locale: str, content: Content) -> tuple[str, str, str]:
         "locale": locale,
         "c": content,
         "logo_url": f"{base}/{brand.slug}/logo" if brand.theme.logo else None,
+        "logo_has_name": brand.theme.logo_has_name,  # a wordmark: no name text beside it
         "theme": brand.theme,
         "sep": "：" if locale == "ja" else ": ",  # label–value separator, full-width in Japanese
     }

@@ -15,6 +15,7 @@ from carriers import Status
 from tracking.brands.brand import Brand
 from tracking.mail import modes
 from tracking.mail.models import CouponCode
+from tracking.orders import contents
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent, ShipmentItem
 from tracking.page.models import Feedback, Inquiry
 from tracking.sync.schedule import CADENCE
@@ -42,6 +43,9 @@ class ParcelView:
     shipment: Shipment
     events: list[ShipmentEvent] = field(default_factory=list)  # newest first
     items: list[tuple[OrderItem, int]] = field(default_factory=list)
+    # One of several parcels without an item list: between them they hold the rest of the
+    # order (``OrderView.rest``), and nobody knows which holds what (``orders.contents``).
+    holds_rest: bool = False
 
     @property
     def status(self) -> Status:
@@ -138,10 +142,12 @@ class OrderView:
     shop_reply: tuple[str, str] | None = None
     # The pool coupon code issued to this order with its delivered mail, if any.
     pool_coupon: str | None = None
+    # The items shared by several parcels without item lists (see ``ParcelView.holds_rest``).
+    rest: list[tuple[OrderItem, int]] = field(default_factory=list)
 
     @property
     def item_groups(self) -> list[list[tuple[OrderItem, int]]]:
-        return [p.items for p in self.parcels] + [self.unshipped]
+        return [p.items for p in self.parcels] + [self.rest, self.unshipped]
 
     @property
     def masked_email(self) -> str:
@@ -255,16 +261,19 @@ def _assemble(order: Order, item_rows, parcel_rows) -> OrderView:
         if event is not None:
             view.events.append(event)
 
-    shipped_qty: dict[int, int] = {}
     items: dict[int, OrderItem] = {}
+    named: dict[int, list[tuple[OrderItem, int]]] = {i: [] for i in parcels}
     for item, link in item_rows:
         items[item.id] = item
         if link is not None and link.shipment_id in parcels:
-            parcels[link.shipment_id].items.append((item, link.qty))
-            shipped_qty[item.id] = shipped_qty.get(item.id, 0) + link.qty
-    unshipped = [
-        (item, item.qty - shipped_qty.get(item.id, 0))
-        for item in items.values()
-        if item.qty - shipped_qty.get(item.id, 0) > 0
-    ]
-    return OrderView(order=order, parcels=list(parcels.values()), unshipped=unshipped)
+            named[link.shipment_id].append((item, link.qty))
+    alloc = contents.allocate(items.values(), named)
+    for parcel_id, view in parcels.items():
+        view.items = alloc.parcels[parcel_id]
+        view.holds_rest = alloc.shared and parcel_id in alloc.rest_in
+    return OrderView(
+        order=order,
+        parcels=list(parcels.values()),
+        unshipped=alloc.unshipped,
+        rest=alloc.rest if alloc.shared else [],
+    )

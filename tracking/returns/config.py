@@ -86,6 +86,10 @@ class ReturnPolicy(Strict):
     ship_to: ShipBack | None = None
     instructions: Localized | None = None  # what to put in the box, where to drop it off
     rma_prefix: str = "R"
+    # This shop's words for a resolution (a clothes shop: "Exchange (size or colour)"); the
+    # defaults are neutral ("Exchange"), fit for a coffee roaster as for a bootmaker.
+    resolution_labels: dict[Resolution, Localized] = Field(default_factory=dict)
+    exchange_label: Localized | None = None  # the "exchange for" field (default "Exchange for")
     # Exchange variants by SKU, for items whose order line lists none.
     catalogue: dict[str, list[str]] = Field(default_factory=dict)
 

@@ -75,7 +75,7 @@ FORM_ERRORS = {
 ACCOUNT_TYPE_LABELS = {"ordinary": _l("Ordinary (普通)"), "current": _l("Current (当座)")}
 RESOLUTION_LABELS = {
     "refund": _l("Refund"),
-    "exchange": _l("Exchange (size or colour)"),
+    "exchange": _l("Exchange"),
     "store_credit": _l("Store credit"),
     "repair": _l("Repair or replacement (warranty)"),
     "recycle": _l("Free recycling take-back"),
@@ -93,6 +93,22 @@ EVENT_REASONS = {
 }
 
 
+def resolution_label(code: str, policy=None) -> str:
+    """The shop's own word for a resolution (``[returns] resolution_labels``), else ours."""
+    own = policy.resolution_labels.get(code) if policy is not None else None
+    locale = str(get_locale())
+    if own and own.get(locale, "ja" if locale == "en" else "en"):
+        return own.get(locale, "ja" if locale == "en" else "en")
+    return str(RESOLUTION_LABELS.get(code, code))
+
+
+def exchange_label(policy=None) -> str:
+    """The label of the field naming what an item is exchanged for (``exchange_label``)."""
+    own = policy.exchange_label if policy is not None else None
+    locale = str(get_locale())
+    return (own and own.get(locale, "ja" if locale == "en" else "en")) or str(_l("Exchange for"))
+
+
 def money(amount: int, currency: str) -> str:
     digits = get_currency_precision(currency)
     return format_currency(amount / 10**digits, currency, locale=str(get_locale()))
@@ -103,7 +119,8 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         return_status_label=lambda s: str(RETURN_STATUS_LABELS.get(s, s)),
         return_action_label=lambda a: str(RETURN_ACTION_LABELS.get(a, a)),
-        resolution_label=lambda r: str(RESOLUTION_LABELS.get(r, r)),
+        resolution_label=resolution_label,
+        exchange_label=exchange_label,
         fault_label=lambda f: str(FAULT_LABELS.get(f, f)),
         event_reason=lambda text: str(EVENT_REASONS.get(text, text)),
         blocked_label=lambda b: str(BLOCKED_LABELS.get(b, b)),

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
+from tracking.orders import contents
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.returns import machine, policy
 from tracking.returns.models import ReturnLine, ReturnRequest
@@ -43,16 +44,45 @@ def returnable_items(
     items = session.exec(
         select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
     ).all()
-    shipped: dict[int, list[tuple[int, Shipment]]] = {}
-    for link, shipment in session.exec(
-        select(ShipmentItem, Shipment)
-        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
+    parcels: dict[int, Shipment] = {}
+    named: dict[int, list[tuple[OrderItem, int]]] = {}
+    by_id = {i.id: i for i in items}
+    for shipment, link in session.exec(
+        select(Shipment, ShipmentItem)
+        .join(ShipmentItem, ShipmentItem.shipment_id == Shipment.id, isouter=True)
         .where(Shipment.order_id == order.id, Shipment.direction == "outbound")
+        .order_by(Shipment.id, ShipmentItem.id)
     ).all():
-        shipped.setdefault(link.order_item_id, []).append((link.qty, shipment))
+        parcels[shipment.id] = shipment
+        lines = named.setdefault(shipment.id, [])
+        if link is not None and link.order_item_id in by_id:
+            lines.append((by_id[link.order_item_id], link.qty))
+    alloc = contents.allocate(items, named)
+    held = [(parcels[i], alloc.parcels[i]) for i in parcels]
+    shared = [parcels[i] for i in alloc.rest_in] if alloc.shared else []
+    shipped = shipped_items(held, alloc.rest if shared else [], shared)
     return eligibility(
         brand, order, items, shipped, returned_quantities(session, order.id), now or utcnow()
     )
+
+
+def shipped_items(
+    held: list[tuple[Shipment, list[tuple[OrderItem, int]]]],
+    rest: list[tuple[OrderItem, int]],
+    rest_in: list[Shipment],
+) -> dict[int, list[tuple[int, Shipment]]]:
+    """Item id → (quantity, parcel) for what the parcels hold (``orders.contents``). The rest
+    of an order shared by several parcels without item lists counts once, and its window runs
+    from the last of those parcels like any item sent in several parcels."""
+    shipped: dict[int, list[tuple[int, Shipment]]] = {}
+    for shipment, lines in held:
+        for item, qty in lines:
+            shipped.setdefault(item.id, []).append((qty, shipment))
+    for item, qty in rest:
+        shipped.setdefault(item.id, []).extend(
+            (qty if n == 0 else 0, s) for n, s in enumerate(rest_in)
+        )
+    return shipped
 
 
 def eligibility(
@@ -110,11 +140,16 @@ def page_offer(
         if line is not None and request.status not in machine.RELEASED:
             returned[line.order_item_id] = returned.get(line.order_item_id, 0) + line.qty
     items: dict[int, OrderItem] = {}
-    shipped: dict[int, list[tuple[int, Shipment]]] = {}
     for parcel in view.parcels:
-        for item, qty in parcel.items:
+        for item, _qty in parcel.items:
             items[item.id] = item
-            shipped.setdefault(item.id, []).append((qty, parcel.shipment))
+    for item, _qty in view.rest:
+        items[item.id] = item
+    shipped = shipped_items(
+        [(p.shipment, p.items) for p in view.parcels],
+        view.rest,
+        [p.shipment for p in view.parcels if p.holds_rest],
+    )
     for item, _qty in view.unshipped:
         items.setdefault(item.id, item)
     ordered = [items[k] for k in sorted(items)]

@@ -12,8 +12,9 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from tracking.brands.brand import Brand
-from tracking.config import ConfigError, shared_limits_problem
+from tracking.brands.brand import Brand, BrandConfigError, load_brands
+from tracking.brands.cli import start_refusal
+from tracking.config import ROOT, ConfigError, shared_limits_problem
 from tracking.normalize import (
     MAX_FORM_VALUE,
     MAX_INT,
@@ -27,6 +28,10 @@ def on_starting(server) -> None:
     """Before gunicorn forks its workers: several workers without shared rate-limit storage
     stop a production start (ConfigError is a RuntimeError, which gunicorn prints as
     "Error: …" before it exits with 1) and get a warning in development."""
+    try:  # before any worker: broken brand files show their problem lines, not tracebacks
+        load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
+    except BrandConfigError as exc:
+        raise ConfigError(start_refusal(exc.problems)) from None
     problem = shared_limits_problem(server.cfg.workers, os.environ)
     if problem is None:
         return

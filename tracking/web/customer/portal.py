@@ -24,7 +24,7 @@ from htmx_flask import request
 from tracking import normalize
 from tracking.db import get_session
 from tracking.estimates import sources as estimates
-from tracking.estimates.display import window_text
+from tracking.estimates.display import unshipped_text
 from tracking.extensions import limiter
 from tracking.orders.lookup import find_order
 from tracking.page import banners, feedback, inquiry
@@ -142,9 +142,11 @@ def _status_context(brand, view) -> dict:
     """What the status part needs beyond the view model; computed here so that templates
     never query the database."""
     est = estimates.estimate_order(get_session(), view.order) if view.unshipped else None
+    text, dated = unshipped_text(est.start, est.end) if est else ("", False)
     return {
         "refresh_seconds": _refresh_seconds(brand),
-        "unshipped_estimate": window_text(est.start, est.end) if est else "",
+        "unshipped_estimate": text,
+        "unshipped_dated": dated,
     }
 
 
