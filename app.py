@@ -30,6 +30,7 @@ from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
 from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
+from tracking.privacy.cli import privacy_cli
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync import accounts as carrier_accounts
@@ -124,6 +125,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         coupons_cli,
         brands_cli.brands_cli,
         backup_command,
+        privacy_cli,
         restore_command,
     ):
         app.cli.add_command(command)

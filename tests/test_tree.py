@@ -32,6 +32,7 @@ PACKAGES = {
     "operations",
     "orders",
     "page",
+    "privacy",
     "returns",
     "staff",
     "sync",

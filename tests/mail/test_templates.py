@@ -113,14 +113,16 @@ def test_html_part_is_branded_inlined_and_has_parcel_markup(mail_app):
 
 
 def _with_warranty(app, slug):
-    """The brand with the warranty reminder switched on (off by default)."""
+    """The brand with the warranty reminder switched on (off by default), and no end to the
+    delivery day (so out-for-delivery, queued for yesterday, is sent 400 days later too)."""
     brands = app.extensions["todoku_brands"]
     brand = brands[slug]
     mail = brand.mail.model_copy(
         update={
             "triggers": brand.mail.triggers.model_copy(
                 update={"warranty": DaysTrigger(enabled=True, days=3650)}
-            )
+            ),
+            "deliveries_end": None,
         }
     )
     brands[slug] = brand.model_copy(update={"mail": mail})

@@ -4,6 +4,7 @@ language, and follow-up mail held by quiet hours and stopped by unsubscribing.""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -52,11 +53,16 @@ def test_shipping_mail_arrives_with_the_signed_link_that_opens_the_page(app, dem
         # app's.
         session.delete(_mails(session, order)[0])
         session.commit()
-        note = triggers.order_changed(session, app.extensions["todoku_brands"][order.brand], order)
+        # At 10:00 in Tokyo (the next one): out-for-delivery is neither held nor too late.
+        tokyo = datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo"))
+        morning = tokyo.replace(hour=10, minute=0, second=0, microsecond=0)
+        morning += timedelta(days=1) if morning < tokyo else timedelta(0)
+        brand = app.extensions["todoku_brands"][order.brand]
+        note = triggers.order_changed(session, brand, order, now=morning.astimezone(UTC))
         session.commit()
         with SmtpServer() as smtp:
             app.config["SMTP_URL"] = smtp.url
-            assert _drain(session) >= 1
+            assert _drain(session, now=morning.astimezone(UTC)) >= 1
             msg = next(m for m in smtp.messages if m["Message-ID"] == note.message_id)
         link = tracking_link(order)
     body = parts(msg)
@@ -76,14 +82,23 @@ def test_english_mail_greets_by_first_name(ctx, demo, session):
     assert "様" not in note.body_text
 
 
-def test_quiet_hours_defer_follow_up_but_not_shipping(ctx, app):
+def test_quiet_hours_hold_every_customer_notice_until_morning(ctx, app):
     brand = app.extensions["todoku_brands"]["sakura-tea"]
     late_evening = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)  # 22:30 in Tokyo
-    assert schedule.send_time(brand, "shipped", late_evening) == late_evening
-    held = schedule.send_time(brand, "follow_up", late_evening)
-    assert held == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # 08:00 next morning in Tokyo
+    morning = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # 08:00 next morning in Tokyo
+    for kind in ("shipped", "late", "delivered", "follow_up"):
+        assert schedule.send_time(brand, kind, late_evening) == morning, kind
     noon = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert schedule.send_time(brand, "shipped", noon) == noon
     assert schedule.send_time(brand, "follow_up", noon) == noon
+    # a trigger can still opt out
+    triggers_cfg = brand.mail.triggers.model_copy(
+        update={"shipped": brand.mail.triggers.shipped.model_copy(update={"quiet_hours": False})}
+    )
+    loud = brand.model_copy(
+        update={"mail": brand.mail.model_copy(update={"triggers": triggers_cfg})}
+    )
+    assert schedule.send_time(loud, "shipped", late_evening) == late_evening
 
 
 def test_unsubscribe_stops_follow_up_mail_but_not_shipping_notices(ctx, app, demo, session):

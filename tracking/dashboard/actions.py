@@ -60,7 +60,7 @@ def resend_shipping_mail(
     now = utcnow()
     mail = triggers.mail_args(session, brand, order, kind, now, facts)
     # Its own key, and due now (after quiet hours), not after the trigger's configured delay.
-    mail.update(dedupe_key=dedupe, send_after=after_quiet_hours(brand, now))
+    mail.update(dedupe_key=dedupe, send_after=after_quiet_hours(brand, now, order))
     note = outbox.enqueue(session, **mail)
     parcels.record_change(session, order, _source(staff_email), {"mail.resend": [None, kind]}, now)
     return note

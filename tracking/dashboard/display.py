@@ -71,6 +71,10 @@ def change_source(source: str) -> str:
         return str(_l("File import (%(format)s)", format=who))
     if source == "shopify-webhook":
         return str(_l("Shopify webhook"))
+    if source == "privacy:request":
+        return str(_l("Erased on request"))
+    if source == "privacy:retention":
+        return str(_l("Erased after the retention period"))
     return source
 
 
@@ -82,6 +86,8 @@ def change_label(key: str) -> str:
     """``shipments.yamato:1234.status`` → "Parcel Yamato 1234: Status"."""
     if key == "mail.resend":
         return str(_l("Shipping mail resent"))
+    if key == "personal_data":
+        return str(_l("Personal data"))
     if m := _PARCEL_BY_NUMBER.match(key):
         parcel = f"{carrier_name(m['carrier'])} {m['number']}"
         if m["field"]:
@@ -101,6 +107,8 @@ def change_value(key: str, value) -> str:
         return str(_l("added"))
     if key == "mail.resend":
         return str(_l("sent again"))
+    if key == "personal_data":
+        return str(_l("erased")) if value else ""
     if key.endswith(".status"):
         return status_label(str(value))
     if key.endswith(".carrier"):

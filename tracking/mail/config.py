@@ -67,7 +67,7 @@ class SmtpSettings(Strict):
 class Trigger(Strict):
     enabled: bool = True
     delay_minutes: int = Field(default=0, ge=0, le=60 * 24 * 30)
-    # Hold it during quiet hours? Unset: follow-up mail waits, shipping notices do not.
+    # Hold it during quiet hours? Unset: yes, every customer notice can wait until morning.
     quiet_hours: bool | None = None
 
 
@@ -160,6 +160,12 @@ class MailConfig(Strict):
     # Orders from these sources mail in Rakuten mode; every other order as above.
     rakuten_mode: RakutenMode | None = None
     quiet_hours: QuietHours | None = QuietHours()
+    # The day's deliveries are over (customer-local): out-for-delivery not sent by then is
+    # skipped, never sent late. None: no limit.
+    deliveries_end: time | None = time(21, 0)
+    # At most one return mail per customer per return in this many minutes: updates in
+    # between are folded into one mail saying the latest state (tracking.mail.coalesce).
+    return_mail_minutes: int = Field(default=5, ge=0, le=24 * 60)
     triggers: Triggers = Triggers()
     tips: list[Localized] = Field(default_factory=list, max_length=10)  # care and usage tips
     review_url: str | None = Field(default=None, pattern=r"^https://[^\s]+$")
@@ -183,7 +189,9 @@ class MailConfig(Strict):
         return getattr(self.triggers, kind)
 
     def holds_in_quiet_hours(self, kind: str) -> bool:
+        """Customer notices (triggers, return updates) wait out quiet hours unless the trigger
+        says ``quiet_hours = false``; receipts and staff mail never ask (docs/mail.md)."""
         if self.quiet_hours is None:
             return False
         choice = self.trigger(kind).quiet_hours if kind in TRIGGERS else None
-        return kind in FOLLOW_UP_TRIGGERS if choice is None else choice
+        return True if choice is None else choice

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
+
+from tracking.timeutil import as_utc, utcnow
 
 KIND_LABELS = {
     "shipped_partial": _l("Part of the order shipped"),
@@ -25,7 +29,11 @@ MAIL_STATUS_LABELS = {
     "failed": _l("Failed"),
     "suppressed": _l("Not sent: customer unsubscribed"),
     "superseded": _l("Not sent: a later notice replaced it"),
+    "skipped": _l("Not sent: too late, the day's deliveries were over"),
+    # queued, due later (quiet hours, a trigger's delay, the pace of return updates)
+    "held": _l("Held until the time shown"),
     "stale": _l("Not sent: old news when Todoku learned of it"),
+    "erased": _l("Not sent: the customer's data was erased"),
 }
 
 
@@ -37,3 +45,10 @@ def kind_label(kind: str) -> str:
 
 def mail_status_label(status: str) -> str:
     return str(MAIL_STATUS_LABELS.get(status, status))
+
+
+def mail_state_label(note, now: datetime | None = None) -> str:
+    """``note``'s status for staff; a queued mail not yet due reads "held"."""
+    now = now or utcnow()
+    held = note.status == "queued" and as_utc(note.send_after) > as_utc(now)
+    return mail_status_label("held" if held else note.status)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from tracking.timeutil import utcnow
+
+PENDING_COALESCE = "status = 'queued' AND coalesce_key <> ''"
 
 
 class Notification(SQLModel, table=True):
@@ -19,9 +21,21 @@ class Notification(SQLModel, table=True):
     (a permanent 5xx answer, or too many temporary ones), ``suppressed`` (the customer
     unsubscribed from follow-up mail before it was due), ``superseded`` (a later milestone was
     queued before it went) and ``stale`` (old news when Todoku learned of it: recorded, never
-    sent; ``tracking.mail.freshness``)."""
+    sent; ``tracking.mail.freshness``), ``skipped`` (pointless by ``send_before``, never sent
+    late; ``tracking.mail.hours``)."""
 
     __tablename__ = "notifications"
+    # One pending mail per coalesce key: concurrent updates of one return cannot both stay
+    # queued (``tracking.mail.coalesce``; migration 0017).
+    __table_args__ = (
+        Index(
+            "uq_notifications_pending_coalesce",
+            "coalesce_key",
+            unique=True,
+            postgresql_where=text(PENDING_COALESCE),
+            sqlite_where=text(PENDING_COALESCE),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     brand: str = Field(index=True, max_length=64)

@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
-from tracking.mail import modes, render
+from tracking.mail import coalesce, hours, modes, render
 from tracking.mail.models import Notification, Unsubscribe
 from tracking.mail.transport import Transport, build_message, domain, smtp_error, transport_for
 from tracking.mail.unsubscribe import unsubscribe_url
@@ -50,9 +50,12 @@ BACKOFF_CAP = timedelta(hours=6)
 BATCH = 50  # mails claimed at once and sent over one SMTP connection
 
 
-def enqueue(session: Session, *, dedupe_key: str, **mail) -> Notification:
+def enqueue(
+    session: Session, *, dedupe_key: str, window: timedelta = timedelta(0), **mail
+) -> Notification:
     """Add a mail to the outbox unless one with ``dedupe_key`` exists; returns the row.
-    ``mail``: the rest of ``_row``'s keyword arguments (brand, kind, to, subject, body, …).
+    ``mail``: the rest of ``_row``'s keyword arguments (brand, kind, to, subject, body, …);
+    with a ``coalesce_key``, at most one mail per ``window`` for that key.
 
     Does not commit: the caller's transaction decides whether the mail exists at all.
     """
@@ -62,6 +65,8 @@ def enqueue(session: Session, *, dedupe_key: str, **mail) -> Notification:
     if existing is not None:
         return existing
     note = _row(dedupe_key=dedupe_key, **mail)
+    if note.coalesce_key:  # one pending mail per key, saying the latest (tracking.mail.coalesce)
+        return coalesce.add(session, note, window)
     try:
         with savepoint(session):
             session.add(note)
@@ -79,9 +84,12 @@ def enqueue_rendered(
     dedupe_key: str,
     build: Callable[[str], render.Content],
     locale: str | None = None,
+    **when,
 ) -> Notification:
     """``enqueue`` a mail to the order's customer: ``build(locale)`` gives its content, rendered
-    in ``locale`` (by default the order's language, when the brand offers it). Does not commit."""
+    in ``locale`` (by default the order's language, when the brand offers it). ``when``:
+    ``send_after``, ``coalesce_key`` and ``window``, as ``enqueue`` takes them. Does not
+    commit."""
     locale = locale or render.locale_for(brand, order)
     subject, body, html = render.render_in(brand, locale, lambda: build(locale))
     return enqueue(
@@ -96,6 +104,7 @@ def enqueue_rendered(
         locale=locale,
         order_id=order.id,
         mail_mode=modes.mode_for(brand, order),
+        **when,
     )
 
 
@@ -132,6 +141,8 @@ def _row(
     mail_mode: str = modes.NORMAL,
     status: str = "queued",
     last_error: str = "",
+    send_before: datetime | None = None,
+    coalesce_key: str = "",
 ) -> Notification:
     return Notification(
         brand=brand,
@@ -149,6 +160,8 @@ def _row(
         mail_mode=mail_mode,
         status=status,  # "stale": recorded, never sent (tracking.mail.freshness)
         last_error=last_error,
+        send_before=send_before,  # skipped, never sent late, after this (tracking.mail.hours)
+        coalesce_key=coalesce_key,
     )
 
 
@@ -221,6 +234,8 @@ def _unsubscribed(session: Session, note: Notification) -> bool:
 
 
 def _finish(session: Session, note: Notification, status: str, error: str = "", when=None):
+    if status == "queued" and coalesce.replaced(session, note):
+        status, error = "superseded", coalesce.SUPERSEDED
     note.status = status
     note.last_error = error[:500]
     note.claim_token = ""
@@ -295,6 +310,9 @@ def _send_all(
             if note.category == "follow_up" and _unsubscribed(session, note):
                 _finish(session, note, "suppressed", "the customer unsubscribed")
                 continue
+            if hours.too_late(note, now):
+                _finish(session, note, hours.SKIPPED, hours.TOO_LATE)
+                continue
             if not normalize.is_one_address(note.to_address):
                 # Rows queued before the one email rule: never two recipients in To:.
                 _finish(session, note, "failed", "not exactly one email address")
@@ -343,5 +361,6 @@ def requeue(session: Session, note: Notification, now: datetime | None = None) -
     note.message_id = make_msgid("todoku", domain=domain())
     note.send_after = now or utcnow()
     note.claim_token, note.claimed_until = "", None
+    note.coalesce_key = ""  # a deliberate resend goes on its own, beside a pending update
     session.add(note)
     session.commit()

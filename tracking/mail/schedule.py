@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from tracking.brands.brand import Brand
 from tracking.i18n import format_day
-from tracking.mail import modes, render
+from tracking.mail import modes, render, zones
 from tracking.mail.milestones import Facts
 from tracking.orders.models import Order, OrderItem
 from tracking.timeutil import as_utc
@@ -19,29 +19,29 @@ from tracking.timeutil import as_utc
 RAKUTEN_FOLLOW_UP_DAYS = 21
 
 
-def after_quiet_hours(brand: Brand, when: datetime) -> datetime:
-    """``when``, or the end of the brand's quiet hours if it falls inside them (shop-local)."""
+def after_quiet_hours(brand: Brand, when: datetime, order: Order | None = None) -> datetime:
+    """``when``, or the end of the brand's quiet hours if it falls inside them, on the
+    customer's clock (``tracking.mail.zones``; the shop's without an order)."""
     quiet = brand.mail.quiet_hours
     if quiet is None:
         return when
-    local = as_utc(when).astimezone(brand.tz)
-    t = local.time().replace(tzinfo=None)
-    if quiet.start < quiet.end:
-        inside = quiet.start <= t < quiet.end
-    else:  # across midnight, e.g. 21:00–08:00
-        inside = t >= quiet.start or t < quiet.end
-    if not inside:
-        return when
-    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(as_utc(when).tzinfo)
+    return zones.after_quiet(quiet.start, quiet.end, zones.zone_for(brand, order), when)
 
 
-def send_time(brand: Brand, kind: str, base: datetime) -> datetime:
+def send_time(brand: Brand, kind: str, base: datetime, order: Order | None = None) -> datetime:
     """When mail ``kind`` about something that happened at ``base`` goes out."""
     when = base + timedelta(minutes=brand.mail.trigger(kind).delay_minutes)
-    return after_quiet_hours(brand, when) if brand.mail.holds_in_quiet_hours(kind) else when
+    held = brand.mail.holds_in_quiet_hours(kind)
+    return after_quiet_hours(brand, when, order) if held else when
+
+
+def send_before(brand: Brand, kind: str, base: datetime, order: Order | None = None):
+    """The moment mail ``kind`` becomes pointless, or None: out-for-delivery once the day's
+    deliveries have ended (``[mail] deliveries_end`` on the customer's clock, that day)."""
+    end = brand.mail.deliveries_end
+    if kind != "out_for_delivery" or end is None:
+        return None
+    return zones.day_end(end, zones.zone_for(brand, order), base)
 
 
 def warranty_days(brand: Brand, items: list[OrderItem]) -> int:

@@ -30,12 +30,12 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.mail import coupons, freshness, modes, outbox, render
+from tracking.mail import coupons, freshness, hours, modes, outbox, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import MILESTONES, Facts
 from tracking.mail.models import Notification, Unsubscribe
-from tracking.mail.schedule import after_delivery, send_time
+from tracking.mail.schedule import after_delivery
 from tracking.orders.models import Order, Shipment
 from tracking.timeutil import as_utc, utcnow
 
@@ -103,8 +103,9 @@ def mail_args(
         locale=locale,
         order_id=order.id,
         category="follow_up" if kind in FOLLOW_UP_TRIGGERS else "transactional",
-        send_after=send_time(brand, kind, base),
         mail_mode=mode,
+        # after the customer's quiet hours; out-for-delivery skipped after deliveries end
+        **hours.timing(brand, order, kind, base),
     )
 
 

@@ -6,16 +6,20 @@ request, the worker or the CLI): it needs the catalogues and the key that signs 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext
 from sqlmodel import Session
 
 from tracking.brands.brand import Brand
+from tracking.mail import hours as mail_hours
 from tracking.mail import outbox as mail
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
 from tracking.returns.links import status_url
 from tracking.returns.models import ReturnRequest
+from tracking.timeutil import utcnow
 
 
 def _l(message: str) -> str:  # marks a string for extraction; translated at send time
@@ -71,8 +75,19 @@ def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: 
     return c
 
 
-def notify(session: Session, brand: Brand, rr: ReturnRequest, order: Order, status: str) -> None:
-    """Queue the customer's mail for ``rr`` having reached ``status`` (once per RMA + status)."""
+def notify(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    order: Order,
+    status: str,
+    *,
+    now: datetime | None = None,
+    receipt: bool = False,
+) -> None:
+    """Queue the customer's mail for ``rr`` having reached ``status`` (once per RMA + status).
+    It replaces the return's unsent mail and waits out quiet hours, unless it is the
+    ``receipt`` for the customer's own action (``tracking.mail.hours``)."""
     if status not in SUBJECTS:
         return
     mail.enqueue_rendered(
@@ -82,6 +97,7 @@ def notify(session: Session, brand: Brand, rr: ReturnRequest, order: Order, stat
         kind=f"return_{status}",
         dedupe_key=f"return:{rr.rma}:{status}",
         build=lambda locale: content(brand, rr, order, status, locale),
+        **mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt),
     )
 
 

@@ -248,6 +248,6 @@ def _submit_locked(
             created_at=now,
         )
     )
-    notify(session, brand, rr, order, status)
+    notify(session, brand, rr, order, status, now=now, receipt=True)  # the customer's own
     session.commit()
     return rr

@@ -96,7 +96,7 @@ def transition(
     for key, value in values.items():
         setattr(rr, key, value)
     order = session.get(Order, rr.order_id)
-    notify(session, brand, rr, order, to)
+    notify(session, brand, rr, order, to, now=now, receipt=actor_kind == "customer")
     session.commit()
     return rr
 

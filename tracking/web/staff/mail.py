@@ -81,7 +81,7 @@ def mail_preview(brand, user):
         coupon=coupon,
         pool=pool,
         kind_label=_mail_label,
-        mail_status=mail_labels.mail_status_label,
+        mail_status=mail_labels.mail_state_label,
     )
 
 

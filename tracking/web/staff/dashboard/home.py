@@ -52,5 +52,5 @@ def _helpers():
         "change_source": display.change_source,
         "change_label": display.change_label,
         "change_value": display.change_value,
-        "mail_status_label": mail_labels.mail_status_label,
+        "mail_status_label": mail_labels.mail_state_label,
     }

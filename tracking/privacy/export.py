@@ -1,0 +1,121 @@
+"""``privacy export``: one JSON document of everything held about a person at one brand.
+
+Rows are exported whole (every column, so nothing is left out by an oversight when a column is
+added), except values that are keys rather than data about the person: link secrets, claim
+tokens and idempotency keys."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from tracking.mail.models import CouponCode, Notification, Unsubscribe
+from tracking.orders.models import (
+    Order,
+    OrderChange,
+    OrderItem,
+    Shipment,
+    ShipmentEvent,
+    ShipmentItem,
+)
+from tracking.page.models import Feedback, Inquiry, PageEvent
+from tracking.privacy.subject import Subject, orders_of
+from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
+from tracking.timeutil import utcnow
+
+FORMAT = 1
+# Capabilities, not information: whoever holds one can act as the customer.
+SECRETS = {"public_id", "submission_key", "claim_token", "dedupe_key"}
+
+
+def _row(row) -> dict:
+    return row.model_dump(mode="json", exclude=SECRETS)
+
+
+def _rows(session: Session, statement) -> list[dict]:
+    return [_row(r) for r in session.exec(statement)]
+
+
+def export(session: Session, subject: Subject) -> dict:
+    orders = orders_of(session, subject)
+    return {
+        "format": FORMAT,
+        "brand": subject.brand,
+        "email": subject.email,
+        "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "orders": [_order(session, order) for order in orders],
+        "unsubscribes": _rows(
+            session,
+            select(Unsubscribe).where(
+                Unsubscribe.brand == subject.brand, Unsubscribe.email == subject.email
+            ),
+        ),
+        "mail_to_address": _rows(
+            session,
+            select(Notification)
+            .where(
+                Notification.brand == subject.brand,
+                Notification.to_address == subject.email,
+                Notification.order_id.is_(None),
+            )
+            .order_by(Notification.id),
+        ),
+    }
+
+
+def _order(session: Session, order: Order) -> dict:
+    oid = order.id
+    parcels = []
+    for parcel in session.exec(
+        select(Shipment).where(Shipment.order_id == oid).order_by(Shipment.id)
+    ):
+        entry = _row(parcel)
+        entry["items"] = _rows(
+            session, select(ShipmentItem).where(ShipmentItem.shipment_id == parcel.id)
+        )
+        entry["events"] = _rows(
+            session,
+            select(ShipmentEvent)
+            .where(ShipmentEvent.shipment_id == parcel.id)
+            .order_by(ShipmentEvent.occurred_at, ShipmentEvent.id),
+        )
+        parcels.append(entry)
+    returns = []
+    for request in session.exec(
+        select(ReturnRequest).where(ReturnRequest.order_id == oid).order_by(ReturnRequest.id)
+    ):
+        entry = _row(request)
+        entry["lines"] = _rows(
+            session, select(ReturnLine).where(ReturnLine.return_id == request.id)
+        )
+        # Photos are listed (name, size, when); the files themselves stay on the server.
+        entry["photos"] = _rows(
+            session, select(ReturnPhoto).where(ReturnPhoto.return_id == request.id)
+        )
+        entry["events"] = _rows(
+            session,
+            select(ReturnEvent).where(ReturnEvent.return_id == request.id).order_by(ReturnEvent.id),
+        )
+        returns.append(entry)
+    return {
+        "order": _row(order),
+        "items": _rows(session, select(OrderItem).where(OrderItem.order_id == oid)),
+        "history": _rows(
+            session,
+            select(OrderChange).where(OrderChange.order_id == oid).order_by(OrderChange.id),
+        ),
+        "parcels": parcels,
+        "returns": returns,
+        "mails": _rows(
+            session,
+            select(Notification).where(Notification.order_id == oid).order_by(Notification.id),
+        ),
+        "coupons": _rows(session, select(CouponCode).where(CouponCode.order_id == oid)),
+        "feedback": _rows(session, select(Feedback).where(Feedback.order_id == oid)),
+        "questions": _rows(
+            session, select(Inquiry).where(Inquiry.order_id == oid).order_by(Inquiry.id)
+        ),
+        "page_events": _rows(
+            session,
+            select(PageEvent).where(PageEvent.order_id == oid).order_by(PageEvent.id),
+        ),
+    }
