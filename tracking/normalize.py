@@ -75,6 +75,26 @@ def postcode(text: str | None) -> str:
     return re.sub(r"[^0-9A-Z]", "", clean(text).upper())
 
 
+_PHONE = re.compile(r"\+?[0-9()\- ]+")
+PHONE_DIGITS = (6, 20)  # a short internal number .. an international one with an extension
+
+
+def phone(text: str | None) -> str:
+    """A phone number as stored and shown: half-width (０３−１２３４−５６７８ → 03-1234-5678),
+    every dash look-alike and the katakana ー a hyphen, spaces folded. The hyphens are kept:
+    where a Japanese number splits depends on its area code, which we could not restore."""
+    value = clean(text)
+    value = re.sub(r"\s*-\s*", "-", value)
+    return value
+
+
+def is_phone(text: str | None) -> bool:
+    """``phone(text)`` is digits (and + - ( ) spaces) with 6 to 20 digits."""
+    value = phone(text)
+    digits = sum(c.isdigit() for c in value)
+    return bool(_PHONE.fullmatch(value)) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]
+
+
 # Tab, newline and carriage return are allowed only where a text area allows them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")

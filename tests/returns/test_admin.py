@@ -338,7 +338,7 @@ def test_csv_export(client, accounts, rr, session):
 
 
 def test_csv_cells_cannot_become_formulas():
-    from tracking.web.staff.csv_export import csv_safe as _csv_safe
+    from tracking.orders.sheets import csv_safe as _csv_safe
 
     assert _csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _csv_safe("a@b") == "a@b"
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 import carriers
-from tracking.brands.base import Localized, Strict
+from tracking.brands.base import Localized, Phone, Strict
 from tracking.brands.problems import N_, Invalid, Problem, example_for, from_pydantic, lines
 
 # The feature sections of a brand file; each feature owns its own (they import only brands.base).
@@ -101,7 +101,7 @@ class Theme(Strict):
 
 class Support(Strict):
     email: EmailStr
-    phone: str | None = Field(default=None, pattern=r"^[0-9+()\- ]{6,20}$")
+    phone: Phone | None = None
     hours: Localized | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
 

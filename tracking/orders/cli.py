@@ -1,4 +1,5 @@
-"""``flask --app app orders …``: import order and shipping files, print tracking links."""
+"""``flask --app app orders …``: import order and shipping files, print tracking links (one, or
+the CSV of a date range)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from tracking.db import get_session
-from tracking.orders import intake
+from tracking.orders import intake, sheets
+from tracking.orders.imports import messages
 from tracking.orders.imports.run import FORMATS, ImportFileError, run_import
-from tracking.orders.links import tracking_link
+from tracking.orders.links import LINKS_HEADER, links_between, tracking_link
 
 orders_cli = AppGroup("orders", help="Import orders and shipments; print tracking links.")
 
@@ -30,16 +32,24 @@ def _brand(slug: str):
 @click.option("--dry-run", is_flag=True, help="Check and count, store nothing.")
 @click.option("--max-errors", default=50, show_default=True, help="Errors to print.")
 @click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    type=click.Choice(["en", "ja"]),
+    help="Language of the error messages.",
+)
+@click.option(
     "--no-mail",
     is_flag=True,
     help="Import as history (orders from before Todoku): their customers are never mailed.",
 )
 def import_command(
-    file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int, no_mail: bool
+    file: Path, brand: str, fmt: str, dry_run: bool, max_errors: int, lang: str, no_mail: bool
 ) -> None:
     """Import FILE (one of the formats in docs/import.md) into BRAND.
 
-    Exits 1 when any row failed; the valid rows are imported all the same."""
+    Exits 1 when any row failed; the valid rows are imported all the same. Errors are
+    worded in --lang."""
     try:
         report = run_import(
             get_session(),
@@ -50,11 +60,9 @@ def import_command(
             history=no_mail,
         )
     except ImportFileError as exc:
-        raise click.ClickException(str(exc)) from None
-    for err in report.errors[:max_errors]:
-        click.echo(f"line {err.line}: {err.column}: {err.reason}", err=True)
-    if len(report.errors) > max_errors:
-        click.echo(f"… and {len(report.errors) - max_errors} more", err=True)
+        raise click.ClickException(messages.file_error_in(lang, exc)) from None
+    for line in messages.lines_in(lang, report.errors, max_errors):
+        click.echo(line, err=True)
     click.echo(report.summary())
     if report.failed:
         raise SystemExit(1)
@@ -69,3 +77,18 @@ def link_command(number: str, brand: str) -> None:
     if order is None:
         raise click.ClickException(f"{brand} has no order {number!r}")
     click.echo(tracking_link(order))
+
+
+@orders_cli.command("links")
+@click.option("--brand", required=True)
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--output", "-o", default="-", help="File to write (default: standard output).")
+def links_command(brand: str, start, end, output: str) -> None:
+    """CSV of order, carrier, tracking number and tracking link of every parcel BRAND shipped
+    from --from to --to (shop-local days, both included): for Rakuten's 発送メール or a
+    Shopify bulk edit."""
+    b = _brand(brand)
+    rows = links_between(get_session(), b, start.date(), end.date())
+    with click.open_file(output, "wb") as out:  # bytes: the CRLF and BOM exactly as written
+        out.write(sheets.csv_text(LINKS_HEADER, rows, b.tz).encode("utf-8"))

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from tracking.brands.base import Localized, Strict
+from tracking.brands.base import Localized, Phone, Strict
 
 FaultSide = Literal["customer", "merchant"]
 Resolution = Literal["refund", "exchange", "store_credit", "repair", "recycle"]
@@ -41,7 +41,7 @@ class ShipBack(Strict):
     name: Localized
     postcode: str = Field(pattern=r"^[0-9A-Za-z -]{3,12}$")
     address: Localized
-    phone: str | None = Field(default=None, pattern=r"^[0-9+()\- ]{6,20}$")
+    phone: Phone | None = None
 
 
 def _default_reasons() -> list[Reason]:

@@ -27,7 +27,10 @@ class RowError:
     column: str
     reason: str
     number: str = ""
-    code: str = ""  # stable: the staff page shows a localised text for it
+    code: str = ""  # stable: the message id (``messages.REASONS``) shown in the reader's language
+    # The message's values (the cell as typed, a limit), worded by Babel when shown; ``reason``
+    # is the English of the log only.
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -48,9 +51,10 @@ class ParsedShipment:
 
 
 class CellError(ValueError):
-    def __init__(self, column: str, reason: str, line: int = 0, code: str = "invalid"):
+    def __init__(self, column: str, reason: str, line: int = 0, code: str = "invalid", **params):
         super().__init__(reason)
         self.column, self.reason, self.line, self.code = column, reason, line, code
+        self.params = params
 
 
 # Caps that keep one bad row from failing the job (and a file from filling the memory):
@@ -175,7 +179,10 @@ def _cell_error(line: int, columns: list[str], cells: list[str]) -> RowError | N
         problem = normalize.text_problem(value, multiline=True, max_length=MAX_CELL)
         if problem:
             detail = f"{len(value)} > {MAX_CELL}" if problem == "too_long" else _where(value)
-            return RowError(line, _name(columns, index), detail, code=f"cell_{problem}")
+            limit = {"limit": MAX_CELL} if problem == "too_long" else {}
+            return RowError(
+                line, _name(columns, index), detail, code=f"cell_{problem}", params=limit
+            )
     return None
 
 
@@ -201,12 +208,18 @@ def rows(text: str) -> Iterator[tuple[int, dict[str, str]] | RowError]:
         except StopIteration:
             cells = None
         except csv.Error as exc:  # a quoted cell over the csv module's own limit
-            yield RowError(lines.number, "", str(exc), code="cell_too_long")
+            yield RowError(
+                lines.number, "", str(exc), code="cell_too_long", params={"limit": MAX_CELL}
+            )
             continue
         for number, line in lines.too_long:
             index, width = _widest_cell(line)
             yield RowError(
-                number, _name(columns, index), f"{len(line)} > {MAX_LINE}", code="line_too_long"
+                number,
+                _name(columns, index),
+                f"{len(line)} > {MAX_LINE}",
+                code="line_too_long",
+                params={"limit": MAX_LINE},
             )
         lines.too_long.clear()
         if cells is None:
@@ -252,9 +265,11 @@ def money(value: str, currency: str, column: str) -> int:
     try:
         amount = Decimal(clean)
     except InvalidOperation:
-        raise CellError(column, f"not an amount: {value!r}", code="bad_amount") from None
+        raise CellError(
+            column, f"not an amount: {value!r}", code="bad_amount", value=value
+        ) from None
     if not amount.is_finite() or amount < 0 or amount > 10**10:
-        raise CellError(column, f"not an amount: {value!r}", code="bad_amount")
+        raise CellError(column, f"not an amount: {value!r}", code="bad_amount", value=value)
     return int(amount if currency in ZERO_DECIMAL else amount * 100)
 
 
@@ -284,7 +299,10 @@ def when(value: str, tz: ZoneInfo, column: str) -> datetime | None:
             break
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     raise CellError(
-        column, f"not a date and time: {value!r} (use 2026-11-24 10:15:00)", code="bad_time"
+        column,
+        f"not a date and time: {value!r} (use 2026-11-24 10:15:00)",
+        code="bad_time",
+        value=value,
     )
 
 
@@ -299,7 +317,7 @@ def day(value: str, column: str) -> date | None:
             continue
         if 2000 <= parsed.year <= 2100:
             return parsed
-    raise CellError(column, f"not a date: {value!r} (use 2026-11-24)", code="bad_date")
+    raise CellError(column, f"not a date: {value!r} (use 2026-11-24)", code="bad_date", value=value)
 
 
 def slot(value: str) -> str:

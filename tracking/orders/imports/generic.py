@@ -79,7 +79,9 @@ def parse(raw_text: str, tz: ZoneInfo) -> Iterator[ParsedOrder | RowError]:
         try:
             yield _order(members, tz)
         except CellError as exc:
-            yield RowError(exc.line or members[0][0], exc.column, exc.reason, number, exc.code)
+            yield RowError(
+                exc.line or members[0][0], exc.column, exc.reason, number, exc.code, exc.params
+            )
 
 
 def _order(members: list, tz: ZoneInfo) -> ParsedOrder:

@@ -48,7 +48,7 @@ def parse(raw_text: str, tz: ZoneInfo = JST) -> Iterator[ParsedOrder | RowError]
         try:
             yield _order(members)
         except CellError as exc:
-            yield RowError(members[0][0], exc.column, exc.reason, number, exc.code)
+            yield RowError(members[0][0], exc.column, exc.reason, number, exc.code, exc.params)
 
 
 def _order(members: list) -> ParsedOrder:

@@ -36,7 +36,7 @@ def parse(raw_text: str, tz: ZoneInfo = JST) -> Iterator[ParsedShipment | RowErr
         try:
             shipped = day(cell(row, "発送日"), "発送日")
         except CellError as exc:
-            yield RowError(line, exc.column, exc.reason, number, exc.code)
+            yield RowError(line, exc.column, exc.reason, number, exc.code, exc.params)
             continue
         data = {"carrier": cell(row, "配送会社"), "tracking_number": tracking}
         if not data["carrier"]:

@@ -23,6 +23,7 @@ from tracking.orders.imports import (
     decode,
     generic,
     header,
+    messages,
     rakuten,
     rakuten_shipping,
     shopify,
@@ -62,7 +63,8 @@ class Report:
             "dry_run": self.dry_run,
             "numbers": self.numbers,
             "errors": [
-                [e.line, e.column, e.reason, e.number, e.code] for e in self.errors[:max_errors]
+                [e.line, e.column, e.reason, e.number, e.code, e.params]
+                for e in self.errors[:max_errors]
             ],
         }
 
@@ -113,9 +115,21 @@ def _error_for(exc: ValidationError, parsed: ParsedOrder | ParsedShipment) -> Ro
     code = first["type"]
     if code in ("string_too_short", "missing") and not first.get("input"):
         code = "empty"
-    # A refused address is shown as typed (the staff page words the reason itself).
-    reason = str(first.get("input", ""))[:120] if code == "invalid_email" else first["msg"]
-    return RowError(line, column, reason, getattr(parsed, "number", "") or "", code)
+    number = getattr(parsed, "number", "") or ""
+    return RowError(line, column, first["msg"], number, code, messages.error_params(first))
+
+
+def _value_at(data, loc: list[str]) -> dict:
+    """The refused input under ``loc`` (``shipments.0.carrier``), as the message's value."""
+    value = data
+    for part in loc:
+        if not part.isdigit():
+            value = getattr(value, part, None)
+        elif isinstance(value, list) and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return {}
+    return {"value": value} if isinstance(value, str) and value else {}
 
 
 def run_import(
@@ -180,6 +194,7 @@ def _store(session, brand, parsed, source, report, history=False) -> RowError | 
                 "no such order: import the order file first",
                 parsed.number,
                 "no_such_order",
+                {"value": parsed.number},
             )
         try:
             _, result = intake.add_shipment(session, brand, order, data, source=source)
@@ -190,6 +205,7 @@ def _store(session, brand, parsed, source, report, history=False) -> RowError | 
                 exc.message,
                 parsed.number,
                 exc.code,
+                {"value": parsed.data.get("tracking_number", "")},
             )
         if history:
             _as_history(session, order)
@@ -209,7 +225,7 @@ def _store(session, brand, parsed, source, report, history=False) -> RowError | 
         if loc[:1] == ["shipments"] and len(loc) > 1 and int(loc[1]) < len(parsed.shipment_lines):
             line = parsed.shipment_lines[int(loc[1])]
         column = parsed.columns.get(loc[-1], loc[-1])
-        return RowError(line, column, exc.message, data.number, exc.code)
+        return RowError(line, column, exc.message, data.number, exc.code, _value_at(data, loc))
     if history:
         _as_history(session, outcome.order)
     report.count(outcome.result, outcome.order.number)

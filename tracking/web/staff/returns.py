@@ -10,13 +10,13 @@ from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.orders.carrier_codes import brand_carriers
+from tracking.orders.sheets import csv_response
 from tracking.returns import machine, parcel, queries, transitions
 from tracking.returns import queue as returns_queue
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnRequest
 from tracking.returns.photos import path_of, upload_dir
 from tracking.web.staff.auth import bp, staff_page
-from tracking.web.staff.csv_export import csv_response
 
 TRANSITION_MESSAGES = {
     "illegal": lambda: _("That step is not possible from the current status."),
@@ -77,7 +77,7 @@ def export_csv(brand, user):
                 rr.status,
                 order.number,
                 rr.email,
-                rr.created_at.isoformat(),
+                rr.created_at,
                 rr.fault,
                 rr.refund_estimate,
             ]

@@ -7,8 +7,8 @@ from htmx_flask import request
 
 from tracking.dashboard import charts, figures, inquiries
 from tracking.db import get_session
+from tracking.orders.sheets import csv_response
 from tracking.web.staff.auth import staff_page
-from tracking.web.staff.csv_export import csv_response
 from tracking.web.staff.dashboard.home import bp
 
 
@@ -53,14 +53,14 @@ def _keyed(names: list[str], rows_of):
 
 
 TABLES = {
-    "views": (["day", "views"], lambda fig: ([d.isoformat(), n] for d, n in fig.views_per_day)),
+    "views": (["day", "views"], lambda fig: ([d, n] for d, n in fig.views_per_day)),
     "feedback": (
         ["rating", "answers"],
         lambda fig: ([k, v] for k, v in fig.feedback_distribution.items()),
     ),
     "comments": (
         ["created_at", "rating", "comment"],
-        lambda fig: ([t.isoformat(), r, c] for t, r, c in fig.comments),
+        lambda fig: ([t, r, c] for t, r, c in fig.comments),
     ),
     "banners": _keyed(
         ["banner", "placement", "impressions", "clicks", "ctr"], lambda fig: fig.banners

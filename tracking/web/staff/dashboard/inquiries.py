@@ -8,8 +8,8 @@ from htmx_flask import request
 
 from tracking.dashboard import inquiries
 from tracking.db import get_session
+from tracking.orders.sheets import csv_response
 from tracking.web.staff.auth import staff_page
-from tracking.web.staff.csv_export import csv_response
 from tracking.web.staff.dashboard.home import bp, checked_id
 
 
@@ -39,8 +39,8 @@ def inquiries_csv(brand, user):
             [
                 r.inquiry.id,
                 r.order.number,
-                r.inquiry.created_at.isoformat(),
-                r.inquiry.reply_by.isoformat(),
+                r.inquiry.created_at,
+                r.inquiry.reply_by,
                 r.inquiry.status,
                 int(r.overdue),
                 r.inquiry.message,

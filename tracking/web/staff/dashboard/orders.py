@@ -1,5 +1,5 @@
-"""Dashboard: the orders list and its CSV, an order's page, "send the shipping mail again", the
-order's language and adding or correcting a parcel."""
+"""Dashboard: the orders list and its CSV, the tracking links CSV of a date range, an order's
+page, "send the shipping mail again", the order's language and adding or correcting a parcel."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from htmx_flask import request
 
 from tracking.dashboard import actions, orders
 from tracking.db import get_session
-from tracking.orders import language
+from tracking.normalize import day_or_none
+from tracking.orders import language, sheets
 from tracking.orders.carrier_codes import brand_carriers
+from tracking.orders.links import LINKS_HEADER, links_between
+from tracking.orders.sheets import csv_response
 from tracking.security import order_token
 from tracking.web.staff.auth import staff_page
-from tracking.web.staff.csv_export import csv_response
 from tracking.web.staff.dashboard.home import MAX_ID, bp, checked_id
 
 
@@ -59,19 +61,32 @@ def orders_csv(brand, user):
         (
             [
                 r.order.number,
-                r.order.placed_at.isoformat(),
+                r.order.placed_at,
                 r.order.name,
                 r.order.email,
-                r.order.postcode,
+                sheets.postcode(r.order.postcode, r.order.country),
                 p.carrier if p else "",
-                p.tracking_number if p else "",
+                sheets.Text(p.tracking_number) if p else "",
                 p.status if p else "",
-                int(p.late) if p else 0,
+                p.late if p else 0,
             ]
             for r in rows
             for p in (r.parcels or [None])
         ),
     )
+
+
+@bp.get("/links.csv")
+@staff_page
+def links_csv(brand, user):
+    """Every parcel's tracking link for a range of shipping days (shop-local, both included)."""
+    start = day_or_none(request.args.get("from", ""))
+    end = day_or_none(request.args.get("to", ""))
+    if start is None or end is None or end < start:
+        flash(_("Choose the first and the last shipping day (the first not after the last)."))
+        return redirect(url_for("dashboard.orders_list", brand_slug=brand.slug), code=303)
+    rows = links_between(get_session(), brand, start, end)
+    return csv_response(brand, f"links-{start}-{end}", LINKS_HEADER, rows)
 
 
 def _order_or_404(brand, number: str):

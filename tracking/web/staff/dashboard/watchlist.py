@@ -7,9 +7,10 @@ from htmx_flask import request
 
 from tracking.dashboard import watchlist
 from tracking.db import get_session
+from tracking.orders import sheets
+from tracking.orders.sheets import csv_response
 from tracking.timeutil import utcnow
 from tracking.web.staff.auth import staff_page
-from tracking.web.staff.csv_export import csv_response
 from tracking.web.staff.dashboard.home import bp
 
 
@@ -44,10 +45,10 @@ def watchlist_csv(brand, user):
                 e.reason,
                 e.order_number,
                 e.shipment.carrier,
-                e.shipment.tracking_number,
+                sheets.Text(e.shipment.tracking_number),
                 e.shipment.status,
                 e.age_days(now),
-                e.last_scan.isoformat() if e.last_scan else "",
+                e.last_scan,
             ]
             for e in watchlist.entries(get_session(), brand.slug, now)
         ),
