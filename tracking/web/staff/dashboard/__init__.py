@@ -2,8 +2,16 @@
 ``watchlist``, ``inquiries``, ``figures`` and ``settings`` add their routes to it. Importing this
 package imports every screen, so ``bp`` below carries all of them."""
 
-from tracking.web.staff.dashboard import figures, home, inquiries, orders, settings, watchlist
+from tracking.web.staff.dashboard import (
+    figures,
+    home,
+    inquiries,
+    orders,
+    privacy,
+    settings,
+    watchlist,
+)
 
 bp = home.bp
 
-__all__ = ["bp", "figures", "home", "inquiries", "orders", "settings", "watchlist"]
+__all__ = ["bp", "figures", "home", "inquiries", "orders", "privacy", "settings", "watchlist"]

@@ -1,4 +1,5 @@
-"""Dashboard: the owner's settings (staff accounts, API keys, alerts); staff get 403."""
+"""Dashboard: the owner's settings (staff accounts, API keys, alerts, privacy requests in
+privacy.py); staff get 403."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tracking.web.staff.auth import owner_only, staff_page
 from tracking.web.staff.dashboard.home import bp, checked_id
 
 
-def _settings(brand, user, status=200, error=None, new_key=None, typed=None):
+def _settings(brand, user, status=200, error=None, new_key=None, typed=None, **extra):
     """The owner's settings; ``typed`` is the refused form, shown again as it was typed."""
     session = get_session()
     html = render_template(
@@ -29,6 +30,7 @@ def _settings(brand, user, status=200, error=None, new_key=None, typed=None):
         new_key=new_key,
         roles=staff.ROLES,
         typed=typed or {},
+        **extra,
     )
     return make_response(html, status)
 
