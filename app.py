@@ -72,7 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # an edited file is picked up later without a restart (BRANDS_RELOAD_SECONDS).
     try:
         app.extensions["todoku_brands"] = BrandRegistry(
-            app.config["BRANDS_DIR"], app.config["BRANDS_RELOAD_SECONDS"], secrets_problems
+            app.config["BRANDS_DIR"],
+            app.config["BRANDS_RELOAD_SECONDS"],
+            secrets_problems,
+            demo=app.config["TODOKU_DEMO"],
         )
     except BrandConfigError as exc:
         app.extensions["todoku_brands"] = brands_cli.refuse_cli_start(app, exc)

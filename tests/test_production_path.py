@@ -179,6 +179,8 @@ def test_pip_install_then_procfile_release_and_web_serve_japanese(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'todoku.sqlite3'}",
         TODOKU_INSTANCE_PATH=str(tmp_path / "instance"),
         WEB_CONCURRENCY="1",
+        # The pages checked are the demo shops', which production serves only when asked.
+        TODOKU_DEMO="1",
     )
     env.pop("BRANDS_DIR", None)
     env.pop("REDIS_URL", None)

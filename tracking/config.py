@@ -27,6 +27,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "BRANDS_DIR": env.get("BRANDS_DIR") or str(ROOT / "brands"),
         # How often a changed brand file is looked for (seconds; "off": read at start-up only).
         "BRANDS_RELOAD_SECONDS": env.get("BRANDS_RELOAD_SECONDS") or None,
+        # The demo shops and `flask demo`: on in development, off in production unless asked.
+        "TODOKU_DEMO": env.get("TODOKU_DEMO") or None,
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "tracking" / "translations"),
@@ -116,6 +118,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     cfg["BRANDS_RELOAD_SECONDS"] = _reload_seconds(cfg["BRANDS_RELOAD_SECONDS"], production)
+    demo = cfg["TODOKU_DEMO"]
+    cfg["TODOKU_DEMO"] = (
+        (not production) if demo is None else str(demo).lower() in ("1", "true", "on", "yes")
+    )
     if not cfg["BASE_URL"]:
         if production:  # every mailed link would point at 127.0.0.1
             raise ConfigError("TODOKU_BASE_URL must be set when TODOKU_ENV=production")

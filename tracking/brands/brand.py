@@ -142,6 +142,8 @@ class Brand(Strict):
     theme: Theme = Theme()
     support: Support
     hostnames: list[str] = Field(default_factory=list)
+    # A demo shop (brands/ ships two): served only when TODOKU_DEMO is on.
+    demo: bool = False
     carriers: dict[str, CarrierRoute] = Field(default_factory=dict)
     # Feature sections: each is defined in its own module (see brand_sections.py).
     page: PageConfig = PageConfig()

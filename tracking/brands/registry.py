@@ -28,15 +28,25 @@ class BrandRegistry(MutableMapping[str, Brand]):
     a brand, as tests do, lasts until the files next change.)"""
 
     def __init__(
-        self, directory: str | Path, reload_seconds: float | None, check: ExtraCheck | None = None
+        self,
+        directory: str | Path,
+        reload_seconds: float | None,
+        check: ExtraCheck | None = None,
+        demo: bool = True,
     ):
         self.directory = Path(directory)
         self.reload_seconds = reload_seconds  # None: never reload
         self._check = check or (lambda brands: [])
         self._lock = threading.Lock()
         self._stamps = self._read_stamps()
-        self._brands = load_brands(self.directory)  # start-up: a problem stops it (caller)
+        self.demo = demo  # False: brands marked ``demo = true`` are not served
+        self._brands = self._served(load_brands(self.directory))  # a problem stops start-up
         self._next_look = time.monotonic() + (reload_seconds or 0)
+
+    def _served(self, brands: dict[str, Brand]) -> dict[str, Brand]:
+        if self.demo:
+            return brands
+        return {slug: brand for slug, brand in brands.items() if not brand.demo}
 
     def _read_stamps(self) -> dict[str, int]:
         try:
@@ -57,7 +67,7 @@ class BrandRegistry(MutableMapping[str, Brand]):
                 return
             self._stamps = stamps  # a broken edit is reported once, not on every look
             try:
-                brands = load_brands(self.directory)
+                brands = self._served(load_brands(self.directory))
                 problems = self._check(brands)
             except BrandConfigError as exc:
                 problems = lines(exc.problems, staff_language())

@@ -18,6 +18,10 @@ from tracking.staff import demo as staff_demo
 @with_appcontext
 def demo_command() -> None:
     """Load the demo shops' orders (idempotent) and print one tracking link per order."""
+    if not current_app.config["TODOKU_DEMO"]:
+        raise click.ClickException(
+            "the demo shops are off here (production): set TODOKU_DEMO=1 to load and serve them"
+        )
     session = get_session()
     load(session)
     # Every order of the demo shops, including those the feature demos add.
