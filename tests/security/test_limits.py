@@ -270,6 +270,7 @@ def web_env(tmp_path, port: int, database_url: str, **extra) -> dict:
         SECRET_KEY="limits-test-" + "x" * 40,
         DATABASE_URL=database_url,
         TODOKU_INSTANCE_PATH=str(tmp_path / "instance"),
+        TODOKU_DEMO="1",  # the limits are tried on the demo shops' lookup
         **extra,
     )
     return env
