@@ -29,6 +29,7 @@ PACKAGES = {
     "demo",
     "estimates",
     "mail",
+    "monitoring",
     "operations",
     "orders",
     "page",
