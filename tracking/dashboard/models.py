@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from tracking.orders import versions
 from tracking.orders.models import Order, Shipment
 from tracking.page.models import Feedback, PageEvent
 from tracking.timeutil import utcnow
@@ -52,3 +53,6 @@ class WatchAlert(SQLModel, table=True):
     shipment_id: int = Field(foreign_key="shipments.id", index=True)
     reason: str = Field(max_length=32)
     first_seen_at: datetime = Field(default_factory=utcnow)
+
+
+versions.untrack("watch_alerts", "the merchant's late-parcel alerts")

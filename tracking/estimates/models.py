@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from tracking.orders import versions
 from tracking.timeutil import utcnow
 
 
@@ -59,3 +60,13 @@ class LaneObservation(SQLModel, table=True):
     promised_on: date | None = None
     synthetic: bool = Field(default=False, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+versions.untrack(
+    "estimate_revisions", "the history of estimates; the page shows the shipment's own"
+)
+versions.untrack(
+    "lane_observations",
+    "learned lanes of every order: the page of an order with unshipped items, whose estimate "
+    "reads them, is cached for an hour at most (page.render_cache)",
+)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from tracking.orders import versions
 from tracking.timeutil import utcnow
 
 PENDING_COALESCE = "status = 'queued' AND coalesce_key <> ''"
@@ -98,3 +99,7 @@ class CouponCode(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="orders.id")
     issued_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+versions.track(CouponCode)  # the page shows the pool coupon issued to the order
+versions.untrack("notifications", "mail rows; the page shows no mail")

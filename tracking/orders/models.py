@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracking.db import new_public_id
+from tracking.orders import versions
 from tracking.timeutil import utcnow
 
 
@@ -47,6 +48,9 @@ class Order(SQLModel, table=True):
     placed_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Bumped by the session on every write to a row the tracking page shows
+    # (``orders.versions``); read it with ``versions.current``, not from a loaded object.
+    data_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OrderItem(SQLModel, table=True):
@@ -163,3 +167,11 @@ class IntakeReceipt(SQLModel, table=True):
     status: int = 0
     body: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+versions.track(Order, "id")
+versions.track(OrderItem)
+versions.track(Shipment)
+versions.track(ShipmentItem, "shipment_id", parent=Shipment)
+versions.track(ShipmentEvent, "shipment_id", parent=Shipment)
+versions.untrack("order_changes", "the staff history of changes; the page never shows it")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
+from tracking.orders import versions
 from tracking.timeutil import utcnow
 
 
@@ -68,3 +69,8 @@ class Inquiry(SQLModel, table=True):
     reply: str = Field(default="", max_length=4000)
     replied_at: datetime | None = None
     replied_by: str = Field(default="", max_length=254)
+
+
+versions.track(Feedback)
+versions.track(Inquiry)
+versions.untrack("page_events", "written by viewing the page: views, impressions, clicks")

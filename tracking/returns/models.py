@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracking.db import new_public_id
+from tracking.orders import versions
 from tracking.timeutil import utcnow
 
 
@@ -88,3 +89,9 @@ class ReturnEvent(SQLModel, table=True):
     actor: str = Field(max_length=254)  # "customer", "staff:<email>", "api:<key name>", "system"
     reason: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+versions.track(ReturnRequest)
+versions.track(ReturnLine, "return_id", parent=ReturnRequest)
+versions.track(ReturnPhoto, "return_id", parent=ReturnRequest)
+versions.track(ReturnEvent, "return_id", parent=ReturnRequest)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from tracking.orders import versions
 from tracking.timeutil import utcnow
 
 
@@ -113,3 +114,7 @@ def ensure_row(session, model, carrier: str, account: str = "") -> None:
     session.execute(
         insert(model).values(**values).on_conflict_do_nothing(index_elements=["carrier", "account"])
     )
+
+
+versions.untrack("captured_failures", "carrier answers kept for debugging")
+versions.untrack("webhook_feeds", "which aggregator feeds a parcel; the page never shows it")
