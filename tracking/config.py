@@ -73,6 +73,11 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
         # Overrides every brand's ``[page] refresh_seconds`` when set (tests shorten it).
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
+        # Rendered tracking pages (tracking/page/rendered.py): "auto" keeps them in Redis when
+        # REDIS_URL is set, else in each process; "memory", "redis" or "off" choose. SIZE: the
+        # in-process entries at most (least recently used out first).
+        "RENDER_CACHE": env.get("RENDER_CACHE", "auto"),
+        "RENDER_CACHE_SIZE": int(env.get("RENDER_CACHE_SIZE", "2000")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # JSON API: requests per verified API key; per client address for calls without a

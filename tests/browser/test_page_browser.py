@@ -174,6 +174,26 @@ def test_status_region_refreshes_until_terminal(page, live_app, order_url, viewp
         live_app.config["PAGE_REFRESH_SECONDS"] = None
 
 
+def test_status_refresh_is_conditional(page, live_app, order_url):
+    """The refresh loop sends the part's ETag and keeps the part as it is on a 304."""
+    live_app.config["PAGE_REFRESH_SECONDS"] = 1
+    try:
+        seen = []
+        page.on(
+            "response",
+            lambda r: seen.append((r.status, r.request.headers.get("if-none-match")))
+            if r.request.headers.get("hx-request")
+            else None,
+        )
+        page.goto(f"{order_url('NP-2005')}?lang=en")
+        before = page.locator("#status").inner_text()
+        page.wait_for_timeout(2500)
+        assert seen and all(status == 304 and etag for status, etag in seen), seen
+        assert page.locator("#status").inner_text() == before
+    finally:
+        live_app.config["PAGE_REFRESH_SECONDS"] = None
+
+
 def test_ask_the_shop(page, live_app, order_url, viewport_width):
     order = live_app.config["DEMO_ORDERS"]["ST-1002"]
     page.goto(f"{order_url('ST-1002')}?lang=ja")

@@ -4,7 +4,7 @@ two queries (``tests/page/test_budget.py`` guards the budget)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 
 from sqlalchemy.orm import aliased
@@ -65,6 +65,15 @@ class ParcelView:
         if (now or utcnow()) - checked <= cadence:
             return None
         return checked
+
+    def outage_starts(self) -> datetime | None:
+        """When ``outage_since`` starts answering without any write (the rendered page expires
+        then, ``page.rendered``); None when it answers already or never will on its own."""
+        s = self.shipment
+        checked = as_utc(s.last_checked_at)
+        if not s.failures or checked is None or self.status.is_terminal:
+            return None
+        return checked + CADENCE.get(self.status, CADENCE[Status.UNKNOWN]) + timedelta(seconds=1)
 
     @property
     def progress_step(self) -> int:

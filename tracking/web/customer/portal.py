@@ -19,6 +19,7 @@ from flask import (
 from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from htmx_flask import request
 
 from tracking import normalize
@@ -27,15 +28,17 @@ from tracking.estimates import sources as estimates
 from tracking.estimates.display import unshipped_text
 from tracking.extensions import limiter
 from tracking.orders.lookup import find_order
-from tracking.page import banners, feedback, inquiry
+from tracking.page import banners, feedback, inquiry, rendered
 from tracking.page import events as page_events
+from tracking.page.cache import store_for
 from tracking.page.view import coupon_for
 from tracking.returns.eligibility import page_offer
 from tracking.returns.links import return_token
 from tracking.security import order_token
+from tracking.templating import csp_nonce
 from tracking.timeutil import utcnow
 from tracking.web import brand_or_404
-from tracking.web.customer.tokens import order_for_token, view_for_token
+from tracking.web.customer.tokens import order_for_token, state_for_token, view_for_token
 
 bp = Blueprint("portal", __name__)
 LOOKED_UP = "looked_up"
@@ -129,12 +132,16 @@ def _return_offer(brand, view) -> dict:
     return {"can_return": can_return, "existing": existing}
 
 
-def _page_response(body: str, status: int = 200) -> Response:
+def _page_response(body: str, status: int = 200, etag: str | None = None) -> Response:
     response = current_app.make_response((body, status))
     # One URL, two shapes (page or htmx fragment): caches must keep them apart.
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+    # no-store: nothing of an order is kept in the browser's disk cache (a shared computer, a
+    # link that is the only key). The refresh loop revalidates itself (static/js/page.js).
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    if etag is not None:
+        response.headers["ETag"] = etag
     return response
 
 
@@ -162,61 +169,97 @@ def _source(public_id: str) -> str:
     return "link"
 
 
-def _render_page(brand, view, token: str, status: int = 200, **regions) -> Response:
-    """The whole tracking page. ``regions`` carry form state (feedback, ask) on errors."""
-    locale = str(get_locale())
-    today = utcnow().astimezone(brand.tz).date()
-    tags = {t for items in view.item_groups for item, _qty in items for t in item.tags}
-    shown = banners.for_order(
-        brand.page,
-        locale=locale,
-        today=today,
-        tags=tags,
-        statuses={p.shipment.status for p in view.parcels},
-    )
-    asked = regions.pop("asked", None)
-    html = render_template(
-        "portal/order.html",
-        brand=brand,
-        view=view,
-        token=token,
-        banners=shown,
-        view_token=page_events.view_token(
-            brand.slug,
-            view.order.public_id,
-            status=page_events.shown_status([p.shipment.status for p in view.parcels]),
-            source=_source(view.order.public_id),
-        ),
-        return_offer=_return_offer(brand, view),
-        coupon=coupon_for(brand, view, str(get_locale())),
+def _render(brand, view, token: str, kind: str, status_etag=None, **regions) -> rendered.Entry:
+    """The page (or its ``#status`` part) with placeholders for the per-visitor parts
+    (``page.rendered``). ``regions`` carry form state (feedback, ask) on errors."""
+    marker = rendered.new_marker()
+    shown_status = page_events.shown_status([p.shipment.status for p in view.parcels])
+    context = rendered.placeholders(marker) | {
+        "brand": brand,
+        "view": view,
+        "token": token,
+        "status_etag": status_etag,
         **_status_context(brand, view),
-        feedback_form=regions.get("feedback_form", {}),
-        ask_form=regions.get("ask_form", {}),
-        asked=asked,
-        reply_by=inquiry.reply_by(brand, utcnow()),
+    }
+    if kind == rendered.STATUS:
+        html = render_template("portal/_status.html", **context)
+    else:
+        locale = str(get_locale())
+        today = utcnow().astimezone(brand.tz).date()
+        tags = {t for items in view.item_groups for item, _qty in items for t in item.tags}
+        shown = banners.for_order(
+            brand.page,
+            locale=locale,
+            today=today,
+            tags=tags,
+            statuses={p.shipment.status for p in view.parcels},
+        )
+        html = render_template(
+            "portal/order.html",
+            **context,
+            banners=shown,
+            return_offer=_return_offer(brand, view),
+            coupon=coupon_for(brand, view, locale),
+            feedback_form=regions.get("feedback_form", {}),
+            ask_form=regions.get("ask_form", {}),
+            asked=regions.get("asked"),
+            reply_by=inquiry.reply_by(brand, utcnow()),
+        )
+    return rendered.Entry(marker, shown_status, html, rendered.expires_at(brand, view))
+
+
+def _serve(brand, public_id: str, entry: rendered.Entry, status: int = 200, etag=None):
+    """The entry with this visitor's CSRF token, CSP nonce and page-view token filled in."""
+    html = rendered.fill(
+        entry,
+        csrf_token=generate_csrf,
+        csp_nonce=csp_nonce,
+        view_token=lambda: page_events.view_token(
+            brand.slug, public_id, status=entry.status, source=_source(public_id)
+        ),
     )
-    return _page_response(html, status)
+    return _page_response(html, status, etag)
+
+
+def _render_page(brand, view, token: str, status: int = 200, **regions) -> Response:
+    """The whole tracking page rendered for this request only (error re-renders with form
+    state, ``?asked=``): never cached."""
+    entry = _render(brand, view, token, rendered.PAGE, **regions)
+    return _serve(brand, view.order.public_id, entry, status)
+
+
+def _asked() -> date | None:
+    try:
+        return date.fromisoformat(request.args["asked"][:10])
+    except ValueError:
+        return None
 
 
 @bp.get("/<brand_slug>/o/<token>")
 def order_page(brand_slug: str, token: str):
+    """The page, or its ``#status`` part for htmx, from the render cache when the order has
+    not changed (``page.rendered``); the part answers 304 to its own ETag."""
+    if request.args.get("asked") and not request.htmx:
+        brand, view = view_for_token(brand_slug, token)
+        return _render_page(brand, view, token, asked=_asked())
+    kind = rendered.STATUS if request.htmx else rendered.PAGE
+    brand = brand_or_404(brand_slug)
+    public_id, state = state_for_token(
+        brand, token, locale=str(get_locale()), refresh_seconds=_refresh_seconds(brand)
+    )
+    etag = state.etag if kind == rendered.STATUS else None
+    if etag is not None and request.if_none_match.contains_weak(etag.strip('"')):
+        return _page_response("", 304, etag)
+    store = store_for(current_app)
+    key = state.key(kind)
+    raw = store.get(key) if store is not None else None
+    if raw is not None:
+        return _serve(brand, public_id, rendered.Entry.loads(raw), etag=etag)
     brand, view = view_for_token(brand_slug, token)
-    if request.htmx:
-        html = render_template(
-            "portal/_status.html",
-            brand=brand,
-            view=view,
-            token=token,
-            **_status_context(brand, view),
-        )
-        return _page_response(html)
-    asked = None
-    if request.args.get("asked"):
-        try:
-            asked = date.fromisoformat(request.args["asked"][:10])
-        except ValueError:
-            asked = None
-    return _render_page(brand, view, token, asked=asked)
+    entry = _render(brand, view, token, kind, status_etag=state.etag)
+    if store is not None and rendered.cacheable(get_session()):
+        store.set(key, entry.dumps(), entry.expires_at)
+    return _serve(brand, public_id, entry, etag=etag)
 
 
 @bp.post("/<brand_slug>/o/<token>/feedback")

@@ -8,6 +8,7 @@ from flask import abort
 
 from tracking.db import get_session
 from tracking.orders.lookup import order_by_public_id
+from tracking.page import rendered
 from tracking.page.view import page_view
 from tracking.returns import queries as returns
 from tracking.returns.links import read_return_token
@@ -33,6 +34,15 @@ def view_for_token(brand_slug: str, token: str):
     if view is None:
         abort(404)
     return brand, view
+
+
+def state_for_token(brand, token: str, **key):
+    """(public id, ``page.rendered.State``) of an order link of ``brand``: one query."""
+    public_id = read_order_token(brand.slug, token)
+    state = rendered.state(get_session(), brand, public_id, token, **key) if public_id else None
+    if state is None:
+        abort(404)
+    return public_id, state
 
 
 def return_for_token(brand_slug: str, token: str):

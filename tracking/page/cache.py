@@ -1,0 +1,102 @@
+"""Where rendered tracking pages are kept (``page.rendered`` decides what and under which key):
+a bounded in-process LRU by default, Redis when ``REDIS_URL`` is set (every worker shares one
+copy; ``RENDER_CACHE = "memory"`` keeps it in-process anyway, ``"off"`` renders every view).
+
+Entries expire on their own (``set(…, expires_at)``): the keys say what the page depends on, the
+expiry what changes with time alone. A Redis that does not answer is a miss, logged once per
+process, never an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+PREFIX = "todoku:page:"
+
+
+class Store(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: bytes, expires_at: float) -> None: ...
+
+
+class MemoryStore:
+    """At most ``size`` entries, least recently used out first; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[1] <= time.time():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def set(self, key: str, value: bytes, expires_at: float) -> None:
+        with self._lock:
+            self._items[key] = (value, expires_at)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class RedisStore:
+    """``SET key value EX ttl``; Redis's own ``maxmemory`` policy bounds it."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._warned = False
+
+    def _failed(self, exc: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("Render cache: Redis did not answer (%s); rendering every view", exc)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.client.get(PREFIX + key)
+        except Exception as exc:  # noqa: BLE001 (any Redis failure is a miss)
+            self._failed(exc)
+            return None
+
+    def set(self, key: str, value: bytes, expires_at: float) -> None:
+        ttl = int(expires_at - time.time())
+        if ttl <= 0:
+            return
+        try:
+            self.client.set(PREFIX + key, value, ex=ttl)
+        except Exception as exc:  # noqa: BLE001
+            self._failed(exc)
+
+
+def store_for(app: Flask) -> Store | None:
+    """The app's store, made on first use; None when the cache is off."""
+    if "todoku_render_cache" not in app.extensions:
+        kind = app.config["RENDER_CACHE"]
+        if kind == "off":
+            store = None
+        elif kind == "redis" or (kind == "auto" and app.config["REDIS_URL"]):
+            store = RedisStore(app.config["REDIS_URL"])
+        else:
+            store = MemoryStore(int(app.config["RENDER_CACHE_SIZE"]))
+        app.extensions["todoku_render_cache"] = store
+    return app.extensions["todoku_render_cache"]
