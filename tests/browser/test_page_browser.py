@@ -181,9 +181,11 @@ def test_status_refresh_is_conditional(page, live_app, order_url):
         seen = []
         page.on(
             "response",
-            lambda r: seen.append((r.status, r.request.headers.get("if-none-match")))
-            if r.request.headers.get("hx-request")
-            else None,
+            lambda r: (
+                seen.append((r.status, r.request.headers.get("if-none-match")))
+                if r.request.headers.get("hx-request")
+                else None
+            ),
         )
         page.goto(f"{order_url('NP-2005')}?lang=en")
         before = page.locator("#status").inner_text()

@@ -301,7 +301,14 @@ def test_a_reading_must_be_declared_with_its_labels(app):
         metrics.exposition([wrong_labels], None, NOW, None)
 
 
-def test_the_render_cache_counter_is_declared_for_later():
-    samples = parse(metrics.exposition([], None, NOW, None)[0].decode())
-    for result in ("hit", "miss"):
-        assert ("todoku_render_cache_lookups_total", (("result", result),)) in samples
+def test_the_render_cache_counts_hits_and_misses(client, demo, token_for):
+    def lookups() -> tuple[float, float]:
+        samples = scrape(client)
+        name = "todoku_render_cache_lookups_total"
+        return value(samples, name, result="hit"), value(samples, name, result="miss")
+
+    hits, misses = lookups()
+    url = f"/sakura-tea/o/{token_for(demo['ST-1001'])}"
+    for headers in ({}, {"HX-Request": "true"}, {}, {"HX-Request": "true"}):
+        assert client.get(url, headers=headers).status_code == 200
+    assert lookups() == (hits + 2, misses + 2)  # each shape rendered once, then served

@@ -281,3 +281,24 @@ def test_workers_share_renderings_through_redis(app_config, session, redis_url):
     a = one.test_client().get(url).get_data(as_text=True)
     b, queries = served(two, two.test_client(), url)
     assert queries == 1 and shared(a) == shared(b) and a != b
+
+
+def test_a_restore_forgets_every_rendering(app_config, redis_url):
+    import redis
+
+    from app import create_app
+    from tracking.page.cache import PREFIX, forget_all
+
+    client = redis.Redis.from_url(redis_url)
+    client.set("someone-else", b"kept")
+    for config in (
+        {**app_config, "RENDER_CACHE": "memory"},
+        {**app_config, "REDIS_URL": redis_url},
+    ):
+        app = create_app(config)
+        store = store_for(app)
+        store.set("k", b"page", utcnow().timestamp() + 60)
+        forget_all(app)
+        assert store.get("k") is None
+    assert client.get("someone-else") == b"kept" and not list(client.scan_iter(PREFIX + "*"))
+    client.delete("someone-else")

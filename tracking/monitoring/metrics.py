@@ -97,11 +97,10 @@ CARRIER_ERRORS = Counter(
     "Failed carrier calls by adapter code and error class (Timeout, ProviderError, AuthFailed, …).",
     ["carrier", "error"],
 )
-# Reserved for issue 23 (the render cache): defined now so dashboards and alerts can be
-# written against its name; nothing counts into it yet.
+# The tracking page's render cache (tracking/page/rendered.py), counted by the page view.
 RENDER_CACHE = Counter(
     "todoku_render_cache_lookups",
-    "Render-cache lookups by result: hit or miss (reserved: counted once the cache exists).",
+    "Render-cache lookups of the tracking page and its status part, by result: hit or miss.",
     ["result"],
 )
 for _result in ("hit", "miss"):  # both series exist (at 0) from the start

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracking.operations.backup import BackupError, backup, restore
+from tracking.page import cache as render_cache
 
 
 @click.command("backup")
@@ -44,6 +45,7 @@ def restore_command(path: Path) -> None:
         click.echo(f"MISMATCH {problem}", err=True)
     if report.problems:
         raise click.ClickException("the restored copy does not match the backup's manifest")
+    render_cache.forget_all(current_app)
     click.echo(
         f"Restored {report.tables} tables ({report.rows} rows) and {report.photos} photos; "
         "every table and photo matches the backup's manifest"

@@ -1,6 +1,7 @@
 """Where rendered tracking pages are kept (``page.rendered`` decides what and under which key):
 a bounded in-process LRU by default, Redis when ``REDIS_URL`` is set (every worker shares one
-copy; ``RENDER_CACHE = "memory"`` keeps it in-process anyway, ``"off"`` renders every view).
+copy; ``RENDER_CACHE = "memory"`` keeps it in-process anyway, ``"off"`` renders every view;
+``"redis"`` without ``REDIS_URL`` is in-process).
 
 Entries expire on their own (``set(…, expires_at)``): the keys say what the page depends on, the
 expiry what changes with time alone. A Redis that does not answer is a miss, logged once per
@@ -25,6 +26,8 @@ class Store(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
     def set(self, key: str, value: bytes, expires_at: float) -> None: ...
+
+    def clear(self) -> None: ...
 
 
 class MemoryStore:
@@ -52,6 +55,10 @@ class MemoryStore:
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -87,6 +94,21 @@ class RedisStore:
         except Exception as exc:  # noqa: BLE001
             self._failed(exc)
 
+    def clear(self) -> None:
+        for keys in _batches(self.client.scan_iter(PREFIX + "*", count=1000), 1000):
+            self.client.delete(*keys)
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
 
 def store_for(app: Flask) -> Store | None:
     """The app's store, made on first use; None when the cache is off."""
@@ -94,9 +116,17 @@ def store_for(app: Flask) -> Store | None:
         kind = app.config["RENDER_CACHE"]
         if kind == "off":
             store = None
-        elif kind == "redis" or (kind == "auto" and app.config["REDIS_URL"]):
+        elif kind in ("auto", "redis") and app.config["REDIS_URL"]:
             store = RedisStore(app.config["REDIS_URL"])
         else:
             store = MemoryStore(int(app.config["RENDER_CACHE_SIZE"]))
         app.extensions["todoku_render_cache"] = store
     return app.extensions["todoku_render_cache"]
+
+
+def forget_all(app: Flask) -> None:
+    """Drop every rendered page (after a restore: the restored orders' data versions may
+    repeat numbers the cache already holds for other data)."""
+    store = store_for(app)
+    if store is not None:
+        store.clear()

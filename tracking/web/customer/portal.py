@@ -27,6 +27,7 @@ from tracking.db import get_session
 from tracking.estimates import sources as estimates
 from tracking.estimates.display import unshipped_text
 from tracking.extensions import limiter
+from tracking.monitoring import metrics
 from tracking.orders.lookup import find_order
 from tracking.page import banners, feedback, inquiry, rendered
 from tracking.page import events as page_events
@@ -253,6 +254,8 @@ def order_page(brand_slug: str, token: str):
     store = store_for(current_app)
     key = state.key(kind)
     raw = store.get(key) if store is not None else None
+    if store is not None:
+        metrics.RENDER_CACHE.labels("miss" if raw is None else "hit").inc()
     if raw is not None:
         return _serve(brand, public_id, rendered.Entry.loads(raw), etag=etag)
     brand, view = view_for_token(brand_slug, token)
