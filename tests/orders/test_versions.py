@@ -97,3 +97,16 @@ def test_every_table_of_an_order_is_tracked_or_says_why_not():
     assert owned - declared == set()
     assert versions.tracked_tables() & set(versions.UNTRACKED) == set()
     assert "page_events" in versions.UNTRACKED  # viewing never invalidates
+
+
+def test_a_deleted_row_bumps_its_order_even_when_expired(app, session):
+    order = make_order(session)
+    parcel = session.exec(select(Shipment).where(Shipment.order_id == order.id)).one()
+    event = ShipmentEvent(shipment_id=parcel.id, occurred_at=utcnow(), status="delivered")
+    session.add(event)
+    session.commit()
+    before = _version(session, order)
+    session.expire_all()  # as after a rollback: the delete must read its owner from the row
+    session.delete(event)
+    session.commit()
+    assert _version(session, order) == before + 1

@@ -74,6 +74,7 @@ def current(session: Session, order_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _owners(obj, name: str) -> set:
+    getattr(obj, name)  # loads an expired value (a row about to be deleted still exists)
     history = inspect(obj).attrs[name].history
     return {v for v in (*history.added, *history.unchanged, *history.deleted) if v is not None}
 
@@ -118,21 +119,35 @@ def _split(spec: Tracked, values: Iterable) -> tuple[set, dict[type, set]]:
     return set(), {spec.parent: values}
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context) -> None:
-    direct: set = set()
-    by_parent: dict[type, set] = {}
-    for obj in (*session.new, *session.dirty, *session.deleted):
+_DELETED = "todoku_deleted_owners"
+
+
+def _collect(session: Session, objects, into: tuple[set, dict[type, set]]) -> None:
+    direct, by_parent = into
+    for obj in objects:
         spec = _BY_MODEL.get(type(obj))
         if spec is None:
-            continue
-        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
         d, p = _split(spec, _owners(obj, spec.column))
         direct |= d
         for parent, ids in p.items():
             by_parent.setdefault(parent, set()).update(ids)
-    _bump(session, _resolve(session, direct, by_parent))
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    """Owners of the rows about to be deleted, read while the rows (and their parents) exist."""
+    owners: tuple[set, dict[type, set]] = (set(), {})
+    _collect(session, session.deleted, owners)
+    session.info[_DELETED] = _resolve(session, *owners) if owners != (set(), {}) else set()
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    owners: tuple[set, dict[type, set]] = (set(), {})
+    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    _collect(session, (*session.new, *changed), owners)
+    _bump(session, _resolve(session, *owners) | session.info.pop(_DELETED, set()))
 
 
 def _statement_values(stmt, parameters, name: str) -> set:
