@@ -110,3 +110,23 @@ def test_a_deleted_row_bumps_its_order_even_when_expired(app, session):
     session.delete(event)
     session.commit()
     assert _version(session, order) == before + 1
+
+
+def test_a_workers_claim_is_no_change(app, session):
+    """Claiming a due parcel moves only its next look, which the page never shows."""
+    from tracking.sync.schedule import claim
+
+    order = make_order(session, ship=False)
+    parcel = Shipment(order_id=order.id, carrier="yamato", tracking_number="300000000016")
+    parcel.next_check_at = utcnow()
+    session.add(parcel)
+    session.commit()
+    before = _version(session, order)
+    assert [s.id for s, _ in claim(session, utcnow(), 10)] == [parcel.id]
+    session.execute(update(Shipment).where(Shipment.id == parcel.id).values(next_check_at=None))
+    session.commit()
+    assert _version(session, order) == before
+    parcel.status = "in_transit"
+    session.add(parcel)
+    session.commit()
+    assert _version(session, order) == before + 1

@@ -171,7 +171,8 @@ class IntakeReceipt(SQLModel, table=True):
 
 versions.track(Order, "id")
 versions.track(OrderItem)
-versions.track(Shipment)
+# The worker's claim (sync.schedule) only moves the next look: not on the page.
+versions.track(Shipment, ignore=("next_check_at",))
 versions.track(ShipmentItem, "shipment_id", parent=Shipment)
 versions.track(ShipmentEvent, "shipment_id", parent=Shipment)
 versions.untrack("order_changes", "the staff history of changes; the page never shows it")

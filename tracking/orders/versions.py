@@ -40,6 +40,9 @@ class Tracked:
     model: type
     column: str  # the column naming the owner
     parent: type | None = None  # None: ``column`` holds the order id
+    ignore: frozenset[str] = (
+        frozenset()
+    )  # columns the page never shows: changing only them is no change
 
 
 _BY_MODEL: dict[type, Tracked] = {}
@@ -48,10 +51,16 @@ _BY_TABLE: dict[str, Tracked] = {}
 UNTRACKED: dict[str, str] = {}
 
 
-def track(model: type, column_name: str = "order_id", parent: type | None = None) -> None:
+def track(
+    model: type,
+    column_name: str = "order_id",
+    parent: type | None = None,
+    ignore: tuple[str, ...] = (),
+) -> None:
     """Rows of ``model`` belong to the order named by ``column_name`` (or, with ``parent``, to
-    the order of the ``parent`` row it names; the parent must be tracked directly)."""
-    spec = Tracked(model, column_name, parent)
+    the order of the ``parent`` row it names; the parent must be tracked directly). An update
+    of ``ignore`` columns alone changes nothing the page shows (a worker's claim, say)."""
+    spec = Tracked(model, column_name, parent, frozenset(ignore))
     _BY_MODEL[model] = spec
     _BY_TABLE[model.__table__.name] = spec
 
@@ -122,6 +131,15 @@ def _split(spec: Tracked, values: Iterable) -> tuple[set, dict[type, set]]:
 _DELETED = "todoku_deleted_owners"
 
 
+def _changed(obj) -> bool:
+    """A dirty object whose changes reach the page (not only its ``ignore`` columns)."""
+    spec = _BY_MODEL.get(type(obj))
+    if spec is None:
+        return False
+    keys = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
+    return bool(keys - spec.ignore)
+
+
 def _collect(session: Session, objects, into: tuple[set, dict[type, set]]) -> None:
     direct, by_parent = into
     for obj in objects:
@@ -145,7 +163,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     owners: tuple[set, dict[type, set]] = (set(), {})
-    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    changed = [o for o in session.dirty if _changed(o)]
     _collect(session, (*session.new, *changed), owners)
     _bump(session, _resolve(session, *owners) | session.info.pop(_DELETED, set()))
 
@@ -180,6 +198,10 @@ def _bulk(state: ORMExecuteState):
     spec = _BY_TABLE.get(getattr(stmt.table, "name", ""))
     if spec is None:
         return None
+    if state.is_update and spec.ignore:
+        written = {getattr(k, "key", k) for k in (getattr(stmt, "_values", None) or {})}
+        if written and written <= spec.ignore:
+            return None
     session = state.session
     t = spec.model.__table__
     owners = _statement_values(stmt, state.parameters, spec.column)
@@ -200,3 +222,4 @@ def _bulk(state: ORMExecuteState):
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(BUMPED, None)
+    session.info.pop(_DELETED, None)
