@@ -13,8 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# Every Redis client of the app: a Redis that stops answering is given up on after a second.
-REDIS_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+# Every Redis client of the app: a Redis that stops answering is given up on after 3 seconds
+# (not less: a loaded machine can hold a healthy Redis back for a second).
+REDIS_OPTIONS = {"socket_connect_timeout": 3.0, "socket_timeout": 3.0}
 
 
 class ConfigError(RuntimeError):
@@ -122,7 +123,7 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     # Redis lost: the limits go on in each process's memory (weaker: per process, not shared)
     # rather than every limited request failing; Flask-Limiter goes back to Redis once it
     # answers again. Any other storage error is logged and the request served. A Redis that
-    # stops answering (rather than refusing) is given up on after a second.
+    # stops answering (rather than refusing) is given up on after 3 seconds.
     cfg.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     cfg.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
