@@ -287,6 +287,8 @@ class Load:
         self.retried: Counter[str] = Counter()
         self.errors: list[str] = []
         self.failed: list[tuple[float, float, str, int]] = []  # 5xx: (start, end, path, code)
+        self.seconds: list[float] = []  # each answered request's time
+        self.started = time.monotonic()
         self.threads = [threading.Thread(target=self._run, args=(i,)) for i in range(threads)]
 
     def __enter__(self):
@@ -334,9 +336,37 @@ class Load:
                     continue
                 with self.lock:
                     self.codes.setdefault(phase, Counter())[code] += 1
+                    self.seconds.append(time.monotonic() - started)
                     if code >= 500:
                         self.failed.append((started, time.monotonic(), step[0], code))
                 break
+
+
+class Peak(threading.Thread):
+    """The most connections the drill's database had at once (sampled 4 times a second)."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.name_ = make_url(url).database
+        self.value = 0
+        self.done = threading.Event()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.join(timeout=5)
+
+    def run(self) -> None:
+        admin = make_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT", pool_size=1)
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
+        while not self.done.wait(0.25):
+            with contextlib.suppress(Exception), admin.connect() as conn:
+                n = conn.execute(query, {"name": self.name_}).scalar()
+                self.value = max(self.value, int(n))
+        admin.dispose()
 
 
 # --- the drill --------------------------------------------------------------------------------
@@ -378,6 +408,8 @@ def test_failover_drill(tmp_path):
 
 
 def _drill(tmp_path, env, engine, url, proxy, smtp, carrier, figures, processes) -> None:
+    import redis
+
     ports = [free_port(), free_port()]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     logs = [tmp_path / f"web{i}.log" for i in range(2)]
@@ -424,7 +456,8 @@ def _drill(tmp_path, env, engine, url, proxy, smtp, carrier, figures, processes)
     ]
     assert before == [404] * LOOKUP_LIMIT
 
-    with Load(bases) as load:
+    peak = Peak(url)
+    with Load(bases) as load, peak:
         load.phase = "before kill"
         workers = [
             start(procfile()["worker"] + " --interval 1", env, tmp_path / f"worker{i}.log")
@@ -543,6 +576,23 @@ def _drill(tmp_path, env, engine, url, proxy, smtp, carrier, figures, processes)
             wait_for("parcels polled once Redis is back", lambda: unpolled() == 0, 120, 0.5), 1
         )
     figures["requests"] = {phase: dict(codes) for phase, codes in load.codes.items()}
+    answered = sorted(load.seconds)
+    figures["request_rate"] = {
+        "answered": len(answered),
+        "per_second": round(len(answered) / (time.monotonic() - load.started), 1),
+        "p50_ms": round(1000 * answered[len(answered) // 2]),
+        "p95_ms": round(1000 * answered[int(len(answered) * 0.95)]),
+        "p99_ms": round(1000 * answered[int(len(answered) * 0.99)]),
+    }
+    figures["postgres_connections_peak"] = peak.value
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    figures["postgres_database_mb"] = round(size / 2**20, 1)
+    stats = redis.Redis.from_url(REDIS)
+    figures["redis"] = {
+        "keys": stats.dbsize(),
+        "used_memory": stats.info("memory")["used_memory_human"],
+    }
     figures["retried_on_the_other_web"] = dict(load.retried)
     assert not load.errors, load.errors[:5]
     # A request in flight when its database connection was cut fails (there is no telling
