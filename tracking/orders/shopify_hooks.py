@@ -124,7 +124,9 @@ def order_in(payload: dict) -> OrderIn:
         data["country"] = country_code(_text(ship.get("country_code") or ship.get("country"), 60))
         data["source"] = "shopify"
         return OrderIn.model_validate(data)
-    except (ValidationError, CellError, AttributeError, TypeError) as exc:
+    except CellError as exc:  # its text quotes the cell: a name, an address
+        raise Malformed(f"{exc.column}: {exc.code}") from None
+    except (ValidationError, AttributeError, TypeError) as exc:
         raise Malformed(str(exc).splitlines()[0]) from None
 
 
