@@ -13,8 +13,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Every Redis client of the app: a Redis that stops answering is given up on after 3 seconds
+# (not less: a loaded machine can hold a healthy Redis back for a second).
+REDIS_OPTIONS = {"socket_connect_timeout": 3.0, "socket_timeout": 3.0}
+
+
 class ConfigError(RuntimeError):
-    pass
+    """A setting or secret that stops start-up: its message is for the operator, one line per
+    problem."""
+
+
+def refuse_cli_start(error: ConfigError) -> None:
+    """Under the flask CLI (the release step, the worker) show the problem lines and exit 1
+    instead of a traceback; elsewhere (tests, a gunicorn worker) raise."""
+    import click  # the CLI's own library; only needed on this path
+
+    if click.get_current_context(silent=True) is None:
+        raise error
+    click.echo(f"Todoku cannot start:\n{error}", err=True)
+    raise SystemExit(1)
 
 
 def load_config(instance_path: str, test_config: dict | None = None) -> dict:
@@ -65,6 +82,12 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # "json" (one object per line) or "plain"; default: json in production, else plain.
         "LOG_FORMAT": env.get("LOG_FORMAT") or None,
+        # /metrics answers only a request carrying "Authorization: Bearer <this>"; unset, it
+        # is off (404 to everyone).
+        "METRICS_TOKEN": env.get("TODOKU_METRICS_TOKEN") or None,
+        # Multiprocess metrics (gunicorn's workers, and the worker on the same host): the
+        # folder every process writes its counts to, read whole by a scrape.
+        "PROMETHEUS_MULTIPROC_DIR": metrics_directory(env),
         # JSON API: requests per verified API key; per client address for calls without a
         # valid key; the largest request body.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
@@ -86,6 +109,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "IMPORT_DIR": env.get("IMPORT_DIR") or str(instance / "imports"),
         # The admin import page waits this long for a job before showing "still running".
         "IMPORT_WAIT_SECONDS": float(env.get("IMPORT_WAIT_SECONDS", "5")),
+        # How long a worker's claim on due parcels or mail holds: a worker killed mid-batch
+        # leaves its claim, which another worker takes over once it runs out (seconds).
+        "WORKER_LEASE_SECONDS": int(env.get("WORKER_LEASE_SECONDS", "600")),
         # Carrier circuit breaker, shared by every worker: consecutive failed calls that open
         # it, and how long it stays open before one half-open probe.
         "CARRIER_BREAKER_FAILURES": int(env.get("CARRIER_BREAKER_FAILURES", "3")),
@@ -114,6 +140,14 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         cfg.update(test_config)
     # Rate limits shared by every worker process when Redis is there.
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
+    # Redis lost: the limits go on in each process's memory (weaker: per process, not shared)
+    # rather than every limited request failing; Flask-Limiter goes back to Redis once it
+    # answers again. Any other storage error is logged and the request served. A Redis that
+    # stops answering (rather than refusing) is given up on after 3 seconds.
+    cfg.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    cfg.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_OPTIONS | {"wrap_exceptions": True})
     # Stated for every app: Flask-Limiter's one Limiter keeps the last app's ``enabled`` as the
     # default of the next, so an app built with limits off would switch them off for the rest.
     cfg.setdefault("RATELIMIT_ENABLED", True)
@@ -143,7 +177,8 @@ def shared_limits_problem(workers: int, env: Mapping[str, str]) -> str | None:
 
     Without Redis each process counts in its own memory: two workers let twice the lookups,
     sign-in attempts and API calls through. gunicorn calls this before it starts the workers
-    (``on_starting`` in ``tracking.web``): production refuses to start, development warns."""
+    (``on_starting`` in ``tracking/operations/gunicorn_conf.py``): production refuses to
+    start, development warns."""
     if workers <= 1 or env.get("REDIS_URL"):
         return None
     return (
@@ -151,6 +186,25 @@ def shared_limits_problem(workers: int, env: Mapping[str, str]) -> str | None:
         "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) so every worker shares them, "
         "or run one worker (WEB_CONCURRENCY=1 or --workers 1)."
     )
+
+
+def metrics_directory(env: Mapping[str, str]) -> str | None:
+    """``PROMETHEUS_MULTIPROC_DIR``, which prometheus_client itself also reads when it is
+    imported (tracking/monitoring/metrics.py); None: one process, the default registry."""
+    return env.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def web_server(env: Mapping[str, str]) -> tuple[str, int]:
+    """gunicorn's bind address and worker count (tracking/operations/gunicorn_conf.py), from
+    ``PORT`` (8000) and ``WEB_CONCURRENCY`` (2), the variables Procfile platforms set."""
+    try:
+        port = int(env.get("PORT") or 8000)
+        workers = int(env.get("WEB_CONCURRENCY") or 2)
+    except ValueError as exc:
+        raise ConfigError(f"PORT and WEB_CONCURRENCY must be whole numbers: {exc}") from None
+    if workers < 1:
+        raise ConfigError("WEB_CONCURRENCY must be at least 1")
+    return f"0.0.0.0:{port}", workers
 
 
 def _reload_seconds(value, production: bool) -> float | None:
