@@ -81,6 +81,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # "json" (one object per line) or "plain"; default: json in production, else plain.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or None,
         # /metrics answers only a request carrying "Authorization: Bearer <this>"; unset, it
         # is off (404 to everyone).
         "METRICS_TOKEN": env.get("TODOKU_METRICS_TOKEN") or None,
@@ -153,6 +155,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     cfg["BRANDS_RELOAD_SECONDS"] = _reload_seconds(cfg["BRANDS_RELOAD_SECONDS"], production)
+    if cfg["LOG_FORMAT"] not in (None, "json", "plain"):
+        raise ConfigError(f"LOG_FORMAT must be json or plain, not {cfg['LOG_FORMAT']!r}")
     demo = cfg["TODOKU_DEMO"]
     cfg["TODOKU_DEMO"] = (
         (not production) if demo is None else str(demo).lower() in ("1", "true", "on", "yes")
