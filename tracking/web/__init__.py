@@ -6,20 +6,16 @@ fields are checked (tracking.normalize) before any view runs; ``<int:…>`` stop
 Compression (``compress_responses``): HTML, CSS, JS, JSON and SVG go out as brotli or gzip when
 the browser asks for it (docs/operations.md, "Compression").
 
-Also gunicorn's start-up hook: the Procfile runs ``gunicorn -c python:tracking.web``, and
-gunicorn takes ``on_starting`` from this module (it reads only names of its own settings)."""
+gunicorn's start-up hooks live in tracking/operations/gunicorn_conf.py."""
 
 import gzip
-import os
 
 import brotli
 from flask import Blueprint, Flask, abort, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from tracking.brands.brand import Brand, BrandConfigError, load_brands
-from tracking.brands.cli import start_refusal
-from tracking.config import ROOT, ConfigError, shared_limits_problem
+from tracking.brands.brand import Brand
 from tracking.normalize import (
     MAX_FORM_VALUE,
     MAX_INT,
@@ -28,22 +24,6 @@ from tracking.normalize import (
     check_text,
 )
 from tracking.templating import static_bytes, static_fingerprint
-
-
-def on_starting(server) -> None:
-    """Before gunicorn forks its workers: several workers without shared rate-limit storage
-    stop a production start (ConfigError is a RuntimeError, which gunicorn prints as
-    "Error: …" before it exits with 1) and get a warning in development."""
-    try:  # before any worker: broken brand files show their problem lines, not tracebacks
-        load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
-    except BrandConfigError as exc:
-        raise ConfigError(start_refusal(exc.problems)) from None
-    problem = shared_limits_problem(server.cfg.workers, os.environ)
-    if problem is None:
-        return
-    if os.environ.get("TODOKU_ENV", "development") == "production":
-        raise ConfigError(problem)
-    server.log.warning("%s (allowed outside production)", problem)
 
 
 def brands() -> dict[str, Brand]:
