@@ -44,7 +44,8 @@ from tracking.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)  # a claimed row is reclaimed after this long (worker died)
+# A claimed row is reclaimed after this long (worker died); WORKER_LEASE_SECONDS overrides it.
+LEASE = timedelta(minutes=10)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 BATCH = 50  # mails claimed at once and sent over one SMTP connection
@@ -207,7 +208,7 @@ def claim(
         .values(
             status="sending",
             claim_token=token,
-            claimed_until=now + LEASE,
+            claimed_until=now + lease(),
             attempts=Notification.attempts + 1,
         )
     )
@@ -220,6 +221,12 @@ def claim(
             .execution_options(populate_existing=True)
         ).all()
     )
+
+
+def lease() -> timedelta:
+    """How long a claim holds (``WORKER_LEASE_SECONDS``, default ``LEASE``)."""
+    seconds = current_app.config.get("WORKER_LEASE_SECONDS")
+    return timedelta(seconds=seconds) if seconds else LEASE
 
 
 def _unsubscribed(session: Session, note: Notification) -> bool:
