@@ -229,6 +229,9 @@ def test_compressed_and_a_second_visit_fetches_only_the_page(browser, order_url,
         htmx = [u for u in encodings if u.endswith("/static/vendor/htmx-2.0.8.min.js")]
         assert htmx and encodings[htmx[0]] in ("br", "gzip")
         assert not any("/static/css/" in u for u in encodings), "the stylesheet is inline"
+        # The favicon and lazy images of the first visit may still be on their way.
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
         caplog.clear()
         page.goto(url, wait_until="load")
         page.wait_for_timeout(300)
