@@ -39,7 +39,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     instance = Path(instance_path)
     cfg: dict = {
         "TODOKU_ENV": env.get("TODOKU_ENV", "development"),
-        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'todoku.sqlite3'}",
+        "DATABASE_URL": _database_url(env.get("DATABASE_URL"))
+        or f"sqlite:///{instance / 'todoku.sqlite3'}",
         "REDIS_URL": env.get("REDIS_URL") or None,
         "BRANDS_DIR": env.get("BRANDS_DIR") or str(ROOT / "brands"),
         # How often a changed brand file is looked for (seconds; "off": read at start-up only).
@@ -80,6 +81,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # "json" (one object per line) or "plain"; default: json in production, else plain.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or None,
         # /metrics answers only a request carrying "Authorization: Bearer <this>"; unset, it
         # is off (404 to everyone).
         "METRICS_TOKEN": env.get("TODOKU_METRICS_TOKEN") or None,
@@ -152,6 +155,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     cfg["BRANDS_RELOAD_SECONDS"] = _reload_seconds(cfg["BRANDS_RELOAD_SECONDS"], production)
+    if cfg["LOG_FORMAT"] not in (None, "json", "plain"):
+        raise ConfigError(f"LOG_FORMAT must be json or plain, not {cfg['LOG_FORMAT']!r}")
     demo = cfg["TODOKU_DEMO"]
     cfg["TODOKU_DEMO"] = (
         (not production) if demo is None else str(demo).lower() in ("1", "true", "on", "yes")
@@ -201,6 +206,18 @@ def web_server(env: Mapping[str, str]) -> tuple[str, int]:
     if workers < 1:
         raise ConfigError("WEB_CONCURRENCY must be at least 1")
     return f"0.0.0.0:{port}", workers
+
+
+def _database_url(url: str | None) -> str | None:
+    """PostgreSQL URLs as platforms hand them out (Heroku's ``postgres://…``, or
+    ``postgresql://…``) name no driver; SQLAlchemy refuses the first and would look for
+    psycopg2 for the second. Both get the driver installed here, psycopg 3."""
+    if not url:
+        return None
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
 
 
 def _reload_seconds(value, production: bool) -> float | None:
