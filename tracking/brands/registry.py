@@ -37,7 +37,9 @@ class BrandRegistry(MutableMapping[str, Brand]):
         self.directory = Path(directory)
         self.reload_seconds = reload_seconds  # None: never reload
         self._check = check or (lambda brands: [])
-        self._lock = threading.Lock()
+        # Reentrant: the reload's own log lines go through the request log filter, which reads
+        # the brands (tracking.monitoring.logs) — a plain lock hung the request that reloaded.
+        self._lock = threading.RLock()
         self._stamps = self._read_stamps()
         self.demo = demo  # False: brands marked ``demo = true`` are not served
         self._brands = self._served(load_brands(self.directory))  # a problem stops start-up
