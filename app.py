@@ -88,7 +88,7 @@ def _create_app(test_config: dict | None) -> Flask:
             demo=app.config["TODOKU_DEMO"],
         )
     except BrandConfigError as exc:
-        app.extensions["todoku_brands"] = brands_cli.refuse_start(app, exc)
+        app.extensions["todoku_brands"] = brands_cli.refuse_cli_start(app, exc)
     problems = secrets_problems(app.extensions["todoku_brands"])
     if problems:
         raise ConfigError("\n".join(problems))
