@@ -10,16 +10,12 @@ import pytest
 from sqlmodel import select
 
 from tests.support import FIXTURES
+from tests.support.imports import run_imports
 from tracking.orders.models import Order
 from tracking.staff import auth as staff
 
 FILES = FIXTURES / "imports"
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def app_config(app_config, tmp_path):
-    return {**app_config, "IMPORT_WAIT_SECONDS": 30, "IMPORT_DIR": str(tmp_path / "imports")}
 
 
 @pytest.fixture
@@ -36,10 +32,11 @@ def _upload(client, name: str, fmt: str = "auto"):
     return client.post("/admin/sakura-tea/import", data=data, content_type="multipart/form-data")
 
 
-def test_preview_then_confirm_then_result(logged_in, session):
+def test_preview_then_confirm_then_result(logged_in, app, session):
     client = logged_in
     r = _upload(client, "shopify_orders.csv")
     assert r.status_code == 303
+    assert run_imports(app) == 1
     page = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "New: 2" in page and "Failed: 2" in page and "Lineitem quantity" in page
     assert "This cell is empty." in page and "Not a whole number." in page
@@ -47,6 +44,7 @@ def test_preview_then_confirm_then_result(logged_in, session):
     confirm = re.search(r'action="([^"]+/confirm)"', page)[1]
     r = client.post(confirm)
     assert r.status_code == 303
+    assert run_imports(app) == 1
     page = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "Import result" in page and "New: 2" in page
     assert "#1001" in page and "/sakura-tea/o/" in page
@@ -66,8 +64,9 @@ def test_form_errors_keep_choice_and_other_brands_job_is_404(logged_in, app):
     assert client.get(location).status_code == 404
 
 
-def test_preview_speaks_japanese(logged_in):
+def test_preview_speaks_japanese(logged_in, app):
     r = _upload(logged_in, "rakuten_shipping.csv")
+    run_imports(app)
     page = logged_in.get(r.headers["Location"] + "?lang=ja").get_data(as_text=True)
     assert "取り込めない行：4件" in page  # no orders yet: every parcel's order is missing
     assert "該当するご注文がありません。" in page and "日付として読み取れません。" in page

@@ -1,4 +1,5 @@
-"""``flask --app app worker``: the background worker's loop; ``carriers captured``: the
+"""``flask --app app worker``: the background worker's loop (carrier rounds, mail, and the
+admin's import jobs between rounds); ``carriers captured``: the
 failures it captured (the ``carriers`` group is the library's; this command is added to it
 from the tracking side, since ``carriers/`` imports nothing from ``tracking/``)."""
 
@@ -16,7 +17,8 @@ from sqlmodel import Session
 from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox, triggers
-from tracking.sync import capture
+from tracking.orders.imports import jobs
+from tracking.sync import capture, heartbeat
 from tracking.sync.rounds import ROUND_LIMIT, run_round
 
 log = logging.getLogger("todoku.worker")
@@ -27,16 +29,54 @@ log = logging.getLogger("todoku.worker")
 ROUND_TASKS: list = []
 
 
+#: Between rounds the worker looks for import jobs this often (seconds): staff wait for their
+#: file's preview, not for the next round.
+IMPORT_POLL = 2.0
+
+
+def _imports(app, worker: str) -> int:
+    """Run the import jobs that are due and stamp the heartbeat; a failure is logged, never
+    raised (the next look retries)."""
+    try:
+        with Session(get_engine(app)) as session:
+            heartbeat.beat(session, worker)
+        return jobs.run_pending(app, worker)
+    except Exception:
+        log.exception("worker: import jobs failed")
+        return 0
+
+
+def _wait(app, worker: str, seconds: float) -> None:
+    """Until the next round: run import jobs as they come, looking every ``IMPORT_POLL``."""
+    deadline = time.monotonic() + seconds
+    last_beat = time.monotonic()
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(IMPORT_POLL, left))
+        now = time.monotonic()
+        if now - last_beat >= heartbeat.EVERY.total_seconds():
+            last_beat = now
+            _imports(app, worker)
+        else:  # between stamps, only the look (one small query when nothing waits)
+            try:
+                jobs.run_pending(app, worker)
+            except Exception:
+                log.exception("worker: import jobs failed")
+
+
 @click.command("worker")
 @with_appcontext
-@click.option("--once", is_flag=True, help="Run one round and exit.")
+@click.option("--once", is_flag=True, help="Run one round (and the due import jobs) and exit.")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:
     """The background worker: polls carriers for due shipments, queues time-based mail (late,
-    not yet registered with the carrier) and delivers queued mail."""
-    brands = current_app.extensions["todoku_brands"]
+    not yet registered with the carrier), delivers queued mail, and runs the import jobs staff
+    start at /admin/<brand>/import (looked for every couple of seconds between rounds)."""
+    app = current_app._get_current_object()
+    brands = app.extensions["todoku_brands"]
+    worker = heartbeat.worker_name()
     while True:
         more_due = False
+        imported = _imports(app, worker)
         try:
             with Session(get_engine(), expire_on_commit=False) as session:
                 report = run_round(session, brands)
@@ -47,6 +87,7 @@ def worker_command(once: bool, interval: int) -> None:
                     sent += batch
                     if batch < outbox.BATCH:
                         break
+                files, rows = jobs.cleanup(session, app.config)
                 for task in ROUND_TASKS:
                     task(session, brands)
         except Exception:  # a bad round must not kill the worker; the next one retries
@@ -54,7 +95,8 @@ def worker_command(once: bool, interval: int) -> None:
         else:
             log.info(
                 "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; "
-                "%d mail queued by time, %d mail sent",
+                "%d mail queued by time, %d mail sent; %d import jobs run, "
+                "%d import files and %d import rows cleaned up",
                 report.checked,
                 report.updated,
                 report.new_events,
@@ -62,6 +104,9 @@ def worker_command(once: bool, interval: int) -> None:
                 report.skipped,
                 queued,
                 sent,
+                imported,
+                files,
+                rows,
             )
             # A full claim means more may be due now (a backlog after an outage, a large
             # import): go again at once instead of leaving it for the next interval.
@@ -69,7 +114,7 @@ def worker_command(once: bool, interval: int) -> None:
         if once:
             return
         if not more_due:
-            time.sleep(interval)
+            _wait(app, worker, interval)
 
 
 @carriers_cli.command("captured")
