@@ -12,7 +12,6 @@ import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.* types)
 from alembic import op
 
-
 revision: str = "0018_import_jobs"
 down_revision: str | None = "0017_pending_coalesce_index"
 branch_labels: str | Sequence[str] | None = None
@@ -50,10 +49,12 @@ def upgrade() -> None:
 
     op.create_table(
         "worker_heartbeats",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("worker", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("worker", name=op.f("pk_worker_heartbeats")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_worker_heartbeats")),
+        sa.UniqueConstraint("worker", name=op.f("uq_worker_heartbeats_worker")),
     )
     with op.batch_alter_table("worker_heartbeats", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_worker_heartbeats_seen_at"), ["seen_at"], unique=False)

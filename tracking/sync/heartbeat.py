@@ -30,7 +30,7 @@ def worker_name() -> str:
 def beat(session: Session, worker: str, now: datetime | None = None) -> None:
     """Stamp ``worker``'s row (and forget workers gone for a day). Commits."""
     now = now or utcnow()
-    row = session.get(WorkerHeartbeat, worker)
+    row = session.exec(select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)).first()
     if row is None:
         session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - FORGET))
         row = WorkerHeartbeat(worker=worker, started_at=now, seen_at=now)

@@ -121,6 +121,7 @@ class WorkerHeartbeat(SQLModel, table=True):
 
     __tablename__ = "worker_heartbeats"
 
-    worker: str = Field(primary_key=True, max_length=128)  # host:pid
+    id: int | None = Field(default=None, primary_key=True)
+    worker: str = Field(unique=True, max_length=128)  # host:pid
     started_at: datetime = Field(default_factory=utcnow)
     seen_at: datetime = Field(default_factory=utcnow, index=True)

@@ -20,7 +20,7 @@ from tracking.web.staff.auth import staff_page
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin")
 # A job queued this long (seconds) while no worker was seen lately: the page says so.
-STALL_SECONDS = 30
+STALL_SECONDS = 60
 
 
 def _form(brand, user, error: str = "", fmt: str = "", status: int = 200):
