@@ -20,7 +20,7 @@ from tracking import db, errors, i18n, migrate, templating, web
 from tracking.brands import cli as brands_cli
 from tracking.brands.brand import BrandConfigError
 from tracking.brands.registry import BrandRegistry
-from tracking.config import ConfigError, load_config
+from tracking.config import ConfigError, load_config, refuse_cli_start
 from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
@@ -48,6 +48,14 @@ from tracking.web.staff import imports as staff_imports
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    try:
+        return _create_app(test_config)
+    except ConfigError as error:  # a missing setting or secret: its lines, not a traceback
+        refuse_cli_start(error)
+        raise
+
+
+def _create_app(test_config: dict | None) -> Flask:
     app = Flask(
         __name__,
         # The one setting read before the config: the config's own defaults live under it.

@@ -14,7 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(RuntimeError):
-    pass
+    """A setting or secret that stops start-up: its message is for the operator, one line per
+    problem."""
+
+
+def refuse_cli_start(error: ConfigError) -> None:
+    """Under the flask CLI (the release step, the worker) show the problem lines and exit 1
+    instead of a traceback; elsewhere (tests, a gunicorn worker) raise."""
+    import click  # the CLI's own library; only needed on this path
+
+    if click.get_current_context(silent=True) is None:
+        raise error
+    click.echo(f"Todoku cannot start:\n{error}", err=True)
+    raise SystemExit(1)
 
 
 def load_config(instance_path: str, test_config: dict | None = None) -> dict:

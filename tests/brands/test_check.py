@@ -141,3 +141,16 @@ def test_gunicorn_starts_with_good_files(tmp_path, monkeypatch):
     log = SimpleNamespace(warning=lambda *args: warnings.append(args[0] % args[1:]))
     assert web.on_starting(SimpleNamespace(cfg=SimpleNamespace(workers=1), log=log)) is None
     assert warnings == []
+
+
+def test_a_missing_mail_secret_stops_the_release_step_with_its_lines(tmp_path):
+    smtp = (
+        '[mail.smtp]\nhost = "smtp.demo.example"\n'
+        'user_env = "TODOKU_SMTP_DEMO_USER"\npassword_env = "TODOKU_SMTP_DEMO_PASS"\n'
+    )
+    directory = brand_dir(tmp_path, GOOD + smtp)
+    run = flask(tmp_path, directory, "db", "upgrade")
+    out = run.stdout + run.stderr
+    assert run.returncode == 1
+    assert "Traceback" not in out
+    assert "$TODOKU_SMTP_DEMO_PASS is not set" in out, out

@@ -4,13 +4,15 @@ orders (or old orders with a recent parcel, return or question) alone."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests.privacy.test_requests import _figures
+from tracking.db import make_engine
 from tracking.orders.models import Order, OrderChange, Shipment
 from tracking.page.models import Inquiry
 from tracking.privacy import retention
@@ -99,3 +101,54 @@ def test_retain_days_has_limits():
     assert PrivacyConfig().retain_days == 730
     with pytest.raises(ValidationError):
         PrivacyConfig(retain_days=5)
+
+
+def test_the_worker_scans_once_an_hour_unless_the_last_scan_found_orders(app, session, demo):
+    brands = app.extensions["todoku_brands"]
+    start = utcnow()
+    with app.app_context():
+        retention.round_task(session, brands, now=start)  # nothing old yet: next in an hour
+        old = session.exec(select(Order).where(Order.brand == "sakura-tea")).first()
+        _age(session, old, 800)
+        retention.round_task(session, brands, now=start + timedelta(minutes=59))
+        assert session.get(Order, old.id).email != "", "scanned again within the hour"
+        retention.round_task(session, brands, now=start + timedelta(minutes=61))
+        assert session.get(Order, old.id).email == ""
+
+
+def _erase_batch(app, engine, barrier, erased: list, errors: list) -> None:
+    try:
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
+            barrier.wait(timeout=60)
+            brands = {"sakura-tea": app.extensions["todoku_brands"]["sakura-tea"]}
+            erased.append(retention.run(session, brands, Path(app.config["UPLOAD_DIR"])))
+    except Exception as exc:  # reported by the test
+        errors.append(repr(exc))
+
+
+def test_two_workers_never_erase_one_order_twice(app, session, demo, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one worker; the race needs PostgreSQL")
+    old = session.exec(select(Order).where(Order.brand == "sakura-tea")).all()[:6]
+    for order in old:
+        _age(session, order, 800)
+    workers = 4
+    barrier = threading.Barrier(workers)
+    erased: list[int] = []
+    errors: list[str] = []
+    engine = make_engine(database_url, pool_size=workers, max_overflow=0)
+    threads = [
+        threading.Thread(target=_erase_batch, args=(app, engine, barrier, erased, errors))
+        for _ in range(workers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    engine.dispose()
+    assert errors == []
+    records = session.exec(
+        select(OrderChange.order_id).where(OrderChange.source == "privacy:retention")
+    ).all()
+    assert sorted(records) == sorted(set(records)), "an order erased (and recorded) twice"
+    assert sum(erased) == len(records) >= len(old)

@@ -104,7 +104,7 @@ def test_errors_keep_everything_typed(client, session, order, token_for):
     r = client.post(url + "?lang=en", data=data)
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert "Choose the size or colour you would like." in page
+    assert "Choose what you would like in exchange." in page
     assert '<option value="2" selected>' in page
     assert '<option value="changed_mind" selected>' in page
     assert '<option value="exchange" selected>' in page

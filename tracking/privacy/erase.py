@@ -28,7 +28,8 @@ from tracking.timeutil import utcnow
 
 PERSONAL_ORDER_FIELDS = ("email", "name", "phone", "postcode", "address")
 # Mail not yet sent to an erased order is never sent: there is no address left to send it to.
-UNSENT = ("queued", "sending", "held", "failed")
+# Mail with an outcome (sent, failed, stale…) keeps it: the dashboard counts outcomes.
+UNSENT = ("queued", "sending")
 ERASED = "erased"
 SOURCES = {"request": "privacy:request", "retention": "privacy:retention"}
 
@@ -151,7 +152,8 @@ def _blank_receipts(session: Session, brand: str, addresses: list[str]) -> int:
         receipts = session.exec(
             select(IntakeReceipt).where(
                 IntakeReceipt.brand == brand,
-                cast(IntakeReceipt.body, String).contains(address),
+                # autoescape: "_" and "%" are common in addresses and must not match others'.
+                cast(IntakeReceipt.body, String).contains(address, autoescape=True),
             )
         ).all()
         for receipt in receipts:

@@ -62,6 +62,16 @@ def export(session: Session, subject: Subject) -> dict:
     }
 
 
+def _children(session: Session, model, parent_column, parent_id: int) -> list[dict]:
+    """Every row of ``model`` under one parent, in the order they were stored (events in
+    the order they happened)."""
+    order_by = [model.occurred_at] if model is ShipmentEvent else []
+    return _rows(
+        session,
+        select(model).where(parent_column == parent_id).order_by(*order_by, model.id),
+    )
+
+
 def _order(session: Session, order: Order) -> dict:
     oid = order.id
     parcels = []
@@ -69,53 +79,28 @@ def _order(session: Session, order: Order) -> dict:
         select(Shipment).where(Shipment.order_id == oid).order_by(Shipment.id)
     ):
         entry = _row(parcel)
-        entry["items"] = _rows(
-            session, select(ShipmentItem).where(ShipmentItem.shipment_id == parcel.id)
-        )
-        entry["events"] = _rows(
-            session,
-            select(ShipmentEvent)
-            .where(ShipmentEvent.shipment_id == parcel.id)
-            .order_by(ShipmentEvent.occurred_at, ShipmentEvent.id),
-        )
+        entry["items"] = _children(session, ShipmentItem, ShipmentItem.shipment_id, parcel.id)
+        entry["events"] = _children(session, ShipmentEvent, ShipmentEvent.shipment_id, parcel.id)
         parcels.append(entry)
     returns = []
     for request in session.exec(
         select(ReturnRequest).where(ReturnRequest.order_id == oid).order_by(ReturnRequest.id)
     ):
         entry = _row(request)
-        entry["lines"] = _rows(
-            session, select(ReturnLine).where(ReturnLine.return_id == request.id)
-        )
+        entry["lines"] = _children(session, ReturnLine, ReturnLine.return_id, request.id)
         # Photos are listed (name, size, when); the files themselves stay on the server.
-        entry["photos"] = _rows(
-            session, select(ReturnPhoto).where(ReturnPhoto.return_id == request.id)
-        )
-        entry["events"] = _rows(
-            session,
-            select(ReturnEvent).where(ReturnEvent.return_id == request.id).order_by(ReturnEvent.id),
-        )
+        entry["photos"] = _children(session, ReturnPhoto, ReturnPhoto.return_id, request.id)
+        entry["events"] = _children(session, ReturnEvent, ReturnEvent.return_id, request.id)
         returns.append(entry)
     return {
         "order": _row(order),
-        "items": _rows(session, select(OrderItem).where(OrderItem.order_id == oid)),
-        "history": _rows(
-            session,
-            select(OrderChange).where(OrderChange.order_id == oid).order_by(OrderChange.id),
-        ),
+        "items": _children(session, OrderItem, OrderItem.order_id, oid),
+        "history": _children(session, OrderChange, OrderChange.order_id, oid),
         "parcels": parcels,
         "returns": returns,
-        "mails": _rows(
-            session,
-            select(Notification).where(Notification.order_id == oid).order_by(Notification.id),
-        ),
-        "coupons": _rows(session, select(CouponCode).where(CouponCode.order_id == oid)),
-        "feedback": _rows(session, select(Feedback).where(Feedback.order_id == oid)),
-        "questions": _rows(
-            session, select(Inquiry).where(Inquiry.order_id == oid).order_by(Inquiry.id)
-        ),
-        "page_events": _rows(
-            session,
-            select(PageEvent).where(PageEvent.order_id == oid).order_by(PageEvent.id),
-        ),
+        "mails": _children(session, Notification, Notification.order_id, oid),
+        "coupons": _children(session, CouponCode, CouponCode.order_id, oid),
+        "feedback": _children(session, Feedback, Feedback.order_id, oid),
+        "questions": _children(session, Inquiry, Inquiry.order_id, oid),
+        "page_events": _children(session, PageEvent, PageEvent.order_id, oid),
     }

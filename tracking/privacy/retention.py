@@ -20,6 +20,9 @@ from tracking.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# The scan reads every order of a brand: once an hour is plenty for a limit counted in days.
+# While a scan finds orders, more may be waiting: the next round scans again.
+EVERY = timedelta(hours=1)
 
 
 def expired(session: Session, brand: str, cutoff: datetime, limit: int = BATCH) -> list[Order]:
@@ -45,6 +48,9 @@ def expired(session: Session, brand: str, cutoff: datetime, limit: int = BATCH) 
             )
             .order_by(Order.id)
             .limit(limit)
+            # Two workers never erase (and record) the same order twice (PostgreSQL; SQLite
+            # runs one worker).
+            .with_for_update(skip_locked=True, of=Order)
         )
     )
 
@@ -71,6 +77,12 @@ def run(session: Session, brands: dict, upload_dir: Path, now: datetime | None =
     return total
 
 
-def round_task(session: Session, brands: dict) -> None:
-    """The worker's once-per-round call (``tracking.sync.cli.ROUND_TASKS``)."""
-    run(session, brands, Path(current_app.config["UPLOAD_DIR"]))
+def round_task(session: Session, brands: dict, now: datetime | None = None) -> None:
+    """The worker's once-per-round call (``tracking.sync.cli.ROUND_TASKS``): a scan at most
+    every ``EVERY``, or at once while full batches keep coming."""
+    now = now or utcnow()
+    state = current_app.extensions.setdefault("todoku_retention", {})  # per app, per process
+    if now < state.get("next_scan", now):
+        return
+    erased = run(session, brands, Path(current_app.config["UPLOAD_DIR"]), now)
+    state["next_scan"] = now if erased else now + EVERY

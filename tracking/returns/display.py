@@ -54,7 +54,7 @@ LINE_ERRORS = {
     "qty": _l("Choose how many to return."),
     "reason": _l("Choose a reason."),
     "resolution": _l("Choose what you would like instead."),
-    "variant": _l("Choose the size or colour you would like."),
+    "variant": _l("Choose what you would like in exchange."),
     "photos": _l("Please add the photos this reason needs."),
     "too_many_photos": _l("Up to 5 photos per item."),
     "blocked": _l("This item cannot be returned."),

@@ -17,7 +17,7 @@ from tracking.privacy.export import export
 from tracking.privacy.subject import Subject
 from tracking.web.staff.auth import owner_only, staff_page
 from tracking.web.staff.dashboard.home import bp
-from tracking.web.staff.dashboard.settings import _settings
+from tracking.web.staff.dashboard.settings import settings_page
 
 
 def _subject(brand):
@@ -29,7 +29,7 @@ def _subject(brand):
 
 
 def _refused(brand, user):
-    return _settings(
+    return settings_page(
         brand,
         user,
         422,
@@ -66,7 +66,7 @@ def privacy_erase(brand, user):
     erasure = erasing.erase_subject(session, subject, Path(current_app.config["UPLOAD_DIR"]))
     if request.form.get("confirm") != "yes":
         session.rollback()
-        return _settings(brand, user, erase_preview=erasure.counts(), typed=request.form)
+        return settings_page(brand, user, erase_preview=erasure.counts(), typed=request.form)
     session.commit()
     erasing.delete_files(erasure.photo_files)
     flash(

@@ -16,7 +16,7 @@ from tracking.web.staff.auth import owner_only, staff_page
 from tracking.web.staff.dashboard.home import bp, checked_id
 
 
-def _settings(brand, user, status=200, error=None, new_key=None, typed=None, **extra):
+def settings_page(brand, user, status=200, error=None, new_key=None, typed=None, **extra):
     """The owner's settings; ``typed`` is the refused form, shown again as it was typed."""
     session = get_session()
     html = render_template(
@@ -39,7 +39,7 @@ def _settings(brand, user, status=200, error=None, new_key=None, typed=None, **e
 @staff_page
 @owner_only
 def settings(brand, user):
-    return _settings(brand, user)
+    return settings_page(brand, user)
 
 
 @bp.post("/settings/staff")
@@ -63,7 +63,7 @@ def add_staff(brand, user):
         )
         if exc.field == "email":
             message = _("Please enter exactly one email address, without commas or semicolons.")
-        return _settings(brand, user, 422, error=message, typed=request.form)
+        return settings_page(brand, user, 422, error=message, typed=request.form)
     flash(_("Account added."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
 
@@ -77,7 +77,7 @@ def toggle_staff(brand, user, account_id):
     if account is None:
         abort(404)
     if account.id == user.id:
-        return _settings(brand, user, 422, error=_("You cannot switch off your own account."))
+        return settings_page(brand, user, 422, error=_("You cannot switch off your own account."))
     staff_accounts.switch_active(session, account)
     flash(_("Account updated."))
     return redirect(url_for("dashboard.settings", brand_slug=brand.slug), code=303)
@@ -89,11 +89,11 @@ def toggle_staff(brand, user, account_id):
 def add_key(brand, user):
     name = request.form.get("name", "").strip().replace("\x00", "")[:100]
     if not name:
-        return _settings(
+        return settings_page(
             brand, user, 422, error=_("Please name the key (what will use it)."), typed=request.form
         )
     key = create_api_key(get_session(), brand.slug, name)
-    return _settings(brand, user, new_key=key)
+    return settings_page(brand, user, new_key=key)
 
 
 @bp.post("/settings/keys/<int:key_id>/revoke")
@@ -112,7 +112,7 @@ def revoke_key(brand, user, key_id):
 def save_alerts(brand, user):
     recipients, error = alerts.parse_recipients(request.form.get("recipients", ""))
     if error:
-        return _settings(brand, user, 422, error=error, typed=request.form)
+        return settings_page(brand, user, 422, error=error, typed=request.form)
     alerts.save_settings(
         get_session(),
         brand.slug,
