@@ -45,7 +45,7 @@ run: demo
 	@echo
 	@$(FLASK) worker --interval 60 >instance/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn -c python:tracking.web --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - 'app:create_app()'
+	  $(BIN)/gunicorn -c python:tracking.operations.gunicorn_conf --bind 127.0.0.1:$(PORT) 'app:create_app()'
 
 worker: migrate
 	$(FLASK) worker

@@ -28,6 +28,7 @@ from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
 from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
+from tracking.monitoring import metrics
 from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
 from tracking.privacy import retention
@@ -37,6 +38,7 @@ from tracking.staff.cli import staff_cli
 from tracking.sync import accounts as carrier_accounts
 from tracking.sync.cli import ROUND_TASKS, worker_command
 from tracking.web import staff
+from tracking.web.api import metrics as metrics_view
 from tracking.web.api import routes as api
 from tracking.web.customer import portal, site, unsubscribe
 from tracking.web.customer import returns as returns_desk
@@ -93,6 +95,8 @@ def _create_app(test_config: dict | None) -> Flask:
 
     # Extensions.
     db.init_app(app)
+    # First of the request hooks: every request is counted, refused ones too.
+    metrics.init_app(app)
     # Before any blueprint: the bounded <int:…> converter applies as routes are added.
     web.guard_requests(app)
     i18n.init_app(app)
@@ -118,8 +122,9 @@ def _create_app(test_config: dict | None) -> Flask:
     app.register_blueprint(staff_carriers.bp)
     app.register_blueprint(staff_imports.bp)
     app.register_blueprint(dashboard.bp)
-    # Machines: the JSON API and the signed webhooks.
+    # Machines: the JSON API, the metrics scrape and the signed webhooks.
     app.register_blueprint(api.bp)
+    app.register_blueprint(metrics_view.bp)
     app.register_blueprint(shop_hooks.bp)
     app.register_blueprint(carrier_hooks.bp)
 

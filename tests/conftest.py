@@ -66,6 +66,7 @@ LONG_FIRST = (
     "tests/sync/test_scale.py",
     "tests/mail/test_workers.py",
     "tests/test_production_path.py",
+    "tests/operations/test_gunicorn.py",
     "tests/returns/test_concurrency.py",
     "tests/security/test_races.py",
     "tests/test_layers.py",

@@ -181,17 +181,35 @@ def test_pip_install_then_procfile_release_and_web_serve_japanese(tmp_path):
         WEB_CONCURRENCY="1",
         # The pages checked are the demo shops', which production serves only when asked.
         TODOKU_DEMO="1",
+        TODOKU_METRICS_TOKEN="production-path-metrics-" + "m" * 20,
     )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn's configuration makes its own
     env.pop("BRANDS_DIR", None)
     env.pop("REDIS_URL", None)
 
     subprocess.run(commands["release"], shell=True, cwd=tree, env=env, check=True, timeout=60)
     assert (tree / "tracking/translations/ja/LC_MESSAGES/messages.mo").exists()
 
-    web = serving(commands["web"], port=port, cwd=tree, env=env, log=tmp_path / "web.log")
+    out = tmp_path / "web.out"
+    with out.open("wb") as stdout:
+        _serve_and_read(commands["web"], tree, env, port, tmp_path, stdout)
+    # gunicorn writes no access log (paths carry signed links), on stdout or stderr.
+    for log in (out, tmp_path / "web.log"):
+        assert "/sakura-tea/" not in log.read_text(), log.read_text()[-1000:]
+
+
+def _serve_and_read(command: str, tree: Path, env: dict, port: int, tmp_path: Path, stdout):
+    web = serving(command, port=port, cwd=tree, env=env, log=tmp_path / "web.log", stdout=stdout)
     with web as base:
         assert '"ok"' in get(f"{base}/healthz")
         ja_page = get(f"{base}/sakura-tea/")
         assert '<html lang="ja"' in ja_page and JA_HEADING in ja_page
         en_page = get(f"{base}/northpeak/?lang=en")
         assert '<html lang="en"' in en_page and "Find your order" in en_page
+        scrape = urllib.request.Request(
+            f"{base}/metrics", headers={"Authorization": f"Bearer {env['TODOKU_METRICS_TOKEN']}"}
+        )
+        with urllib.request.urlopen(scrape, timeout=5) as response:
+            text = response.read().decode()
+        assert 'todoku_http_requests_total{endpoint="portal.lookup_form",status="200"} 2.0' in text
+        assert "todoku_parcels_due 0.0" in text

@@ -75,6 +75,12 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # /metrics answers only a request carrying "Authorization: Bearer <this>"; unset, it
+        # is off (404 to everyone).
+        "METRICS_TOKEN": env.get("TODOKU_METRICS_TOKEN") or None,
+        # Multiprocess metrics (gunicorn's workers, and the worker on the same host): the
+        # folder every process writes its counts to, read whole by a scrape.
+        "PROMETHEUS_MULTIPROC_DIR": metrics_directory(env),
         # JSON API: requests per verified API key; per client address for calls without a
         # valid key; the largest request body.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
@@ -152,7 +158,8 @@ def shared_limits_problem(workers: int, env: Mapping[str, str]) -> str | None:
 
     Without Redis each process counts in its own memory: two workers let twice the lookups,
     sign-in attempts and API calls through. gunicorn calls this before it starts the workers
-    (``on_starting`` in ``tracking.web``): production refuses to start, development warns."""
+    (``on_starting`` in ``tracking/operations/gunicorn_conf.py``): production refuses to
+    start, development warns."""
     if workers <= 1 or env.get("REDIS_URL"):
         return None
     return (
@@ -160,6 +167,25 @@ def shared_limits_problem(workers: int, env: Mapping[str, str]) -> str | None:
         "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) so every worker shares them, "
         "or run one worker (WEB_CONCURRENCY=1 or --workers 1)."
     )
+
+
+def metrics_directory(env: Mapping[str, str]) -> str | None:
+    """``PROMETHEUS_MULTIPROC_DIR``, which prometheus_client itself also reads when it is
+    imported (tracking/monitoring/metrics.py); None: one process, the default registry."""
+    return env.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def web_server(env: Mapping[str, str]) -> tuple[str, int]:
+    """gunicorn's bind address and worker count (tracking/operations/gunicorn_conf.py), from
+    ``PORT`` (8000) and ``WEB_CONCURRENCY`` (2), the variables Procfile platforms set."""
+    try:
+        port = int(env.get("PORT") or 8000)
+        workers = int(env.get("WEB_CONCURRENCY") or 2)
+    except ValueError as exc:
+        raise ConfigError(f"PORT and WEB_CONCURRENCY must be whole numbers: {exc}") from None
+    if workers < 1:
+        raise ConfigError("WEB_CONCURRENCY must be at least 1")
+    return f"0.0.0.0:{port}", workers
 
 
 def _reload_seconds(value, production: bool) -> float | None:

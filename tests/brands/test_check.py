@@ -118,7 +118,7 @@ def test_flask_cli_refuses_to_start_with_the_same_lines(tmp_path):
 
 
 def test_gunicorn_refuses_to_start_before_the_workers(tmp_path, monkeypatch):
-    from tracking import web
+    from tracking.operations import gunicorn_conf
 
     directory = brand_dir(tmp_path, THREE)
     monkeypatch.setenv("BRANDS_DIR", str(directory))
@@ -127,19 +127,21 @@ def test_gunicorn_refuses_to_start_before_the_workers(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     server = SimpleNamespace(cfg=SimpleNamespace(workers=1), log=None)
     with pytest.raises(ConfigError) as err:
-        web.on_starting(server)
+        gunicorn_conf.on_starting(server)
     assert_three_lines(str(err.value), directory)
 
 
 def test_gunicorn_starts_with_good_files(tmp_path, monkeypatch):
-    from tracking import web
+    from tracking.operations import gunicorn_conf
 
     directory = brand_dir(tmp_path, GOOD)
     shutil.copy(ROOT / "brands/assets/northpeak.svg", directory / "assets")
     monkeypatch.setenv("BRANDS_DIR", str(directory))
     warnings: list[str] = []
     log = SimpleNamespace(warning=lambda *args: warnings.append(args[0] % args[1:]))
-    assert web.on_starting(SimpleNamespace(cfg=SimpleNamespace(workers=1), log=log)) is None
+    assert (
+        gunicorn_conf.on_starting(SimpleNamespace(cfg=SimpleNamespace(workers=1), log=log)) is None
+    )
     assert warnings == []
 
 

@@ -29,9 +29,9 @@ from tests.support.server import free_port, serving
 from tests.test_production_path import procfile
 from tracking.config import ConfigError, shared_limits_problem
 from tracking.mail.models import Notification
+from tracking.operations.gunicorn_conf import on_starting
 from tracking.staff.api_keys import create_api_key
 from tracking.timeutil import utcnow
-from tracking.web import on_starting
 
 ROOT = Path(__file__).resolve().parents[2]
 WRONG = "definitely-not-the-password"

@@ -3,7 +3,7 @@
 A staff member who edited a brand file runs ``flask --app app brands check`` (one line per
 problem, in their language; exit status 1) before the change goes live. Start-up shows the
 same lines and refuses to start instead of printing a traceback: the flask CLI here
-(``refuse_cli_start``), gunicorn in ``tracking.web.on_starting``."""
+(``refuse_cli_start``), gunicorn in ``on_starting`` (``tracking/operations/gunicorn_conf.py``)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox, triggers
+from tracking.monitoring import metrics
 from tracking.orders.imports import jobs
 from tracking.sync import capture, heartbeat
 from tracking.sync.rounds import ROUND_LIMIT, run_round
@@ -77,6 +78,7 @@ def worker_command(once: bool, interval: int) -> None:
     while True:
         more_due = False
         imported = _imports(app, worker)
+        started, report = time.perf_counter(), None
         try:
             with Session(get_engine(), expire_on_commit=False) as session:
                 report = run_round(session, brands)
@@ -92,7 +94,9 @@ def worker_command(once: bool, interval: int) -> None:
                     task(session, brands)
         except Exception:  # a bad round must not kill the worker; the next one retries
             log.exception("worker: round failed")
+            metrics.record_round(report, time.perf_counter() - started, failed=True)
         else:
+            metrics.record_round(report, time.perf_counter() - started)
             log.info(
                 "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; "
                 "%d mail queued by time, %d mail sent; %d import jobs run, "

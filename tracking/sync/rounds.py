@@ -26,6 +26,7 @@ from carriers import Adapter, CarrierError, NotFound, ParseFailed, RateLimited, 
 from carriers.account import Account
 from tracking.brands.brand import Brand
 from tracking.db import get_engine
+from tracking.monitoring import metrics
 from tracking.orders.models import Order, Shipment
 from tracking.sync import accounts, budget, capture, health
 from tracking.sync.apply import apply_results
@@ -228,6 +229,7 @@ def _fetch_window(hsession, line: Line, specs, now, probe: bool, failure_seen) -
         try:
             out.bodies[i] = line.adapter.fetch(numbers, account=line.account, **context)
         except RateLimited as exc:
+            metrics.carrier_call(line.code, "rate_limited")
             wait = timedelta(seconds=exc.retry_after if exc.retry_after is not None else 900)
             _count_successes(hsession, line, now, out.successes, out.failure_seen)
             out.successes = 0
@@ -236,6 +238,7 @@ def _fetch_window(hsession, line: Line, specs, now, probe: bool, failure_seen) -
             out.held, out.outcome = (i, wait), "held"
             break
         except CarrierError as exc:
+            metrics.carrier_call(line.code, "error", exc)
             log.warning("sync: %s (%s) fetch failed: %s", line.code, line.key or "-", exc)
             _count_successes(hsession, line, now, out.successes, out.failure_seen)
             out.successes = 0
@@ -247,6 +250,7 @@ def _fetch_window(hsession, line: Line, specs, now, probe: bool, failure_seen) -
             if opened:
                 break
             continue
+        metrics.carrier_call(line.code, "ok")
         out.successes += 1
         out.outcome = "ok"
         if probe:

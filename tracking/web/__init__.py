@@ -2,19 +2,13 @@
 
 The request guard (``guard_requests``): every request's body cap, path, query string and form
 fields are checked (tracking.normalize) before any view runs; ``<int:…>`` stops at INTEGER.
-
-Also gunicorn's start-up hook: the Procfile runs ``gunicorn -c python:tracking.web``, and
-gunicorn takes ``on_starting`` from this module (it reads only names of its own settings)."""
-
-import os
+gunicorn's start-up hooks live in tracking/operations/gunicorn_conf.py."""
 
 from flask import Blueprint, Flask, abort, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from tracking.brands.brand import Brand, BrandConfigError, load_brands
-from tracking.brands.cli import start_refusal
-from tracking.config import ROOT, ConfigError, shared_limits_problem
+from tracking.brands.brand import Brand
 from tracking.normalize import (
     MAX_FORM_VALUE,
     MAX_INT,
@@ -22,22 +16,6 @@ from tracking.normalize import (
     MAX_QUERY_VALUE,
     check_text,
 )
-
-
-def on_starting(server) -> None:
-    """Before gunicorn forks its workers: several workers without shared rate-limit storage
-    stop a production start (ConfigError is a RuntimeError, which gunicorn prints as
-    "Error: …" before it exits with 1) and get a warning in development."""
-    try:  # before any worker: broken brand files show their problem lines, not tracebacks
-        load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
-    except BrandConfigError as exc:
-        raise ConfigError(start_refusal(exc.problems)) from None
-    problem = shared_limits_problem(server.cfg.workers, os.environ)
-    if problem is None:
-        return
-    if os.environ.get("TODOKU_ENV", "development") == "production":
-        raise ConfigError(problem)
-    server.log.warning("%s (allowed outside production)", problem)
 
 
 def brands() -> dict[str, Brand]:
