@@ -17,7 +17,7 @@ from sqlmodel import Session
 from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox, triggers
-from tracking.monitoring import metrics
+from tracking.monitoring import logs, metrics
 from tracking.orders.imports import jobs
 from tracking.sync import capture, heartbeat
 from tracking.sync.rounds import ROUND_LIMIT, run_round
@@ -97,20 +97,27 @@ def worker_command(once: bool, interval: int) -> None:
             metrics.record_round(report, time.perf_counter() - started, failed=True)
         else:
             metrics.record_round(report, time.perf_counter() - started)
+            figures = {
+                "checked": report.checked,
+                "changed": report.updated,
+                "new_events": report.new_events,
+                "failed": report.failed,
+                "skipped": report.skipped,
+                "mail_queued": queued,
+                "mail_sent": sent,
+                "import_jobs": imported,
+                "import_files_dropped": files,
+                "import_rows_deleted": rows,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
             log.info(
-                "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; "
-                "%d mail queued by time, %d mail sent; %d import jobs run, "
-                "%d import files and %d import rows cleaned up",
-                report.checked,
-                report.updated,
-                report.new_events,
-                report.failed,
-                report.skipped,
-                queued,
-                sent,
-                imported,
-                files,
-                rows,
+                "worker: %(checked)d checked, %(changed)d changed, %(new_events)d new events, "
+                "%(failed)d failed, %(skipped)d skipped; %(mail_queued)d mail queued by time, "
+                "%(mail_sent)d mail sent; %(import_jobs)d import jobs run, %(import_files_dropped)d "
+                "import files dropped, %(import_rows_deleted)d import rows deleted; "
+                "%(duration_ms).1f ms",
+                figures,
+                extra=logs.fields(**figures),
             )
             # A full claim means more may be due now (a backlog after an outage, a large
             # import): go again at once instead of leaving it for the next interval.
