@@ -252,7 +252,8 @@ def _api(app, client, session) -> list[str]:
     assert client.put(url, json=order, headers={"Authorization": key[:-2]}).status_code == 401
     wrong = {"Authorization": f"Bearer {key[:-4]}abcd"}
     assert client.put(url, json=order, headers=wrong).status_code == 401
-    return [key, key.split("_")[-1], link.rsplit("/", 1)[1]]
+    # The secret part follows the second "_" (it may hold "_" itself: split there only).
+    return [key, key.split("_", 2)[-1], link.rsplit("/", 1)[1]]
 
 
 def _hooks(client) -> None:
