@@ -112,10 +112,14 @@ mutation: install
 
 # The scale tests at the issues' full sizes (PostgreSQL only: TODOKU_TEST_DATABASE_URL must name
 # a scratch database): 4 worker processes over 5,000 due shipments (issue 12) and over 2,000 due
-# mails (issue 11). `make test` runs the same tests at 300 shipments and 200 mails. Minutes.
+# mails (issue 11). `make test` runs the same tests at 300 shipments and 200 mails. Then the
+# failover drill (issue 22; PostgreSQL and the local Redis, db 12: TODOKU_DRILL_REDIS_URL), which
+# `make test` skips: two webs and two workers, one of each killed with SIGKILL, PostgreSQL's
+# connections cut, Redis lost; it prints its figures. Minutes.
 scale: install
 	TODOKU_SCALE_SHIPMENTS=5000 $(BIN)/pytest -k postgres --durations=1 tests/sync/test_scale.py
 	MAIL_LOAD_N=2000 $(BIN)/pytest --durations=1 tests/mail/test_workers.py
+	TODOKU_DRILL=1 $(BIN)/pytest -s --durations=1 tests/operations/test_failover.py
 
 bench: install
 	$(BIN)/python bench/run.py

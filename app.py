@@ -8,7 +8,6 @@ group is registered here and nowhere else.
 
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
@@ -28,7 +27,7 @@ from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
 from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
-from tracking.monitoring import metrics
+from tracking.monitoring import logs, metrics
 from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
 from tracking.privacy import retention
@@ -65,7 +64,8 @@ def _create_app(test_config: dict | None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # First: every later start-up line, request and worker round goes through its handler.
+    logs.configure(app)
     if app.config["TRUST_PROXY_HOPS"]:
         # Behind a reverse proxy: take the client address from X-Forwarded-For, or every
         # customer would share the proxy's rate-limit budget.

@@ -13,6 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Every Redis client of the app: a Redis that stops answering is given up on after 3 seconds
+# (not less: a loaded machine can hold a healthy Redis back for a second).
+REDIS_OPTIONS = {"socket_connect_timeout": 3.0, "socket_timeout": 3.0}
+
+
 class ConfigError(RuntimeError):
     """A setting or secret that stops start-up: its message is for the operator, one line per
     problem."""
@@ -75,6 +80,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "PAGE_REFRESH_SECONDS": int(env.get("PAGE_REFRESH_SECONDS") or 0) or None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # "json" (one object per line) or "plain"; default: json in production, else plain.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or None,
         # /metrics answers only a request carrying "Authorization: Bearer <this>"; unset, it
         # is off (404 to everyone).
         "METRICS_TOKEN": env.get("TODOKU_METRICS_TOKEN") or None,
@@ -102,6 +109,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "IMPORT_DIR": env.get("IMPORT_DIR") or str(instance / "imports"),
         # The admin import page waits this long for a job before showing "still running".
         "IMPORT_WAIT_SECONDS": float(env.get("IMPORT_WAIT_SECONDS", "5")),
+        # How long a worker's claim on due parcels or mail holds: a worker killed mid-batch
+        # leaves its claim, which another worker takes over once it runs out (seconds).
+        "WORKER_LEASE_SECONDS": int(env.get("WORKER_LEASE_SECONDS", "600")),
         # Carrier circuit breaker, shared by every worker: consecutive failed calls that open
         # it, and how long it stays open before one half-open probe.
         "CARRIER_BREAKER_FAILURES": int(env.get("CARRIER_BREAKER_FAILURES", "3")),
@@ -130,12 +140,22 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         cfg.update(test_config)
     # Rate limits shared by every worker process when Redis is there.
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
+    # Redis lost: the limits go on in each process's memory (weaker: per process, not shared)
+    # rather than every limited request failing; Flask-Limiter goes back to Redis once it
+    # answers again. Any other storage error is logged and the request served. A Redis that
+    # stops answering (rather than refusing) is given up on after 3 seconds.
+    cfg.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    cfg.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_OPTIONS | {"wrap_exceptions": True})
     # Stated for every app: Flask-Limiter's one Limiter keeps the last app's ``enabled`` as the
     # default of the next, so an app built with limits off would switch them off for the rest.
     cfg.setdefault("RATELIMIT_ENABLED", True)
     production = cfg["TODOKU_ENV"] == "production"
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", production)
     cfg["BRANDS_RELOAD_SECONDS"] = _reload_seconds(cfg["BRANDS_RELOAD_SECONDS"], production)
+    if cfg["LOG_FORMAT"] not in (None, "json", "plain"):
+        raise ConfigError(f"LOG_FORMAT must be json or plain, not {cfg['LOG_FORMAT']!r}")
     demo = cfg["TODOKU_DEMO"]
     cfg["TODOKU_DEMO"] = (
         (not production) if demo is None else str(demo).lower() in ("1", "true", "on", "yes")

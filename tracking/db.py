@@ -26,6 +26,9 @@ def new_public_id(nbytes: int = 12) -> str:
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # A failed statement's message names the statement, never its values (an email, an
+    # address): exceptions end up in the log.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

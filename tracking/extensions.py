@@ -1,18 +1,29 @@
 """Flask extensions created once and bound in the factory, and the failure counters that share
-the rate limiter's storage (Redis when ``REDIS_URL`` is set, so every worker sees one count)."""
+the rate limiter's storage (Redis when ``REDIS_URL`` is set, so every worker sees one count).
+
+Redis lost: the limiter counts in each process's memory (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``
+in tracking/config.py), and so do the failure counters here, until Redis answers again."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections.abc import Callable
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+log = logging.getLogger(__name__)
+# Where the failure counters go while the limiter's storage (Redis) does not answer.
+_memory = MemoryStorage()
 
 # When nothing better is known (a 429 raised outside the limiter), clients wait this long.
 DEFAULT_RETRY_AFTER = 60
@@ -23,13 +34,13 @@ def count_failure(key: str, limit: str) -> int:
     which starts at the first failure); returns the count so far. Atomic in Redis, so exactly
     one caller sees each number."""
     item = _item(limit)
-    return limiter.storage.incr(_key(key, item), item.get_expiry())
+    return _counted(lambda storage: storage.incr(_key(key, item), item.get_expiry()))
 
 
 def failures(key: str, limit: str) -> int:
     """Failures counted against ``key`` in the current window of ``limit``."""
     item = _item(limit)
-    return int(limiter.storage.get(_key(key, item)) or 0)
+    return int(_counted(lambda storage: storage.get(_key(key, item))) or 0)
 
 
 def limit_amount(limit: str) -> int:
@@ -41,7 +52,7 @@ def window_seconds(limit: str) -> int:
 
 
 def clear_failures(key: str, limit: str) -> None:
-    limiter.storage.clear(_key(key, _item(limit)))
+    _counted(lambda storage: storage.clear(_key(key, _item(limit))))
 
 
 def retry_after_seconds() -> int:
@@ -50,6 +61,16 @@ def retry_after_seconds() -> int:
     if current is None or not current.breached:
         return DEFAULT_RETRY_AFTER
     return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def _counted(operation: Callable[[Storage], object]):
+    """``operation`` on the limiter's storage, or on this process's memory when that storage
+    (Redis) does not answer: a sign-in is still counted, per process, rather than failing."""
+    try:
+        return operation(limiter.storage)
+    except StorageError as exc:
+        log.warning("rate-limit storage unreachable, counting in memory: %s", exc)
+        return operation(_memory)
 
 
 def _item(limit: str) -> RateLimitItem:

@@ -149,6 +149,19 @@ def test_crash_after_sending_resends_once_with_the_same_message_id(ctx, session,
     assert len(smtp.messages) == 2
 
 
+def test_a_claim_holds_worker_lease_seconds(ctx, session, smtp, app):
+    app.config["WORKER_LEASE_SECONDS"] = 30
+    note = _queue(session)
+    session.commit()
+    now = utcnow()
+    assert [n.id for n in mail.claim(session, ["sakura-tea"], now, 10)] == [note.id]
+    session.refresh(note)
+    assert note.claimed_until == now + timedelta(seconds=30)
+    assert mail.claim(session, ["sakura-tea"], now + timedelta(seconds=29), 10) == []
+    taken = mail.claim(session, ["sakura-tea"], now + timedelta(seconds=31), 10)
+    assert [n.id for n in taken] == [note.id]
+
+
 def test_crash_before_sending_loses_nothing(ctx, session, smtp, monkeypatch):
     _queue(session, "a")
     _queue(session, "b")

@@ -175,6 +175,36 @@ def test_a_killed_worker_loses_nothing(app, demo, session, dhl):
     assert shipment.status == "in_transit"
 
 
+def test_a_killed_workers_parcels_wait_worker_lease_seconds(app, demo, session, monkeypatch):
+    app.config["WORKER_LEASE_SECONDS"] = 30
+    (shipment,) = _due(session, demo, ["1234567890"])
+    now = utcnow()
+    # Worker A claims in its round and dies before calling the carrier.
+    monkeypatch.setattr(sync, "_sync_carrier", lambda *args: None)
+    assert _round(app, session, now).claimed == 1
+    session.refresh(shipment)
+    assert as_utc(shipment.next_check_at) == now + timedelta(seconds=30)
+    assert _round(app, session, now + timedelta(seconds=29)).claimed == 0
+    assert _round(app, session, now + timedelta(seconds=31)).claimed == 1
+
+
+def test_redis_lost_holds_the_polling_without_failing_the_round(app, demo, session, dhl):
+    """No shared budget, no call: workers that cannot see each other's counts could overspend
+    a carrier's day; the parcels wait and the round goes on (the worker's mail with it)."""
+    from tests.support.server import free_port
+    from tracking.sync import budget
+
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    (shipment,) = _due(session, demo, ["1234567890"])
+    now = utcnow()
+    report = _round(app, session, now)
+    assert _calls(dhl) == 0 and report.checked == 0 and report.skipped == 1
+    session.refresh(shipment)
+    assert as_utc(shipment.next_check_at) == now + timedelta(seconds=budget.REDIS_LOST_WAIT)
+    with app.app_context():
+        budget.give_back(session, "dhl", now, 2)  # nothing to give back to: no error either
+
+
 def test_broken_live_body_is_captured_redacted_and_exported(app, demo, session, dhl, tmp_path):
     broken = json.dumps(
         {

@@ -37,14 +37,22 @@ from tracking.brands.brand import Brand
 from tracking.db import savepoint
 from tracking.mail import coalesce, hours, modes, render
 from tracking.mail.models import Notification, Unsubscribe
-from tracking.mail.transport import Transport, build_message, domain, smtp_error, transport_for
+from tracking.mail.transport import (
+    Transport,
+    build_message,
+    domain,
+    smtp_error,
+    smtp_kind,
+    transport_for,
+)
 from tracking.mail.unsubscribe import unsubscribe_url
 from tracking.orders.models import Order
 from tracking.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)  # a claimed row is reclaimed after this long (worker died)
+# A claimed row is reclaimed after this long (worker died); WORKER_LEASE_SECONDS overrides it.
+LEASE = timedelta(minutes=10)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 BATCH = 50  # mails claimed at once and sent over one SMTP connection
@@ -207,7 +215,7 @@ def claim(
         .values(
             status="sending",
             claim_token=token,
-            claimed_until=now + LEASE,
+            claimed_until=now + lease(),
             attempts=Notification.attempts + 1,
         )
     )
@@ -220,6 +228,12 @@ def claim(
             .execution_options(populate_existing=True)
         ).all()
     )
+
+
+def lease() -> timedelta:
+    """How long a claim holds (``WORKER_LEASE_SECONDS``, default ``LEASE``)."""
+    seconds = current_app.config.get("WORKER_LEASE_SECONDS")
+    return timedelta(seconds=seconds) if seconds else LEASE
 
 
 def _unsubscribed(session: Session, note: Notification) -> bool:
@@ -299,7 +313,8 @@ def _send_all(
         conn = transport.connect()
     except (OSError, smtplib.SMTPException) as exc:
         permanent, words = smtp_error(exc)
-        log.warning("mail: cannot reach %s:%s: %s", transport.host, transport.port, words)
+        # The server's words stay on the rows (staff read them): they can quote the account.
+        log.warning("mail: cannot reach %s:%s: %s", transport.host, transport.port, smtp_kind(exc))
         for note in notes:
             _retry(session, note, f"connect: {words}", now)
         return 0
@@ -323,7 +338,8 @@ def _send_all(
                 conn.send_message(msg)
             except smtplib.SMTPResponseException as exc:  # the server answered 4xx or 5xx
                 permanent, words = smtp_error(exc)
-                log.warning("mail %s not sent: %s", note.id, words)
+                # Not the server's words: a refusal quotes the recipient's address.
+                log.warning("mail %s not sent: %s", note.id, smtp_kind(exc))
                 if permanent:
                     _finish(session, note, "failed", words)
                 else:
@@ -331,6 +347,7 @@ def _send_all(
                 continue
             except smtplib.SMTPRecipientsRefused as exc:
                 permanent, words = smtp_error(exc)
+                log.warning("mail %s not sent: %s", note.id, smtp_kind(exc))
                 if permanent:
                     _finish(session, note, "failed", words)
                 else:

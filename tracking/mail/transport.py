@@ -135,4 +135,15 @@ def smtp_error(exc: Exception) -> tuple[bool, str]:
     return False, f"{type(exc).__name__}: {exc}"
 
 
+def smtp_kind(exc: Exception) -> str:
+    """What a log line says of an SMTP failure: the exception's type and the reply codes,
+    never the server's text (it quotes addresses and account names)."""
+    name = type(exc).__name__
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"{name} " + ",".join(str(code) for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{name} {exc.smtp_code}"
+    return name
+
+
 # Test seams: a crash right before or right after handing a mail to the server.

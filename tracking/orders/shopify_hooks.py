@@ -124,7 +124,9 @@ def order_in(payload: dict) -> OrderIn:
         data["country"] = country_code(_text(ship.get("country_code") or ship.get("country"), 60))
         data["source"] = "shopify"
         return OrderIn.model_validate(data)
-    except (ValidationError, CellError, AttributeError, TypeError) as exc:
+    except CellError as exc:  # its text quotes the cell: a name, an address
+        raise Malformed(f"{exc.column}: {exc.code}") from None
+    except (ValidationError, AttributeError, TypeError) as exc:
         raise Malformed(str(exc).splitlines()[0]) from None
 
 
@@ -172,15 +174,13 @@ def _fulfillment(session: Session, brand: Brand, payload: dict, stamp) -> HookRe
     order = intake.find(session, brand.slug, external_id=_text(payload.get("order_id"), 64))
     if order is None and _text(payload.get("name"), 64):
         order = intake.find(session, brand.slug, _text(payload["name"], 64).rsplit(".", 1)[0])
+    key = _text(payload.get("id"), 64)
     if order is None:
+        shop_order_id = _text(payload.get("order_id"), 64)  # Shopify's ids, nothing else
         log.warning(
-            "shopify %s fulfillment %s: no order with id %s yet",
-            brand.slug,
-            payload.get("id"),
-            payload.get("order_id"),
+            "shopify %s fulfillment %s: no order with id %s yet", brand.slug, key, shop_order_id
         )
         return HookResult(202, "unknown_order")
-    key = _text(payload.get("id"), 64)
     if receipts.is_stale(session, brand.slug, "shopify-fulfillment", key, stamp):
         return HookResult(200, "stale")
     try:

@@ -3,16 +3,23 @@ a burst of one second's worth) plus a per-day cap (e.g. DHL's 250 calls/day, res
 UTC). Each carrier account (``account``: "" the installation's, else a shop's account key) has
 its own bucket with the carrier's limits, so one shop spending its day does not stop another. Through Redis when ``REDIS_URL`` is set (one atomic Lua script), through a locked database
 row otherwise. ``take`` answers 0.0 (go) or how many seconds to wait.
+
+Redis lost: nothing is granted (a wait of ``REDIS_LOST_WAIT``) until it answers again, so no
+carrier's budget is overspent by workers that cannot see each other's counts; the round goes on
+with the rest of its work (mail, imports, retention) and the parcels wait.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlmodel import Session, select
 
+from tracking.config import REDIS_OPTIONS
 from tracking.sync.models import RateBucket, ensure_row
 from tracking.timeutil import as_utc
 
@@ -73,6 +80,9 @@ if used > 0 then redis.call('DECRBY', KEYS[2], math.min(used, n)) end
 return 'ok'
 """
 _clients: dict[str, object] = {}
+log = logging.getLogger(__name__)
+#: Seconds the parcels of a carrier wait while Redis does not answer.
+REDIS_LOST_WAIT = 30.0
 
 
 def _redis():
@@ -82,7 +92,7 @@ def _redis():
     if url not in _clients:
         import redis
 
-        client = redis.Redis.from_url(url)
+        client = redis.Redis.from_url(url, **REDIS_OPTIONS)
         scripts = (client.register_script(_LUA), client.register_script(_LUA_GIVE_BACK))
         _clients[url] = (client, scripts)
     return _clients[url]
@@ -113,15 +123,15 @@ def take_many(
     client = _redis()
     if client is not None:
         _, (script, _give) = client
-        granted, wait = (
-            float(x)
-            for x in script(
+        try:
+            answer = script(
                 keys=_keys(carrier, now, account),
                 args=[rate, now.timestamp(), -1 if per_day is None else per_day, want],
             )
-            .decode()
-            .split()
-        )
+        except RedisError as exc:
+            log.warning("budget: Redis unreachable, %s waits: %s", carrier, exc)
+            return 0, REDIS_LOST_WAIT
+        granted, wait = (float(x) for x in answer.decode().split())
         if granted >= 1:
             return int(granted), 0.0
         return 0, _seconds_to_midnight(now) if wait < 0 else max(1e-3, wait)
@@ -137,7 +147,12 @@ def give_back(
     client = _redis()
     if client is not None:
         _, (_script, give) = client
-        give(keys=_keys(carrier, now, account), args=[rate, unused])
+        try:
+            give(keys=_keys(carrier, now, account), args=[rate, unused])
+        except RedisError as exc:  # the tokens are lost for the day: never more than granted
+            log.warning(
+                "budget: Redis unreachable, %d %s tokens not given back: %s", unused, carrier, exc
+            )
         return
     bucket = _locked(session, (carrier, account))
     if bucket is not None:

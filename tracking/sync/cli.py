@@ -16,7 +16,7 @@ from sqlmodel import Session
 from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox, triggers
-from tracking.monitoring import metrics
+from tracking.monitoring import logs, metrics
 from tracking.sync import capture
 from tracking.sync.rounds import ROUND_LIMIT, run_round
 
@@ -56,16 +56,22 @@ def worker_command(once: bool, interval: int) -> None:
             metrics.record_round(report, time.perf_counter() - started, failed=True)
         else:
             metrics.record_round(report, time.perf_counter() - started)
+            figures = {
+                "checked": report.checked,
+                "changed": report.updated,
+                "new_events": report.new_events,
+                "failed": report.failed,
+                "skipped": report.skipped,
+                "mail_queued": queued,
+                "mail_sent": sent,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
             log.info(
-                "worker: %d checked, %d changed, %d new events, %d failed, %d skipped; "
-                "%d mail queued by time, %d mail sent",
-                report.checked,
-                report.updated,
-                report.new_events,
-                report.failed,
-                report.skipped,
-                queued,
-                sent,
+                "worker: %(checked)d checked, %(changed)d changed, %(new_events)d new events, "
+                "%(failed)d failed, %(skipped)d skipped; %(mail_queued)d mail queued by time, "
+                "%(mail_sent)d mail sent; %(duration_ms).1f ms",
+                figures,
+                extra=logs.fields(**figures),
             )
             # A full claim means more may be due now (a backlog after an outage, a large
             # import): go again at once instead of leaving it for the next interval.

@@ -90,7 +90,8 @@ def run_round(
     # (adapter code, account key) → the line and its shipments; no line: no such adapter.
     lines: dict[tuple[str, str], Line | None] = {}
     batches: dict[tuple[str, str], list[Shipment]] = defaultdict(list)
-    claimed = claim(session, now, limit)
+    lease = timedelta(seconds=current_app.config.get("WORKER_LEASE_SECONDS") or 600)
+    claimed = claim(session, now, limit, lease)
     report.claimed = len(claimed)
     for shipment, brand_slug in claimed:
         try:

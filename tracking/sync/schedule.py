@@ -34,7 +34,7 @@ MAX_BACKOFF = timedelta(hours=24)
 #: A shipment an aggregator's webhooks feed is polled this rarely: a safety net only.
 WEBHOOK_SAFETY_NET = timedelta(hours=24)
 #: A claimed shipment is leased for this long: a worker that dies mid-batch loses nothing, the
-#: shipment is simply due again when the lease runs out.
+#: shipment is simply due again when the lease runs out. WORKER_LEASE_SECONDS overrides it.
 LEASE = timedelta(minutes=10)
 
 

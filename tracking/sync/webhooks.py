@@ -162,7 +162,8 @@ def receive(session: Session, brand_slug: str, provider: str, headers, body: byt
         .order_by(Shipment.id.desc())
     ).first()
     if shipment is None:
-        log.info("webhook %s/%s: unknown number %s", provider, brand_slug, number)
+        # The end of the number only: with the whole one anyone can follow the parcel.
+        log.info("webhook %s/%s: unknown number …%s", provider, brand_slug, number[-4:])
         return Outcome(202, "unknown_number")
     try:
         result = carriers.get(provider).parse(payload, number)
