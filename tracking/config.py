@@ -39,7 +39,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     instance = Path(instance_path)
     cfg: dict = {
         "TODOKU_ENV": env.get("TODOKU_ENV", "development"),
-        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'todoku.sqlite3'}",
+        "DATABASE_URL": _database_url(env.get("DATABASE_URL"))
+        or f"sqlite:///{instance / 'todoku.sqlite3'}",
         "REDIS_URL": env.get("REDIS_URL") or None,
         "BRANDS_DIR": env.get("BRANDS_DIR") or str(ROOT / "brands"),
         # How often a changed brand file is looked for (seconds; "off": read at start-up only).
@@ -205,6 +206,18 @@ def web_server(env: Mapping[str, str]) -> tuple[str, int]:
     if workers < 1:
         raise ConfigError("WEB_CONCURRENCY must be at least 1")
     return f"0.0.0.0:{port}", workers
+
+
+def _database_url(url: str | None) -> str | None:
+    """PostgreSQL URLs as platforms hand them out (Heroku's ``postgres://…``, or
+    ``postgresql://…``) name no driver; SQLAlchemy refuses the first and would look for
+    psycopg2 for the second. Both get the driver installed here, psycopg 3."""
+    if not url:
+        return None
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
 
 
 def _reload_seconds(value, production: bool) -> float | None:
