@@ -105,8 +105,9 @@ def _create_app(test_config: dict | None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
 
-    # Jinja helpers and response headers.
+    # Jinja helpers and response headers; compression runs after every other response hook.
     templating.init_app(app)
+    web.compress_responses(app)
     estimates_display.init_app(app)
     returns_display.init_app(app)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -206,6 +207,12 @@ def _serve_and_read(command: str, tree: Path, env: dict, port: int, tmp_path: Pa
         assert '<html lang="ja"' in ja_page and JA_HEADING in ja_page
         en_page = get(f"{base}/northpeak/?lang=en")
         assert '<html lang="en"' in en_page and "Find your order" in en_page
+        # Static files from the checkout: fingerprinted in the page, cached a year, compressed.
+        script = re.search(r'src="(/static/vendor/[^"?]+\?v=[0-9a-f]{12})"', ja_page).group(1)
+        asked = urllib.request.Request(f"{base}{script}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(asked, timeout=5) as response:
+            assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert response.headers["Content-Encoding"] == "gzip"
         scrape = urllib.request.Request(
             f"{base}/metrics", headers={"Authorization": f"Bearer {env['TODOKU_METRICS_TOKEN']}"}
         )

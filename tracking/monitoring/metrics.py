@@ -138,6 +138,10 @@ DATABASE_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("carrier", "account"),
     ),
     "todoku_import_jobs": ("Order import jobs by state.", ("state",)),
+    "todoku_import_jobs_oldest_queued_age_seconds": (
+        "Seconds the oldest queued import job has waited for a worker; 0 when none waits.",
+        (),
+    ),
 }
 
 
