@@ -23,14 +23,21 @@ class ConfigError(RuntimeError):
     problem."""
 
 
-def refuse_cli_start(error: ConfigError) -> None:
-    """Under the flask CLI (the release step, the worker) show the problem lines and exit 1
-    instead of a traceback; elsewhere (tests, a gunicorn worker) raise."""
+def refuse_start(error: ConfigError) -> None:
+    """Show the problem lines instead of a traceback: under the flask CLI (the release step,
+    the worker) they are printed and the command exits 1; in a gunicorn worker they become
+    gunicorn's "app failed to load" error, which it prints as they are before it stops. Elsewhere
+    (tests, another server) the error is raised."""
     import click  # the CLI's own library; only needed on this path
 
+    message = f"Todoku cannot start:\n{error}"
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        from gunicorn.errors import AppImportError
+
+        raise AppImportError(message) from None
     if click.get_current_context(silent=True) is None:
         raise error
-    click.echo(f"Todoku cannot start:\n{error}", err=True)
+    click.echo(message, err=True)
     raise SystemExit(1)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -174,3 +175,35 @@ def test_two_gunicorn_workers_one_scrape_counts_every_request(tmp_path, sqlite_t
         samples = parse(get(f"{base}/metrics", TOKEN))
         assert value(samples, "todoku_worker_rounds_total", outcome="ok") == 1
         assert (("todoku_parcels_due", ())) in samples  # the database gauges, from the web
+
+
+def test_a_missing_secret_stops_gunicorn_with_its_lines_not_a_traceback(tmp_path):
+    brands = tmp_path / "brands"
+    (brands / "assets").mkdir(parents=True)
+    (brands / "shop.toml").write_text(
+        'slug = "shop"\n[name]\nja = "店"\nen = "Shop"\n[support]\nemail = "help@shop.example"\n'
+        '[mail.smtp]\nhost = "smtp.shop.example"\n'
+        'user_env = "TODOKU_SMTP_SHOP_USER"\npassword_env = "TODOKU_SMTP_SHOP_PASS"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TODOKU_SMTP_", "PROMETHEUS"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        BRANDS_DIR=str(brands),
+        TODOKU_INSTANCE_PATH=str(tmp_path / "instance"),
+        PORT=str(free_port()),
+        WEB_CONCURRENCY="1",
+    )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    web = subprocess.run(
+        [str(gunicorn), *shlex.split(procfile()["web"])[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = web.stdout + web.stderr
+    assert web.returncode != 0
+    assert "Traceback" not in out, out
+    assert "$TODOKU_SMTP_SHOP_PASS is not set" in out, out
