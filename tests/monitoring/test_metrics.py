@@ -15,7 +15,7 @@ from carriers import Unavailable
 from tracking.mail.models import Notification
 from tracking.monitoring import metrics
 from tracking.orders.models import ImportJob, Shipment
-from tracking.sync.models import CarrierHealth
+from tracking.sync.models import CarrierHealth, WorkerHeartbeat
 
 TOKEN = "scrape-" + "s" * 40
 
@@ -311,6 +311,16 @@ def test_the_import_jobs_gauges_count_by_state_and_age_the_oldest_queued(app, cl
     by_state |= {s: value(samples, "todoku_import_jobs", state=s) for s in ("done", "failed")}
     assert by_state == {"queued": 2, "running": 1, "done": 2, "failed": 1}
     assert value(samples, "todoku_import_jobs_oldest_queued_age_seconds") == 7 * 60
+
+
+def test_the_workers_heartbeat_age_is_read_and_minus_one_before_any_worker(app, client, session):
+    with time_machine.travel(NOW, tick=False):
+        assert value(scrape(client), "todoku_worker_last_seen_age_seconds") == -1
+    for name, minutes in (("host:1", 9), ("host:2", 2)):
+        session.add(WorkerHeartbeat(worker=name, seen_at=NOW - timedelta(minutes=minutes)))
+    session.commit()
+    with time_machine.travel(NOW, tick=False):
+        assert value(scrape(client), "todoku_worker_last_seen_age_seconds") == 120
 
 
 def test_a_reading_must_be_declared_with_its_labels(app):

@@ -41,6 +41,27 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert conf.graceful_timeout < 30 <= conf.timeout
 
 
+def test_the_master_does_not_load_prometheus_client_before_the_folder_is_set():
+    """prometheus-client picks its one-process or multiprocess mode when it is first imported:
+    had the master imported it (through the brand modules) before ``when_ready`` exported the
+    folder, the forked workers would count in memory and every scrape would read zero."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tracking.operations.gunicorn_conf; "
+            "print(sorted(m for m in sys.modules if m.startswith('prometheus')))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -27,6 +27,7 @@ csrf.exempt(bp)  # GET only, and no cookies: the bearer token is the credential
 READERS: list[metrics.Reader] = [
     sync_gauges.due_parcels,
     sync_gauges.breakers,
+    sync_gauges.worker_seen,
     mail_gauges.outbox,
     orders_gauges.import_jobs,
 ]
