@@ -101,21 +101,21 @@ def test_an_upload_is_queued_and_the_page_waits_for_the_worker(logged_in, app, s
     raw = (FILES / "shopify_orders.csv").read_bytes()
     assert (job.state, job.brand, job.format, job.data) == ("queued", "sakura-tea", "shopify", raw)
     page = logged_in.get(location + "?lang=en").get_data(as_text=True)
-    assert "Waiting for the worker…" in page and 'hx-trigger="every 2s"' in page
+    assert "Queued: waiting for the background worker…" in page and 'hx-trigger="every 2s"' in page
     assert f'<a href="{location}">Refresh</a>' in page  # without JavaScript
     assert "seems not to be running" not in page  # only just queued
     ja = logged_in.get(location + "?lang=ja").get_data(as_text=True)
-    assert "ワーカーを待っています" in ja
+    assert "順番待ち" in ja
     job.created_at = utcnow() - timedelta(minutes=3)  # nothing picked it up for 3 minutes
     session.add(job)
     session.commit()
     page = logged_in.get(location + "?lang=en").get_data(as_text=True)
     assert "Nothing has picked this file up for 3 minutes" in page
-    assert "the worker process seems not to be running" in page
+    assert "the background worker seems not to be running" in page
     with app.app_context():
         heartbeat.beat(session, "w1")  # a worker is alive (busy with something else)
     page = logged_in.get(location + "?lang=en").get_data(as_text=True)
-    assert "Waiting for the worker…" in page and "seems not to be running" not in page
+    assert "Queued: waiting for the background worker…" in page and "seems not to be running" not in page
     assert run_imports(app) == 1
     page = logged_in.get(location + "?lang=en", headers={"HX-Request": "true"})
     html = page.get_data(as_text=True)
