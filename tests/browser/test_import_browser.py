@@ -107,8 +107,14 @@ def test_staff_upload_preview_confirm_and_find_the_order(
 
 
 STALLED = {
-    "ja": ("順番待ち：バックグラウンド処理を待っています…", "バックグラウンド処理（ワーカー）が動いていないようです"),
-    "en": ("Queued: waiting for the background worker…", "the background worker seems not to be running"),
+    "ja": (
+        "順番待ち：バックグラウンド処理を待っています…",
+        "バックグラウンド処理（ワーカー）が動いていないようです",
+    ),
+    "en": (
+        "Queued: waiting for the background worker…",
+        "the background worker seems not to be running",
+    ),
 }
 
 

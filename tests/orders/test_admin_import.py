@@ -115,7 +115,10 @@ def test_an_upload_is_queued_and_the_page_waits_for_the_worker(logged_in, app, s
     with app.app_context():
         heartbeat.beat(session, "w1")  # a worker is alive (busy with something else)
     page = logged_in.get(location + "?lang=en").get_data(as_text=True)
-    assert "Queued: waiting for the background worker…" in page and "seems not to be running" not in page
+    assert (
+        "Queued: waiting for the background worker…" in page
+        and "seems not to be running" not in page
+    )
     assert run_imports(app) == 1
     page = logged_in.get(location + "?lang=en", headers={"HX-Request": "true"})
     html = page.get_data(as_text=True)
