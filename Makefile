@@ -123,6 +123,8 @@ scale: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	@if [ -x /usr/bin/chromium ]; then $(BIN)/python bench/weight.py --quiet; \
+	  else echo "bench/weight.py: skipped (no /usr/bin/chromium: apt-get install chromium)"; fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

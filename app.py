@@ -19,7 +19,7 @@ from tracking import db, errors, i18n, migrate, templating, web
 from tracking.brands import cli as brands_cli
 from tracking.brands.brand import BrandConfigError
 from tracking.brands.registry import BrandRegistry
-from tracking.config import ConfigError, load_config, refuse_cli_start
+from tracking.config import ConfigError, load_config, refuse_start
 from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     try:
         return _create_app(test_config)
     except ConfigError as error:  # a missing setting or secret: its lines, not a traceback
-        refuse_cli_start(error)
+        refuse_start(error)
         raise
 
 
@@ -105,8 +105,9 @@ def _create_app(test_config: dict | None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
 
-    # Jinja helpers and response headers.
+    # Jinja helpers and response headers; compression runs after every other response hook.
     templating.init_app(app)
+    web.compress_responses(app)
     estimates_display.init_app(app)
     returns_display.init_app(app)
 

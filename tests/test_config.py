@@ -36,6 +36,23 @@ def test_environment_then_test_mapping(tmp_path, monkeypatch):
     assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is False
 
 
+@pytest.mark.parametrize(
+    "given, used",
+    [
+        ("postgres://u:p@db.example:5432/shop", "postgresql+psycopg://u:p@db.example:5432/shop"),
+        (
+            "postgresql://u@db/shop?sslmode=require",
+            "postgresql+psycopg://u@db/shop?sslmode=require",
+        ),
+        ("postgresql+psycopg://u@db/shop", "postgresql+psycopg://u@db/shop"),
+        ("sqlite:////srv/todoku.sqlite3", "sqlite:////srv/todoku.sqlite3"),
+    ],
+)
+def test_a_platforms_database_url_gets_the_installed_driver(tmp_path, monkeypatch, given, used):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert load_config(str(tmp_path))["DATABASE_URL"] == used
+
+
 def test_production_requires_the_public_base_url(tmp_path, monkeypatch):
     monkeypatch.setenv("TODOKU_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 50)
@@ -81,10 +98,10 @@ def test_importing_app_builds_no_app():
 
 
 def test_a_test_app_keeps_its_instance_folder_outside_the_checkout(app):
-    """Uploads, import jobs and the dev secret of test apps go to the test process's own
+    """Uploads and the dev secret of test apps go to the test process's own
     instance folder (tests/conftest.py), never into the checkout's instance/."""
     root = Path(__file__).resolve().parents[1]
-    for folder in (app.instance_path, app.config["UPLOAD_DIR"], app.config["IMPORT_DIR"]):
+    for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         assert not Path(folder).resolve().is_relative_to(root), folder
 
 

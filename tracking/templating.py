@@ -1,11 +1,17 @@
-"""Template helpers and the security headers every HTML response carries."""
+"""Template helpers, the security headers every HTML response carries, and static files'
+fingerprints (``url_for('static', …)`` adds ``?v=<content hash>``; such a URL is cached for a
+year, see docs/operations.md)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 
-from flask import g
+from flask import current_app, g, request
 from flask_babel import get_locale
+from markupsafe import Markup
+from werkzeug.security import safe_join
 
 import carriers
 
@@ -44,8 +50,82 @@ def security_headers(response):
     return response
 
 
+# A fingerprinted static URL names one version of the file: caches keep it a year and never ask
+# again. Any other static request (no ``v``, or the hash of an older version) gets a short
+# lifetime, so a changed file is picked up within minutes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT_LIVED = "public, max-age=300"
+
+# Per file path: ((modification time, size), content hash, bytes); read again when either changes.
+_STATIC: dict[str, tuple[tuple[int, int], str, bytes]] = {}
+
+
+def _static_file(filename: str) -> tuple[str, bytes] | None:
+    """(content hash, bytes) of a file under the static folder, or None if there is none."""
+    path = safe_join(current_app.static_folder or "", filename)
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        return None
+    if stat is None or not os.path.isfile(path):
+        return None
+    key = (stat.st_mtime_ns, stat.st_size)
+    known = _STATIC.get(path)
+    if known is None or known[0] != key:
+        with open(path, "rb") as f:
+            data = f.read()
+        known = (key, hashlib.sha256(data).hexdigest()[:12], data)
+        _STATIC[path] = known
+    return known[1], known[2]
+
+
+def static_fingerprint(filename: str) -> str | None:
+    found = _static_file(filename)
+    return found[0] if found else None
+
+
+def static_bytes(filename: str) -> bytes | None:
+    found = _static_file(filename)
+    return found[1] if found else None
+
+
+def fingerprint_static_urls(endpoint: str, values: dict) -> None:
+    """url_for('static', filename=…) → /static/…?v=<the file's content hash>."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        fingerprint = static_fingerprint(values["filename"])
+        if fingerprint:
+            values["v"] = fingerprint
+
+
+def static_cache_headers(response):
+    if request.endpoint != "static" or response.status_code not in (200, 304):
+        return response
+    filename = (request.view_args or {}).get("filename", "")
+    version = request.args.get("v")
+    current = version is not None and version == static_fingerprint(filename)
+    response.headers["Cache-Control"] = IMMUTABLE if current else SHORT_LIVED
+    return response
+
+
+def inline_static(filename: str) -> Markup:
+    """A static stylesheet's text, to put inside ``<style nonce=…>`` (the CSP allows a nonce'd
+    style element): the page then needs no request before its first paint."""
+    data = static_bytes(filename)
+    if data is None:
+        raise FileNotFoundError(filename)
+    text = data.decode("utf-8")
+    if "</" in text:  # would close the <style> element early
+        raise ValueError(f"{filename} cannot be inlined: it contains '</'")
+    return Markup(text)
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
-        csp_nonce=csp_nonce, carrier_name=carrier_name, carrier_url=carrier_url
+        csp_nonce=csp_nonce,
+        carrier_name=carrier_name,
+        carrier_url=carrier_url,
+        inline_static=inline_static,
     )
+    app.url_defaults(fingerprint_static_urls)
     app.after_request(security_headers)
+    app.after_request(static_cache_headers)

@@ -1,10 +1,15 @@
-"""Staff upload an order file in a real browser: the preview shows the error row, they confirm,
-and find the imported order on its tracking page. Both languages, phone and desktop."""
+"""Staff upload an order file in a real browser: the page waits for the worker (a thread here,
+looking for jobs as the worker does between rounds) and swaps in the preview with the error
+row, they confirm, and find the imported order on its tracking page. Both languages, phone and
+desktop."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from tracking.orders.imports import jobs
 from tracking.orders.imports.generic import TEMPLATE
 
 from .conftest import screenshot
@@ -35,11 +40,29 @@ TEXT = {
 }
 
 
+@pytest.fixture
+def import_worker(live_app):
+    """The worker's look for import jobs, in a thread beside the live app."""
+    stop = threading.Event()
+
+    def look() -> None:
+        with live_app.app_context():
+            while not stop.wait(0.3):
+                jobs.run_pending(live_app, "browser-worker")
+
+    thread = threading.Thread(target=look, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)
+
+
 @pytest.mark.parametrize(("brand", "lang", "email", "email_label", "password_label"), CASES)
 def test_staff_upload_preview_confirm_and_find_the_order(
     page,
     live_app,
     live_url,
+    import_worker,
     tmp_path,
     viewport_width,
     brand,
@@ -48,7 +71,6 @@ def test_staff_upload_preview_confirm_and_find_the_order(
     email_label,
     password_label,
 ):
-    live_app.config["IMPORT_DIR"] = str(tmp_path / "imports")
     number = f"IMP-{lang}-{viewport_width}"
     body = TEMPLATE.replace("ST-2001", number)
     if brand == "northpeak":

@@ -206,6 +206,49 @@ def test_transfer_budget_and_own_host_only(page, order_url):
         assert total <= 100 * 1024, f"{number}: {total} bytes transferred"
 
 
+def test_compressed_and_a_second_visit_fetches_only_the_page(browser, live_app, order_url):
+    # Its own context without request routing: Playwright turns the browser's cache off for a
+    # routed context. DevTools tell each response's encoding; the server what it was asked.
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    encodings: dict[str, str] = {}
+
+    def received(e):
+        headers = {k.lower(): v for k, v in e["response"]["headers"].items()}
+        encodings[e["response"]["url"].split("?")[0]] = headers.get("content-encoding", "")
+
+    cdp.on("Network.responseReceived", received)
+    asked: list[str] = []
+    serve = live_app.wsgi_app
+
+    def counting(environ, start_response):
+        asked.append(environ["PATH_INFO"])
+        return serve(environ, start_response)
+
+    url = f"{order_url('ST-1001')}?lang=en"
+    path = "/" + url.split("/", 3)[3].split("?")[0]
+    live_app.wsgi_app = counting
+    try:
+        page.goto(url, wait_until="load")
+        assert encodings[url.split("?")[0]] in ("br", "gzip")
+        htmx = [u for u in encodings if u.endswith("/static/vendor/htmx-2.0.8.min.js")]
+        assert htmx and encodings[htmx[0]] in ("br", "gzip")
+        assert not any("/static/css/" in u for u in encodings), "the stylesheet is inline"
+        # The favicon and lazy images of the first visit may still be on their way.
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        asked.clear()
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        # The page itself (private, no-store) and its view pixel; no static file is asked for.
+        assert path in asked and not [p for p in asked if p.startswith("/static/")], asked
+    finally:
+        live_app.wsgi_app = serve
+        context.close()
+
+
 @pytest.fixture
 def no_js_page(browser, live_url):
     context, foreign = own_host_context(

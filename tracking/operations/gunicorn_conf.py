@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -79,6 +80,11 @@ def when_ready(server) -> None:
         directory = tempfile.mkdtemp(prefix="todoku-metrics-")
         _made_directory.append(directory)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        if "prometheus_client.values" in sys.modules:  # too late: it chose one-process mode
+            server.log.warning(
+                "metrics: prometheus_client was loaded before its folder was set; each "
+                "worker will count alone. Set PROMETHEUS_MULTIPROC_DIR in the environment."
+            )
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
     for file in path.glob("*.db"):

@@ -113,3 +113,15 @@ def ensure_row(session, model, carrier: str, account: str = "") -> None:
     session.execute(
         insert(model).values(**values).on_conflict_do_nothing(index_elements=["carrier", "account"])
     )
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A worker process's last sign of life (``tracking.sync.heartbeat``): the import page
+    says plainly when no worker has been seen for a while."""
+
+    __tablename__ = "worker_heartbeats"
+
+    id: int | None = Field(default=None, primary_key=True)
+    worker: str = Field(unique=True, max_length=128)  # host:pid
+    started_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

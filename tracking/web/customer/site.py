@@ -19,6 +19,7 @@ from tracking.web import brand_or_404, brands
 from tracking.web.customer.portal import lookup_form
 
 bp = Blueprint("site", __name__)
+FAVICON_MAX_AGE = 7 * 86400
 
 
 @bp.get("/healthz")
@@ -39,6 +40,13 @@ def index():
             return lookup_form(brand.slug)  # a brand's own hostname serves its lookup page
     listed = [] if current_app.config["TODOKU_ENV"] == "production" else list(brands().values())
     return render_template("site/index.html", brands=listed)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Pages link the fingerprinted copy (cached a year); this is for clients that ask the
+    conventional address by themselves (it was a 404). A week: the address never changes."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=FAVICON_MAX_AGE)
 
 
 @bp.get("/<brand_slug>/logo")

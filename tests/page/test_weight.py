@@ -1,0 +1,62 @@
+"""Page weight: the tracking page goes out compressed with its security headers, carries its
+stylesheet inline (under the CSP nonce) and names every static file by a fingerprinted URL that
+is cached for a year."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import brotli
+
+from tracking.templating import IMMUTABLE
+
+STATIC = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+def test_the_tracking_page_is_compressed_when_asked(client, demo, token_for):
+    url = f"/sakura-tea/o/{token_for(demo['ST-1001'])}?lang=ja"
+    plain = client.get(url)
+    assert plain.status_code == 200 and plain.headers.get("Content-Encoding") is None
+    for accept, encoding, decode in (
+        ("gzip", "gzip", gzip.decompress),
+        ("gzip, deflate, br, zstd", "br", brotli.decompress),
+    ):
+        r = client.get(url, headers={"Accept-Encoding": accept})
+        assert r.status_code == 200 and r.headers["Content-Encoding"] == encoding
+        html = decode(r.data).decode()
+        assert "ご注文の配送状況" in html and html.rstrip().endswith("</html>")
+        assert len(r.data) < len(plain.data) / 2
+        assert "Accept-Encoding" in r.headers["Vary"]
+        # The headers the page always had are all still there.
+        nonce = re.compile(r"'nonce-[^']+'")  # a new one per response
+        csp = r.headers["Content-Security-Policy"]
+        assert nonce.sub("", csp) == nonce.sub("", plain.headers["Content-Security-Policy"])
+        for name in ("X-Frame-Options", "X-Content-Type-Options"):
+            assert r.headers[name] == plain.headers[name], name
+        assert r.headers["Cache-Control"] == "private, no-store"
+        assert r.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_stylesheet_is_inline_under_the_pages_nonce(client, demo, token_for):
+    for url in (f"/sakura-tea/o/{token_for(demo['ST-1004'])}", "/sakura-tea/"):
+        r = client.get(url)
+        html = r.get_data(as_text=True)
+        nonce = re.search(r"'nonce-([^']+)'", r.headers["Content-Security-Policy"]).group(1)
+        styles = re.findall(r'<style nonce="([^"]+)">([^<]*)</style>', html)
+        assert styles and all(n == nonce for n, _ in styles), url
+        assert any(".card{" in css for _, css in styles), url
+        # Nothing has to be fetched before the first paint: no stylesheet link, scripts deferred.
+        assert 'rel="stylesheet"' not in html, url
+        for script in re.findall(r"<script\b[^>]*>", html):
+            assert " defer" in script, script
+
+
+def test_the_pages_static_files_are_fingerprinted_and_immutable(client, demo, token_for):
+    html = client.get(f"/northpeak/o/{token_for(demo['NP-2001'])}").get_data(as_text=True)
+    urls = [u.replace("&amp;", "&") for u in STATIC.findall(html)]
+    assert len(urls) >= 3  # htmx, the page's scripts, the favicon
+    for url in urls:
+        assert re.search(r"\?v=[0-9a-f]{12}$", url), url
+        r = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and r.headers["Cache-Control"] == IMMUTABLE, url
