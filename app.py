@@ -19,7 +19,7 @@ from tracking import db, errors, i18n, migrate, templating, web
 from tracking.brands import cli as brands_cli
 from tracking.brands.brand import BrandConfigError
 from tracking.brands.registry import BrandRegistry
-from tracking.config import ConfigError, load_config, refuse_cli_start
+from tracking.config import ConfigError, load_config, refuse_start
 from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     try:
         return _create_app(test_config)
     except ConfigError as error:  # a missing setting or secret: its lines, not a traceback
-        refuse_cli_start(error)
+        refuse_start(error)
         raise
 
 

@@ -45,12 +45,11 @@ def _worker_url(url: str | None) -> str | None:
 PG_URL = _worker_url(BASE_PG_URL)
 
 # An instance folder per test process: every app a test builds keeps its uploads (the returns
-# demo's photos), import jobs and dev secret there, never in the checkout's instance/ or in a
+# demo's photos) and dev secret there, never in the checkout's instance/ or in a
 # folder the developer's environment names.
 INSTANCE = Path(tempfile.mkdtemp(prefix=f"todoku-tests-{XDIST_WORKER or 'main'}-"))
 os.environ["TODOKU_INSTANCE_PATH"] = str(INSTANCE)
-for _name in ("UPLOAD_DIR", "IMPORT_DIR"):
-    os.environ.pop(_name, None)
+os.environ.pop("UPLOAD_DIR", None)
 # Redis tests use one database number; under xdist they share one worker (the ``xdist_group``
 # put on them at collection), so two copies never flush each other's keys.
 REDIS_URL = os.environ.get("TODOKU_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")

@@ -98,10 +98,10 @@ def test_importing_app_builds_no_app():
 
 
 def test_a_test_app_keeps_its_instance_folder_outside_the_checkout(app):
-    """Uploads, import jobs and the dev secret of test apps go to the test process's own
+    """Uploads and the dev secret of test apps go to the test process's own
     instance folder (tests/conftest.py), never into the checkout's instance/."""
     root = Path(__file__).resolve().parents[1]
-    for folder in (app.instance_path, app.config["UPLOAD_DIR"], app.config["IMPORT_DIR"]):
+    for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         assert not Path(folder).resolve().is_relative_to(root), folder
 
 

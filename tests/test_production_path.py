@@ -8,6 +8,7 @@ the Procfile's `release` and `web` commands in production mode from a clean copy
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -183,8 +184,9 @@ def test_pip_install_then_procfile_release_and_web_serve_japanese(tmp_path):
         # The pages checked are the demo shops', which production serves only when asked.
         TODOKU_DEMO="1",
         TODOKU_METRICS_TOKEN="production-path-metrics-" + "m" * 20,
+        # Web and worker on one host share the metrics folder (docs/operations.md, Metrics).
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
     )
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn's configuration makes its own
     env.pop("BRANDS_DIR", None)
     env.pop("REDIS_URL", None)
 
@@ -197,6 +199,13 @@ def test_pip_install_then_procfile_release_and_web_serve_japanese(tmp_path):
     # gunicorn writes no access log (paths carry signed links), on stdout or stderr.
     for log in (out, tmp_path / "web.log"):
         assert "/sakura-tea/" not in log.read_text(), log.read_text()[-1000:]
+        assert "hanako@example.com" not in log.read_text()
+    # The app's own line per request: JSON in production, by endpoint.
+    log_lines = (tmp_path / "web.log").read_text().splitlines()
+    lines = [json.loads(line) for line in log_lines if line.startswith("{")]
+    assert {"endpoint": "portal.order_page", "status": 200}.items() <= next(
+        line for line in lines if line.get("endpoint") == "portal.order_page"
+    ).items()
 
 
 def _serve_and_read(command: str, tree: Path, env: dict, port: int, tmp_path: Path, stdout):
@@ -213,10 +222,32 @@ def _serve_and_read(command: str, tree: Path, env: dict, port: int, tmp_path: Pa
         with urllib.request.urlopen(asked, timeout=5) as response:
             assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
             assert response.headers["Content-Encoding"] == "gzip"
+        _demo_page_and_worker_round(base, tree, env)
         scrape = urllib.request.Request(
             f"{base}/metrics", headers={"Authorization": f"Bearer {env['TODOKU_METRICS_TOKEN']}"}
         )
         with urllib.request.urlopen(scrape, timeout=5) as response:
             text = response.read().decode()
         assert 'todoku_http_requests_total{endpoint="portal.lookup_form",status="200"} 2.0' in text
-        assert "todoku_parcels_due 0.0" in text
+        assert 'todoku_http_requests_total{endpoint="portal.order_page",status="200"} 1.0' in text
+        # The worker's round, counted in the folder it shares with the web on this host.
+        assert 'todoku_worker_rounds_total{outcome="ok"} 1.0' in text
+
+
+def _demo_page_and_worker_round(base: str, tree: Path, env: dict) -> None:
+    """The Procfile's worker (its flask command) loads the demo, prints a signed link; the
+    customer's page answers in Japanese; one worker round runs. Neither command logs the
+    link or the customer."""
+    flask = procfile()["worker"].rsplit(" worker", 1)[0]
+    run = {"shell": True, "cwd": tree, "env": env, "capture_output": True, "text": True}
+    demo = subprocess.run(f"{flask} demo", timeout=120, **run)
+    assert demo.returncode == 0, demo.stderr
+    link = subprocess.run(f"{flask} orders link ST-1001 --brand sakura-tea", timeout=60, **run)
+    url = link.stdout.strip()
+    token = url.rsplit("/", 1)[-1]
+    assert url.startswith(f"{base}/sakura-tea/o/") and len(token) > 20, link.stdout
+    assert "ご注文" in get(url)
+    worker = subprocess.run(f"{procfile()['worker']} --once", timeout=120, **run)
+    assert worker.returncode == 0, worker.stderr
+    for said in (demo.stderr, link.stderr, worker.stdout, worker.stderr):
+        assert token not in said and "hanako@example.com" not in said

@@ -23,14 +23,21 @@ class ConfigError(RuntimeError):
     problem."""
 
 
-def refuse_cli_start(error: ConfigError) -> None:
-    """Under the flask CLI (the release step, the worker) show the problem lines and exit 1
-    instead of a traceback; elsewhere (tests, a gunicorn worker) raise."""
+def refuse_start(error: ConfigError) -> None:
+    """Show the problem lines instead of a traceback: under the flask CLI (the release step,
+    the worker) they are printed and the command exits 1; in a gunicorn worker they become
+    gunicorn's "app failed to load" error, which it prints as they are before it stops. Elsewhere
+    (tests, another server) the error is raised."""
     import click  # the CLI's own library; only needed on this path
 
+    message = f"Todoku cannot start:\n{error}"
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        from gunicorn.errors import AppImportError
+
+        raise AppImportError(message) from None
     if click.get_current_context(silent=True) is None:
         raise error
-    click.echo(f"Todoku cannot start:\n{error}", err=True)
+    click.echo(message, err=True)
     raise SystemExit(1)
 
 
@@ -111,10 +118,11 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
             for name, value in env.items()
             if name.endswith("_SHOPIFY_WEBHOOK_SECRET") and value
         },
-        # Files uploaded at /admin/<brand>/import and their job status; default: instance/imports.
-        "IMPORT_DIR": env.get("IMPORT_DIR") or str(instance / "imports"),
-        # The admin import page waits this long for a job before showing "still running".
-        "IMPORT_WAIT_SECONDS": float(env.get("IMPORT_WAIT_SECONDS", "5")),
+        # Files uploaded at /admin/<brand>/import are kept in the database (import_jobs) this
+        # many days after their last job finished, then dropped by the worker; the jobs' rows
+        # (what was imported, the failed rows) are deleted after IMPORT_ROWS_KEEP_DAYS.
+        "IMPORT_KEEP_DAYS": int(env.get("IMPORT_KEEP_DAYS", "7")),
+        "IMPORT_ROWS_KEEP_DAYS": int(env.get("IMPORT_ROWS_KEEP_DAYS", "90")),
         # How long a worker's claim on due parcels or mail holds: a worker killed mid-batch
         # leaves its claim, which another worker takes over once it runs out (seconds).
         "WORKER_LEASE_SECONDS": int(env.get("WORKER_LEASE_SECONDS", "600")),

@@ -15,6 +15,7 @@ import time_machine
 from sqlmodel import select
 
 from carriers import Status, TrackingEvent, TrackingResult
+from tests.support.imports import run_imports
 from tests.support.smtp import SmtpServer
 from tracking.dashboard import actions
 from tracking.mail import coupons, freshness, outbox, triggers
@@ -27,11 +28,6 @@ from tracking.sync.apply import apply_results
 PASSWORD = "correct horse battery"
 # 5 Dec 2026, 06:00 UTC (15:00 in Tokyo: outside the shop's quiet hours).
 NOW = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def app_config(app_config, tmp_path):
-    return {**app_config, "IMPORT_WAIT_SECONDS": 30, "IMPORT_DIR": str(tmp_path / "imports")}
 
 
 @pytest.fixture
@@ -264,10 +260,12 @@ def test_the_upload_checkbox_imports_as_history(app, client, session, history):
     assert 'name="history" value="1"' in form and "Import as history" in form
     r = _upload(client, history)
     assert r.status_code == 303
+    assert run_imports(app) == 1  # the worker runs the preview
     page = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert ('id="import-history"' in page) is history
     confirm = re.search(r'action="([^"]+/confirm)"', page)[1]
     assert client.post(confirm).status_code == 303
+    assert run_imports(app) == 1
     order = session.exec(select(Order).where(Order.number == "ST-2001")).one()
     assert order.history is history
 

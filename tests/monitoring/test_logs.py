@@ -159,3 +159,34 @@ def test_the_format_follows_the_environment(tmp_path):
     assert logs.log_format({"TODOKU_ENV": "production", "LOG_FORMAT": "plain"}) == "plain"
     with pytest.raises(ConfigError, match="LOG_FORMAT"):
         load_config(str(tmp_path), {"LOG_FORMAT": "xml"})
+
+
+def test_gunicorns_error_log_goes_through_the_handler_without_paths(app, records):
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    gunicorn = Logger(Config())  # its own handler on gunicorn.error, not propagating
+    logs.install("json", "INFO", production=True)  # what the master's on_starting does
+    token = "WyJzYWt1cmEtdGVhIiwiYWJjIl0.5Tq2m7oYxqv3wUmP2cBdL0hZ9aY"
+    reason = "connection reset by peer"
+    try:
+        raise OSError(reason)
+    except OSError:
+        gunicorn.exception("Error handling request %s %s", "GET", f"/sakura-tea/o/{token}?a=1")
+        gunicorn.exception("Error handling request %s", f"/sakura-tea/o/{token}")
+    gunicorn.warning(
+        f"Invalid request from ip=192.0.2.1: Invalid HTTP request line: 'GET /{token}'"
+    )
+    gunicorn.info("Booting worker with pid: %s", 1234)
+    lines = [r for r in records if r.name == "gunicorn.error"]
+    assert [r.getMessage() for r in lines] == [
+        "Error handling request GET (path not logged)",
+        "Error handling request (path not logged)",
+        "Invalid request from ip=192.0.2.1: (request line not logged)",
+        "Booting worker with pid: 1234",
+    ]
+    assert logging.getLogger("gunicorn.error").handlers == []  # gunicorn's own removed
+    text = "\n".join(
+        logs.formatter("json", redacted=False, messages=False).format(r) for r in lines
+    )
+    assert token not in text and reason not in text

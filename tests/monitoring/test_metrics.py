@@ -14,8 +14,8 @@ import carriers
 from carriers import Unavailable
 from tracking.mail.models import Notification
 from tracking.monitoring import metrics
-from tracking.orders.models import Shipment
-from tracking.sync.models import CarrierHealth
+from tracking.orders.models import ImportJob, Shipment
+from tracking.sync.models import CarrierHealth, WorkerHeartbeat
 
 TOKEN = "scrape-" + "s" * 40
 
@@ -283,9 +283,44 @@ def test_nothing_waiting_reads_zero(app, client, session):
         "todoku_outbox_oldest_queued_age_seconds",
         "todoku_parcels_due",
         "todoku_parcels_oldest_due_age_seconds",
+        "todoku_import_jobs_oldest_queued_age_seconds",
     ):
         assert (name, ()) in samples and samples[(name, ())] == 0, name
     assert value(samples, "todoku_outbox_mails", state="due") == 0
+    assert value(samples, "todoku_import_jobs", state="queued") == 0
+
+
+def test_the_import_jobs_gauges_count_by_state_and_age_the_oldest_queued(app, client, session):
+    for i, (state, minutes) in enumerate(
+        [("queued", 7), ("queued", 1), ("running", 9), ("done", 60), ("done", 30), ("failed", 5)]
+    ):
+        session.add(
+            ImportJob(
+                file_id=f"metrics-file-{i:04d}",
+                kind="preview",
+                brand="sakura-tea",
+                format="generic",
+                state=state,
+                created_at=NOW - timedelta(minutes=minutes),
+            )
+        )
+    session.commit()
+    with time_machine.travel(NOW, tick=False):
+        samples = scrape(client)
+    by_state = {s: value(samples, "todoku_import_jobs", state=s) for s in ("queued", "running")}
+    by_state |= {s: value(samples, "todoku_import_jobs", state=s) for s in ("done", "failed")}
+    assert by_state == {"queued": 2, "running": 1, "done": 2, "failed": 1}
+    assert value(samples, "todoku_import_jobs_oldest_queued_age_seconds") == 7 * 60
+
+
+def test_the_workers_heartbeat_age_is_read_and_minus_one_before_any_worker(app, client, session):
+    with time_machine.travel(NOW, tick=False):
+        assert value(scrape(client), "todoku_worker_last_seen_age_seconds") == -1
+    for name, minutes in (("host:1", 9), ("host:2", 2)):
+        session.add(WorkerHeartbeat(worker=name, seen_at=NOW - timedelta(minutes=minutes)))
+    session.commit()
+    with time_machine.travel(NOW, tick=False):
+        assert value(scrape(client), "todoku_worker_last_seen_age_seconds") == 120
 
 
 def test_a_reading_must_be_declared_with_its_labels(app):

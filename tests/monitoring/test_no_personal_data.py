@@ -31,6 +31,7 @@ from carriers import AuthFailed
 from carriers.simulated import example_number
 from tests.factories import items_of, make_order, make_staff
 from tests.support import FIXTURES
+from tests.support.imports import run_imports
 from tests.support.returns import jpeg
 from tests.support.smtp import SmtpServer
 from tracking.mail.models import Notification
@@ -117,8 +118,6 @@ def app_config(app_config, tmp_path):
         **app_config,
         "SHOPIFY_WEBHOOK_SECRETS": {"SAKURA_TEA": SHOP_SECRET},
         "CARRIER_ENVIRON": {"FLAKY_API_KEY": CARRIER_KEY},
-        "IMPORT_DIR": str(tmp_path / "imports"),
-        "IMPORT_WAIT_SECONDS": 30,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         # A crash answers 500 and is logged, as in production (not raised into the test).
         "PROPAGATE_EXCEPTIONS": False,
@@ -207,9 +206,11 @@ def _staff(app, client, session, number: str) -> None:
     data = {"format": "auto", "file": (io.BytesIO(csv), "shopify_orders.csv")}
     r = client.post("/admin/sakura-tea/import", data=data, content_type="multipart/form-data")
     assert r.status_code == 303
+    assert run_imports(app) == 1  # the worker runs the preview, then the import
     page = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     confirm = re.search(r'action="([^"]+/confirm)"', page)[1]
     assert client.post(confirm).status_code == 303
+    assert run_imports(app) == 1
     client.post("/admin/logout")
 
 
@@ -251,7 +252,8 @@ def _api(app, client, session) -> list[str]:
     assert client.put(url, json=order, headers={"Authorization": key[:-2]}).status_code == 401
     wrong = {"Authorization": f"Bearer {key[:-4]}abcd"}
     assert client.put(url, json=order, headers=wrong).status_code == 401
-    return [key, key.split("_")[-1], link.rsplit("/", 1)[1]]
+    # The secret part follows the second "_" (it may hold "_" itself: split there only).
+    return [key, key.split("_", 2)[-1], link.rsplit("/", 1)[1]]
 
 
 def _hooks(client) -> None:

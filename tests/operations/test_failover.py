@@ -197,6 +197,7 @@ def environment(tmp: Path, url: str, redis_url: str, smtp: str, carrier: str) ->
         DHL_API_KEY="k",
         CARRIER_RATE_LIMITS="dhl=1000/1000000",
         LOG_LEVEL="INFO",
+        API_RATE_LIMIT="100000 per minute",  # one key for all the clients
     )
     return env
 
@@ -256,12 +257,22 @@ class Client:
         self.cookie = "; ".join(f"{k}={m.value}" for k, m in cookie.items())
         self.token = html.split('name="csrf_token" value="')[1].split('"')[0]
 
-    def request(self, base: str, path: str, address: str, form: dict | None = None) -> int:
+    def request(
+        self, base: str, path: str, address: str, form: dict | None = None, key: str = ""
+    ) -> int:
         data = None
-        if form is not None:
-            data = urllib.parse.urlencode({**form, "csrf_token": self.token}).encode()
         headers = {"Cookie": self.cookie, "X-Forwarded-For": address}
-        request = urllib.request.Request(f"{base}{path}", data=data, headers=headers)
+        if key:  # the API: a PUT of the JSON ``form``
+            data = json.dumps(form).encode()
+            headers = {
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+                "X-Forwarded-For": address,
+            }
+        elif form is not None:
+            data = urllib.parse.urlencode({**form, "csrf_token": self.token}).encode()
+        method = "PUT" if key else None
+        request = urllib.request.Request(f"{base}{path}", data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=30) as r:
                 r.read()
@@ -278,8 +289,10 @@ class Load:
     """Client threads asking the webs in turn; a refused or dropped connection is retried on
     the next web (what a balancer does), anything else is counted as answered."""
 
-    def __init__(self, bases: list[str], threads: int = 4):
+    def __init__(self, bases: list[str], key: str, threads: int = 4):
         self.bases = bases
+        self.key = key
+        self.upserted: dict[str, set[int]] = {}  # API order number → the statuses it got
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.phase = "start"
@@ -313,19 +326,22 @@ class Load:
             i += 1
             order = rng.randrange(ORDERS)
             address = f"10.{n}.{i // 250 % 250}.{i % 250 + 1}"  # one address per request
+            number = f"API-{n}-{i}"
+            upsert = {"email": f"api{n}x{i}@example.jp", "items": [{"sku": "T", "name": "茶"}]}
             step = (
-                ("/sakura-tea/", None),
-                ("/healthz", None),
-                ("/sakura-tea/lookup", {"number": f"DRILL-{order}", "contact": "1500001"}),
-                ("/sakura-tea/lookup", {"number": f"NONE-{n}-{i}", "contact": "x@example.jp"}),
-            )[i % 4]
+                ("/sakura-tea/", None, ""),
+                ("/healthz", None, ""),
+                ("/sakura-tea/lookup", {"number": f"DRILL-{order}", "contact": "1500001"}, ""),
+                ("/sakura-tea/lookup", {"number": f"NONE-{n}-{i}", "contact": "x@example.jp"}, ""),
+                (f"/api/v1/orders/{number}", upsert, self.key),
+            )[i % 5]
             for attempt in range(len(self.bases) * 2):
                 base = self.bases[(n + i + attempt) % len(self.bases)]
                 phase = self.phase
                 started = time.monotonic()
                 try:
                     client = client or Client(base)
-                    code = client.request(base, step[0], address, step[1])
+                    code = client.request(base, step[0], address, step[1], step[2])
                 except (urllib.error.URLError, ConnectionError, OSError) as exc:
                     with self.lock:
                         self.retried[phase] += 1
@@ -336,9 +352,13 @@ class Load:
                     continue
                 with self.lock:
                     self.codes.setdefault(phase, Counter())[code] += 1
+                    if step[2]:
+                        self.upserted.setdefault(number, set()).add(code)
                     self.seconds.append(time.monotonic() - started)
                     if code >= 500:
                         self.failed.append((started, time.monotonic(), step[0], code))
+                if code >= 500 and step[2]:
+                    continue  # an API client retries its PUT (idempotent) after a 5xx
                 break
 
 
@@ -394,6 +414,17 @@ def test_failover_drill(tmp_path):
             )
             assert release.returncode == 0, release.stderr.decode()[-2000:]
             seed(engine, ORDERS, MAILS, "DRILL")
+            made = subprocess.run(
+                procfile()["worker"].replace(" worker", " staff api-key --brand sakura-tea")
+                + " --name drill",
+                shell=True,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert made.returncode == 0, made.stderr[-2000:]
+            env["API_KEY"] = made.stdout.split()[-1]
             _drill(tmp_path, env, engine, url, proxy, smtp, carrier, figures, processes)
     finally:
         for proc in processes:
@@ -457,7 +488,7 @@ def _drill(tmp_path, env, engine, url, proxy, smtp, carrier, figures, processes)
     assert before == [404] * LOOKUP_LIMIT
 
     peak = Peak(url)
-    with Load(bases) as load, peak:
+    with Load(bases, env.pop("API_KEY")) as load, peak:
         load.phase = "before kill"
         workers = [
             start(procfile()["worker"] + " --interval 1", env, tmp_path / f"worker{i}.log")
@@ -602,3 +633,16 @@ def _drill(tmp_path, env, engine, url, proxy, smtp, carrier, figures, processes)
     assert load.failed == in_flight, load.failed
     assert len(in_flight) <= len(load.threads)
     assert all(sum(load.count(p).values()) > 0 for p in ("after kill", "redis lost"))
+    # API upserts (PUT, retried on the other web when a connection was refused or dropped):
+    # each created once, a retry of one that had gone through answered 200, none twice.
+    with Session(engine) as session:
+        stored = Counter(session.exec(select(Order.number).where(Order.number.like("API-%"))).all())
+    answered = {n for n, codes in load.upserted.items() if codes & {200, 201}}
+    figures["api_upserts"] = {
+        "answered": len(answered),
+        "stored": len(stored),
+        "retried_after_a_5xx": sum(1 for c in load.upserted.values() if max(c) >= 500),
+        "answered_200_on_a_retry": sum(1 for c in load.upserted.values() if 200 in c),
+    }
+    assert all(codes - {500} <= {200, 201} for codes in load.upserted.values()), load.upserted
+    assert set(load.upserted) == answered == set(stored) and set(stored.values()) == {1}

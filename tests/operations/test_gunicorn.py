@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,27 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert conf.accesslog is None  # the app logs requests, without their paths
     assert conf.worker_class == "sync" and conf.max_requests and conf.max_requests_jitter
     assert conf.graceful_timeout < 30 <= conf.timeout
+
+
+def test_the_master_does_not_load_prometheus_client_before_the_folder_is_set():
+    """prometheus-client picks its one-process or multiprocess mode when it is first imported:
+    had the master imported it (through the brand modules) before ``when_ready`` exported the
+    folder, the forked workers would count in memory and every scrape would read zero."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tracking.operations.gunicorn_conf; "
+            "print(sorted(m for m in sys.modules if m.startswith('prometheus')))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
 
 
 def dead_pid() -> int:
@@ -153,3 +175,35 @@ def test_two_gunicorn_workers_one_scrape_counts_every_request(tmp_path, sqlite_t
         samples = parse(get(f"{base}/metrics", TOKEN))
         assert value(samples, "todoku_worker_rounds_total", outcome="ok") == 1
         assert (("todoku_parcels_due", ())) in samples  # the database gauges, from the web
+
+
+def test_a_missing_secret_stops_gunicorn_with_its_lines_not_a_traceback(tmp_path):
+    brands = tmp_path / "brands"
+    (brands / "assets").mkdir(parents=True)
+    (brands / "shop.toml").write_text(
+        'slug = "shop"\n[name]\nja = "店"\nen = "Shop"\n[support]\nemail = "help@shop.example"\n'
+        '[mail.smtp]\nhost = "smtp.shop.example"\n'
+        'user_env = "TODOKU_SMTP_SHOP_USER"\npassword_env = "TODOKU_SMTP_SHOP_PASS"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TODOKU_SMTP_", "PROMETHEUS"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        BRANDS_DIR=str(brands),
+        TODOKU_INSTANCE_PATH=str(tmp_path / "instance"),
+        PORT=str(free_port()),
+        WEB_CONCURRENCY="1",
+    )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    web = subprocess.run(
+        [str(gunicorn), *shlex.split(procfile()["web"])[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = web.stdout + web.stderr
+    assert web.returncode != 0
+    assert "Traceback" not in out, out
+    assert "$TODOKU_SMTP_SHOP_PASS is not set" in out, out

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from pydantic import ValidationError
 from sqlmodel import select
 
+from tests.support.imports import run_imports
 from tracking.brands.brand import Support
 from tracking.orders.imports import messages
 from tracking.orders.imports.generic import HEADER
@@ -118,17 +119,13 @@ def test_cli_words_errors_in_lang(app, session, tmp_path):
     assert refused.exit_code == 1 and "UTF-8" in refused.output and "neither" not in refused.output
 
 
-@pytest.fixture
-def app_config(app_config, tmp_path):
-    return {**app_config, "IMPORT_WAIT_SECONDS": 30, "IMPORT_DIR": str(tmp_path / "imports")}
-
-
 def test_staff_page_shows_the_errors_in_japanese(app, client, session):
     with app.app_context():
         staff.create_staff(session, "sakura-tea", "a@sakura.example", PASSWORD)
     client.post("/admin/login", data={"email": "a@sakura.example", "password": PASSWORD})
     data = {"format": "generic", "file": (io.BytesIO(FILE), "orders.csv")}
     r = client.post("/admin/sakura-tea/import", data=data, content_type="multipart/form-data")
+    assert run_imports(app) == 1
     page = client.get(r.headers["Location"] + "?lang=ja").get_data(as_text=True)
     assert "金額として読み取れません。（abc）" in page
     for english in ("Value error", "Input should", "not an amount", "String should", "(abc)"):

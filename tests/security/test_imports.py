@@ -6,25 +6,20 @@ and reason while the other rows import. On SQLite and PostgreSQL (the ``app`` fi
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import pytest
 from sqlmodel import select
 
 from tests.factories import make_staff
+from tests.support.imports import run_imports
 from tracking.orders.imports import MAX_CELL, MAX_LINE
 from tracking.orders.imports.generic import HEADER
 from tracking.orders.imports.run import ImportFileError, run_import
-from tracking.orders.models import Order
+from tracking.orders.models import ImportJob, Order
 
 PASSWORD = "correct horse battery"
 URL = "/admin/sakura-tea/import"
-
-
-@pytest.fixture
-def app_config(app_config, tmp_path):
-    return {**app_config, "IMPORT_WAIT_SECONDS": 30, "IMPORT_DIR": str(tmp_path / "imports")}
 
 
 @pytest.fixture
@@ -57,9 +52,8 @@ def _upload(client, raw: bytes, fmt: str = "auto", lang: str = "en"):
     return client.post(f"{URL}?lang={lang}", data=data, content_type="multipart/form-data")
 
 
-def _stored_files(app) -> list:
-    folder = app.config["IMPORT_DIR"]
-    return os.listdir(folder) if os.path.isdir(folder) else []
+def _stored_files(session) -> list:
+    return session.exec(select(ImportJob.id)).all()
 
 
 # Whole files nobody can read: a 422 before anything is stored ---------------------------------
@@ -79,7 +73,7 @@ def test_bytes_no_encoding_reads_are_a_422_naming_the_encodings(staff_client, ap
     assert "line 3" in page  # where the unreadable bytes are
     ja = _upload(staff_client, UNDECODABLE, fmt, lang="ja").get_data(as_text=True)
     assert "Shift_JIS" in ja and "3行目" in ja and "not valid" not in ja
-    assert _stored_files(app) == [] and session.exec(select(Order)).all() == []
+    assert _stored_files(session) == [] and session.exec(select(Order)).all() == []
 
 
 @pytest.mark.parametrize("raw", [HUGE_HEADER, LONG_HEADER_CELL], ids=["200KB-line", "5000-cell"])
@@ -89,7 +83,7 @@ def test_an_over_long_header_is_a_422_and_stores_nothing(staff_client, app, sess
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert "first line" in page and "Internal" not in page
-    assert _stored_files(app) == [] and session.exec(select(Order)).all() == []
+    assert _stored_files(session) == [] and session.exec(select(Order)).all() == []
 
 
 def test_the_service_names_the_encodings_and_the_line(session, sakura):
@@ -141,15 +135,18 @@ def test_a_nul_in_the_order_number_of_a_shipping_report_fails_that_row(session, 
     assert (report.errors[0].line, report.errors[0].column) == (2, "注文番号")
 
 
-def test_the_staff_page_lists_each_failed_row_in_words(staff_client, session):
+def test_the_staff_page_lists_each_failed_row_in_words(staff_client, app, session):
     r = _upload(staff_client, _mixed_file(), "generic")
     assert r.status_code == 303
+    assert run_imports(app) == 1
     page = staff_client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "New: 2" in page and "Failed: 4" in page and "internal error" not in page
     assert "The line is too long" in page and "The cell is too long" in page
     assert "a character that cannot be typed" in page
     confirm = re.search(r'action="([^"]+/confirm)"', page)[1]
-    done = staff_client.get(staff_client.post(confirm).headers["Location"] + "?lang=ja")
+    location = staff_client.post(confirm).headers["Location"]
+    assert run_imports(app) == 1
+    done = staff_client.get(location + "?lang=ja")
     ja = done.get_data(as_text=True)
     assert "長すぎ" in ja and "The line is too long" not in ja
     assert sorted(session.exec(select(Order.number)).all()) == ["OK-1", "OK-2"]

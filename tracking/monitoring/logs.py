@@ -227,30 +227,66 @@ class _NoRequestLines(logging.Filter):
 
 
 _WERKZEUG_FILTER = _NoRequestLines()
+PATH_NOT_LOGGED = "(path not logged)"
+
+
+class _GunicornLines(logging.Filter):
+    """gunicorn's error log, which the root handler writes: its "Error handling request"
+    line names the raw URI and its "Invalid request" line quotes the request line; both keep
+    what they say without the path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Error handling request %s") and record.args:
+            args = tuple(record.args)
+            record.args = (*args[:-1], PATH_NOT_LOGGED)
+        elif message.startswith("Invalid request from ip=") and ": " in message:
+            record.msg, record.args = message.split(": ", 1)[0] + ": (request line not logged)", ()
+        return True
+
+
+_GUNICORN_FILTER = _GunicornLines()
+
+
+def production(config) -> bool:
+    """``config``: the app's config, or the environment (the same names)."""
+    return config.get("TODOKU_ENV") == "production"
 
 
 def log_format(config) -> str:
-    return config.get("LOG_FORMAT") or (
-        "json" if config.get("TODOKU_ENV") == "production" else "plain"
-    )
+    return config.get("LOG_FORMAT") or ("json" if production(config) else "plain")
 
 
-def configure(app: Flask) -> None:
-    """The root handler and level, the quiet loggers, and the request id and line hooks."""
+def install(kind: str, level: str | int, production: bool) -> None:
+    """The root handler (``kind`` "json" or "plain"; exception messages only outside
+    production), its level, and the loggers kept quiet or mended. ``configure`` calls it for
+    every app; gunicorn's master calls it at start (``tracking.operations.gunicorn_conf``)."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "todoku", False)]:
         root.removeHandler(old)
     handler = _Stderr()
     handler.addFilter(Context())
-    production = app.config.get("TODOKU_ENV") == "production"
-    handler.setFormatter(formatter(log_format(app.config), messages=not production))
+    handler.setFormatter(formatter(kind, messages=not production))
     root.addHandler(handler)
-    root.setLevel(app.config["LOG_LEVEL"])
+    root.setLevel(level)
     # SQL statements with their parameters and result rows: never, whatever LOG_LEVEL says.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
     werkzeug = logging.getLogger("werkzeug")
     if _WERKZEUG_FILTER not in werkzeug.filters:
         werkzeug.addFilter(_WERKZEUG_FILTER)
+    # gunicorn's error log through the same handler (JSON in production), without paths.
+    gunicorn = logging.getLogger("gunicorn.error")
+    for own in [h for h in gunicorn.handlers if getattr(h, "_gunicorn", False)]:
+        gunicorn.removeHandler(own)
+    gunicorn.propagate = True
+    if _GUNICORN_FILTER not in gunicorn.filters:
+        gunicorn.addFilter(_GUNICORN_FILTER)
+
+
+def configure(app: Flask) -> None:
+    """The root handler and level, the quiet loggers, and the request id and line hooks."""
+    install(log_format(app.config), app.config["LOG_LEVEL"], production(app.config))
     app.before_request(_start)
     app.after_request(_finish)
     app.log_exception = lambda exc_info: _log_exception(app, exc_info)

@@ -136,7 +136,16 @@ DATABASE_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
         "CARRIER_BREAKER_FAILURES).",
         ("carrier", "account"),
     ),
+    "todoku_worker_last_seen_age_seconds": (
+        "Seconds since any worker process last stamped its heartbeat (every round, and every "
+        "30 s while it waits); -1 when no worker has ever run.",
+        (),
+    ),
     "todoku_import_jobs": ("Order import jobs by state.", ("state",)),
+    "todoku_import_jobs_oldest_queued_age_seconds": (
+        "Seconds the oldest queued import job has waited for a worker; 0 when none waits.",
+        (),
+    ),
 }
 
 

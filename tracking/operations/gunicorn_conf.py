@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from tracking.brands.brand import BrandConfigError, load_brands
 from tracking.brands.cli import start_refusal
 from tracking.config import ROOT, ConfigError, metrics_directory, shared_limits_problem, web_server
+from tracking.monitoring import logs
 
 # Where and how many: PORT and WEB_CONCURRENCY, as Procfile platforms set them (8000, 2).
 bind, workers = web_server(os.environ)
@@ -53,6 +55,9 @@ def on_starting(server) -> None:
     """Before gunicorn does anything: broken brand files and several workers without shared
     rate-limit storage stop a production start (ConfigError is a RuntimeError, which gunicorn
     prints as "Error: …" before it exits with 1; development only warns about the limits)."""
+    env = os.environ
+    # The master's lines (workers booted, timed out) in the app's format: JSON in production.
+    logs.install(logs.log_format(env), env.get("LOG_LEVEL", "INFO"), logs.production(env))
     try:  # before any worker: broken brand files show their problem lines, not tracebacks
         load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
     except BrandConfigError as exc:
@@ -75,6 +80,11 @@ def when_ready(server) -> None:
         directory = tempfile.mkdtemp(prefix="todoku-metrics-")
         _made_directory.append(directory)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        if "prometheus_client.values" in sys.modules:  # too late: it chose one-process mode
+            server.log.warning(
+                "metrics: prometheus_client was loaded before its folder was set; each "
+                "worker will count alone. Set PROMETHEUS_MULTIPROC_DIR in the environment."
+            )
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
     for file in path.glob("*.db"):

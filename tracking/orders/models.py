@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracking.db import new_public_id
@@ -167,6 +167,41 @@ class IntakeReceipt(SQLModel, table=True):
     status: int = 0
     body: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportJob(SQLModel, table=True):
+    """A file staff uploaded at ``/admin/<brand>/import`` and the work asked of it: the preview
+    (a dry run, queued at upload) and the import (queued once, on confirm). Both rows of an
+    upload share ``file_id`` (the page's URL); the unique (file_id, kind) makes a second
+    confirm (a double click, two tabs) find the first import instead of queueing another.
+
+    The worker runs them (``tracking.orders.imports.jobs``): ``state`` goes queued → running
+    (leased to ``claimed_by`` until ``lease_until``; renewed while it runs, taken again by any
+    worker when it runs out) → done or failed. The bytes sit on the preview row (web and worker
+    may not share a disk) until the retention drops them; the row goes later."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (UniqueConstraint("file_id", "kind", name="uq_import_job_file_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: str = Field(max_length=32)
+    kind: str = Field(max_length=8)  # "preview" or "import"
+    brand: str = Field(index=True, max_length=64)
+    format: str = Field(max_length=32)
+    filename: str = Field(default="", max_length=200)
+    history: bool = False  # import its orders as history: no customer mail
+    # The uploaded file (preview rows only); None once the retention dropped it.
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    state: str = Field(default="queued", max_length=16, index=True)
+    report: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str = Field(default="", max_length=64)  # a file error's code (messages.py)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    claimed_by: str = Field(default="", max_length=128)
+    lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 versions.track(Order, "id")

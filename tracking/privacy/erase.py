@@ -22,7 +22,7 @@ from tracking.mail.models import Notification
 from tracking.orders.models import IntakeReceipt, Order, OrderChange
 from tracking.orders.parcels import record_change
 from tracking.page.models import Feedback, Inquiry
-from tracking.privacy.subject import Subject, orders_of
+from tracking.privacy.subject import Subject, import_jobs_of, orders_of
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
 from tracking.timeutil import utcnow
 
@@ -43,6 +43,7 @@ class Erasure:
     questions: int = 0
     feedback: int = 0
     receipts: int = 0
+    uploads: int = 0
     photo_files: list[Path] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -65,6 +66,7 @@ def erase_subject(session: Session, subject: Subject, upload_dir: Path) -> Erasu
         _blank_mail(note)
     erasure.mails += len(loose)
     erasure.receipts += _blank_receipts(session, subject.brand, [subject.email])
+    erasure.uploads = _forget_uploads(session, subject)
     return erasure
 
 
@@ -161,6 +163,24 @@ def _blank_receipts(session: Session, brand: str, addresses: list[str]) -> int:
             session.add(receipt)
         count += len(receipts)
     return count
+
+
+def _forget_uploads(session: Session, subject: Subject) -> int:
+    """Staff uploads that mention the address: the stored file goes (its import is long done or
+    can be uploaded again) and the row report keeps its counts but no row error that quotes
+    the address."""
+    jobs = import_jobs_of(session, subject)
+    for job in jobs:
+        job.data = None
+        if job.report:
+            report = dict(job.report)
+            report["errors"] = [
+                [*error[:5], {}] if subject.email in str(error).lower() else error
+                for error in report.get("errors", [])
+            ]
+            job.report = report
+        session.add(job)
+    return len(jobs)
 
 
 def delete_files(paths: list[Path]) -> int:

@@ -18,13 +18,15 @@ from tracking.orders.models import (
     ShipmentItem,
 )
 from tracking.page.models import Feedback, Inquiry, PageEvent
-from tracking.privacy.subject import Subject, orders_of
+from tracking.privacy.subject import Subject, import_jobs_of, orders_of
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
 from tracking.timeutil import utcnow
 
 FORMAT = 1
 # Capabilities, not information: whoever holds one can act as the customer.
 SECRETS = {"public_id", "submission_key", "claim_token", "dedupe_key"}
+# An uploaded file is listed (which, when, what became of it), not copied into the export.
+UPLOAD_FIELDS = {"file_id", "kind", "filename", "state", "created_at", "finished_at", "report"}
 
 
 def _row(row) -> dict:
@@ -49,6 +51,10 @@ def export(session: Session, subject: Subject) -> dict:
                 Unsubscribe.brand == subject.brand, Unsubscribe.email == subject.email
             ),
         ),
+        "uploaded_files": [
+            job.model_dump(mode="json", include=UPLOAD_FIELDS)
+            for job in import_jobs_of(session, subject)
+        ],
         "mail_to_address": _rows(
             session,
             select(Notification)

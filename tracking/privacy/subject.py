@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlmodel import Session, or_, select
 
 from tracking import normalize
-from tracking.orders.models import Order
+from tracking.orders.models import ImportJob, Order
 from tracking.returns.models import ReturnRequest
 
 
@@ -36,3 +37,22 @@ def orders_of(session: Session, subject: Subject) -> list[Order]:
             .order_by(Order.id)
         )
     )
+
+
+def import_jobs_of(session: Session, subject: Subject) -> list[ImportJob]:
+    """Staff uploads of the brand whose stored file or row report mentions the address. Files
+    are kept ``IMPORT_KEEP_DAYS`` and reports ``IMPORT_ROWS_KEEP_DAYS``; within that time they
+    are data about the person too. Addresses are ASCII, so the bytes are searched as they are
+    (UTF-8 and Shift_JIS files alike)."""
+    needle = subject.email.encode("ascii", "ignore")
+    if not needle:
+        return []
+    found = []
+    for job in session.exec(
+        select(ImportJob).where(ImportJob.brand == subject.brand).order_by(ImportJob.id)
+    ):
+        in_file = job.data is not None and needle in job.data.lower()
+        in_report = subject.email in json.dumps(job.report or {}, ensure_ascii=False).lower()
+        if in_file or in_report:
+            found.append(job)
+    return found

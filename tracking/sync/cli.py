@@ -1,4 +1,5 @@
-"""``flask --app app worker``: the background worker's loop; ``carriers captured``: the
+"""``flask --app app worker``: the background worker's loop (carrier rounds, mail, and the
+admin's import jobs between rounds); ``carriers captured``: the
 failures it captured (the ``carriers`` group is the library's; this command is added to it
 from the tracking side, since ``carriers/`` imports nothing from ``tracking/``)."""
 
@@ -17,7 +18,8 @@ from carriers.cli import carriers_cli
 from tracking.db import get_engine
 from tracking.mail import outbox, triggers
 from tracking.monitoring import logs, metrics
-from tracking.sync import capture
+from tracking.orders.imports import jobs
+from tracking.sync import capture, heartbeat
 from tracking.sync.rounds import ROUND_LIMIT, run_round
 
 log = logging.getLogger("todoku.worker")
@@ -28,16 +30,54 @@ log = logging.getLogger("todoku.worker")
 ROUND_TASKS: list = []
 
 
+#: Between rounds the worker looks for import jobs this often (seconds): staff wait for their
+#: file's preview, not for the next round.
+IMPORT_POLL = 2.0
+
+
+def _imports(app, worker: str) -> int:
+    """Run the import jobs that are due and stamp the heartbeat; a failure is logged, never
+    raised (the next look retries)."""
+    try:
+        with Session(get_engine(app)) as session:
+            heartbeat.beat(session, worker)
+        return jobs.run_pending(app, worker)
+    except Exception:
+        log.exception("worker: import jobs failed")
+        return 0
+
+
+def _wait(app, worker: str, seconds: float) -> None:
+    """Until the next round: run import jobs as they come, looking every ``IMPORT_POLL``."""
+    deadline = time.monotonic() + seconds
+    last_beat = time.monotonic()
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(IMPORT_POLL, left))
+        now = time.monotonic()
+        if now - last_beat >= heartbeat.EVERY.total_seconds():
+            last_beat = now
+            _imports(app, worker)
+        else:  # between stamps, only the look (one small query when nothing waits)
+            try:
+                jobs.run_pending(app, worker)
+            except Exception:
+                log.exception("worker: import jobs failed")
+
+
 @click.command("worker")
 @with_appcontext
-@click.option("--once", is_flag=True, help="Run one round and exit.")
+@click.option("--once", is_flag=True, help="Run one round (and the due import jobs) and exit.")
 @click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: int) -> None:
     """The background worker: polls carriers for due shipments, queues time-based mail (late,
-    not yet registered with the carrier) and delivers queued mail."""
-    brands = current_app.extensions["todoku_brands"]
+    not yet registered with the carrier), delivers queued mail, and runs the import jobs staff
+    start at /admin/<brand>/import (looked for every couple of seconds between rounds)."""
+    app = current_app._get_current_object()
+    brands = app.extensions["todoku_brands"]
+    worker = heartbeat.worker_name()
     while True:
         more_due = False
+        imported = _imports(app, worker)
         started, report = time.perf_counter(), None
         try:
             with Session(get_engine(), expire_on_commit=False) as session:
@@ -49,6 +89,7 @@ def worker_command(once: bool, interval: int) -> None:
                     sent += batch
                     if batch < outbox.BATCH:
                         break
+                files, rows = jobs.cleanup(session, app.config)
                 for task in ROUND_TASKS:
                     task(session, brands)
         except Exception:  # a bad round must not kill the worker; the next one retries
@@ -64,12 +105,17 @@ def worker_command(once: bool, interval: int) -> None:
                 "skipped": report.skipped,
                 "mail_queued": queued,
                 "mail_sent": sent,
+                "import_jobs": imported,
+                "import_files_dropped": files,
+                "import_rows_deleted": rows,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             }
             log.info(
                 "worker: %(checked)d checked, %(changed)d changed, %(new_events)d new events, "
                 "%(failed)d failed, %(skipped)d skipped; %(mail_queued)d mail queued by time, "
-                "%(mail_sent)d mail sent; %(duration_ms).1f ms",
+                "%(mail_sent)d mail sent; %(import_jobs)d import jobs run, %(import_files_dropped)d "
+                "import files dropped, %(import_rows_deleted)d import rows deleted; "
+                "%(duration_ms).1f ms",
                 figures,
                 extra=logs.fields(**figures),
             )
@@ -79,7 +125,7 @@ def worker_command(once: bool, interval: int) -> None:
         if once:
             return
         if not more_due:
-            time.sleep(interval)
+            _wait(app, worker, interval)
 
 
 @carriers_cli.command("captured")

@@ -1,5 +1,6 @@
 """What ``/metrics`` reads from the worker's tables at scrape time (tracking.monitoring.metrics,
-``DATABASE_GAUGES``): how far the polling is behind, and each carrier account's breaker."""
+``DATABASE_GAUGES``): how far the polling is behind, each carrier account's breaker, and when a
+worker was last seen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 
 from tracking.monitoring.metrics import Reading
 from tracking.orders.models import Shipment
+from tracking.sync import heartbeat
 from tracking.sync.models import CarrierHealth
 from tracking.timeutil import as_utc
 
@@ -41,3 +43,12 @@ def breakers(session: Session, now: datetime) -> list[Reading]:
             Reading("todoku_carrier_consecutive_failures", row.consecutive_failures, labels)
         )
     return readings
+
+
+def worker_seen(session: Session, now: datetime) -> list[Reading]:
+    """Seconds since any worker last stamped its heartbeat (tracking.sync.heartbeat); -1 when
+    none ever has. Read from the database, so it tells a dead worker from the web's scrape
+    wherever the worker runs."""
+    seen = heartbeat.last_seen(session)
+    age = -1.0 if seen is None else max(0.0, (now - seen).total_seconds())
+    return [Reading("todoku_worker_last_seen_age_seconds", age)]

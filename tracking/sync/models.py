@@ -116,5 +116,17 @@ def ensure_row(session, model, carrier: str, account: str = "") -> None:
     )
 
 
+class WorkerHeartbeat(SQLModel, table=True):
+    """A worker process's last sign of life (``tracking.sync.heartbeat``): the import page
+    says plainly when no worker has been seen for a while."""
+
+    __tablename__ = "worker_heartbeats"
+
+    id: int | None = Field(default=None, primary_key=True)
+    worker: str = Field(unique=True, max_length=128)  # host:pid
+    started_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 versions.untrack("captured_failures", "carrier answers kept for debugging")
 versions.untrack("webhook_feeds", "which aggregator feeds a parcel; the page never shows it")

@@ -139,4 +139,14 @@ def file_error_text(code: str, params: dict) -> str:
         )
     if code == "wrong_format":
         return _("This file's columns match none of the formats.")
+    if code == "gave_up":
+        return _(
+            "The worker stopped %(n)s times before this file was done (it was restarted, or "
+            "ran out of memory), so it is not tried again. Orders it stored are kept; "
+            "uploading the file again is safe (they count as unchanged). If it keeps "
+            "happening, split the file.",
+            n=params.get("n", "?"),
+        )
+    if code == "file_gone":
+        return _("The file is no longer kept. Please upload it again.")
     return _("The file could not be imported. Please try again, or ask the administrator.")

@@ -16,18 +16,20 @@ from tracking.db import get_session
 from tracking.extensions import csrf, limiter
 from tracking.mail import gauges as mail_gauges
 from tracking.monitoring import metrics
+from tracking.orders import gauges as orders_gauges
 from tracking.sync import gauges as sync_gauges
 from tracking.timeutil import utcnow
 
 bp = Blueprint("metrics", __name__)
 csrf.exempt(bp)  # GET only, and no cookies: the bearer token is the credential
 
-#: The reading functions of the database gauges, one per owning feature. The import jobs'
-#: (``todoku_import_jobs``) joins them when the jobs table does.
+#: The reading functions of the database gauges, one per owning feature.
 READERS: list[metrics.Reader] = [
     sync_gauges.due_parcels,
     sync_gauges.breakers,
+    sync_gauges.worker_seen,
     mail_gauges.outbox,
+    orders_gauges.import_jobs,
 ]
 
 

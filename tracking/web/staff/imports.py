@@ -1,6 +1,8 @@
 """Staff upload order and shipping files at ``/admin/<brand_slug>/import``: a dry-run preview
 (counts and the first failed rows), then the import itself; the result lists failed rows and
-links the imported orders. Jobs run beside the request (``tracking.orders.imports.jobs``)."""
+links the imported orders. The web only queues the jobs; the worker runs them
+(``tracking.orders.imports.jobs``), and the job page shows their rows, polling while they wait
+or run."""
 
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from tracking.orders.imports import generic, jobs
 from tracking.orders.imports.messages import FORMAT_LABELS, file_error_text, reason_text
 from tracking.orders.imports.run import FORMATS, ImportFileError, detect_format, readable
 from tracking.security import order_token
+from tracking.sync import heartbeat
 from tracking.web.staff.auth import staff_page
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin")
+# A job queued this long (seconds) while no worker was seen lately: the page says so.
+STALL_SECONDS = 60
 
 
 def _form(brand, user, error: str = "", fmt: str = "", status: int = 200):
@@ -70,39 +75,45 @@ def upload(brand, user):
     except ImportFileError as exc:
         return _form(brand, user, file_error_text(exc.code, exc.params), chosen, 422)
     history = request.form.get("history") == "1"  # "Import as history": no customer mail
-    file_id = jobs.store_file(brand.slug, fmt, upload.filename, raw, history=history)
-    jobs.start(file_id, "preview")
+    file_id = jobs.enqueue_preview(
+        get_session(), brand.slug, fmt, upload.filename, raw, history=history
+    )
     return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
 
 
 @bp.post("/<brand_slug>/import/<file_id>/confirm")
 @staff_page
 def confirm(brand, user, file_id: str):
-    data = jobs.status(file_id, brand.slug)
-    if data is None:
+    outcome = jobs.confirm(get_session(), brand.slug, file_id)
+    if outcome == "missing":
         abort(404)
-    preview = data["jobs"].get("preview") or {}
-    if preview.get("state") != "done":
+    if outcome in ("not_ready", "gone"):
         abort(409)
-    jobs.start(file_id, "import")
     return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
 
 
 @bp.get("/<brand_slug>/import/<file_id>")
 @staff_page
 def job(brand, user, file_id: str):
-    data = jobs.status(file_id, brand.slug)
+    session = get_session()
+    data = jobs.view(session, brand.slug, file_id)
     if data is None:
         abort(404)
     kind = "import" if "import" in data["jobs"] else "preview"
     current = data["jobs"][kind]
     links = {}
-    if kind == "import" and current.get("state") == "done":
+    if kind == "import" and current["state"] == "done":
         numbers = (current["report"] or {}).get("numbers", [])[:50]
-        found = listing.by_numbers(get_session(), brand.slug, numbers)
+        found = listing.by_numbers(session, brand.slug, numbers)
         for number in (n for n in numbers if n in found):  # in the report's order
             token = order_token(brand.slug, found[number].public_id)
             links[number] = url_for("portal.order_page", brand_slug=brand.slug, token=token)
+    # Waiting a while, and no worker seen lately: say so plainly.
+    stalled = (
+        current["state"] == "queued"
+        and current["waited"] > STALL_SECONDS
+        and heartbeat.worker_silent(session)
+    )
     template = (
         "admin/_import_job.html" if request.headers.get("HX-Request") else "admin/import_job.html"
     )
@@ -115,7 +126,9 @@ def job(brand, user, file_id: str):
         job=current,
         file_id=file_id,
         links=links,
+        stalled=stalled,
+        max_attempts=jobs.MAX_ATTEMPTS,
         reason_text=reason_text,
-        failure=file_error_text(current.get("error") or "", current.get("params") or {}),
+        failure=file_error_text(current["error"] or "", current["params"] or {}),
         format_label=FORMAT_LABELS.get(data["format"], data["format"]),
     )

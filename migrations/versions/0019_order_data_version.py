@@ -1,8 +1,8 @@
 """orders.data_version: bumped by the session whenever a row the tracking page shows changes
 (tracking.orders.versions); the page's render cache keys on it
 
-Revision ID: 0018_order_data_version
-Revises: 0017_pending_coalesce_index
+Revision ID: 0019_order_data_version
+Revises: 0018_import_jobs
 Create Date: 2026-12-05 21:30:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018_order_data_version"
-down_revision: str | None = "0017_pending_coalesce_index"
+revision: str = "0019_order_data_version"
+down_revision: str | None = "0018_import_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
