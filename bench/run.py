@@ -22,11 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _rate(client, url: str, seconds: float, headers: dict | None = None) -> float:
+def _rate(
+    client, url: str, seconds: float, headers: dict | None = None, status: int = 200, before=None
+) -> float:
+    """Requests per second; ``before`` runs ahead of each request, inside the timing (the
+    cold case empties the render cache, as a data change would make every entry stale)."""
     done, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds:
+        if before is not None:
+            before()
         response = client.get(url, headers=headers or {})
-        assert response.status_code == 200, (url, response.status_code)
+        assert response.status_code == status, (url, response.status_code)
         done += 1
     return done / elapsed
 
@@ -43,6 +49,7 @@ def main() -> None:
     from app import create_app
     from tracking import demo, migrate
     from tracking.db import get_engine
+    from tracking.page import cache
     from tracking.security import order_token
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,16 +70,26 @@ def main() -> None:
                 for n in ("ST-1001", "NP-2001")
             }
         client = app.test_client()
+        fragment = {"HX-Request": "true"}
+        etag = client.get(pages["NP-2001"], headers=fragment).headers["ETag"]
+        cold = {"before": lambda: cache.forget_all(app)}
         cases = {
-            "page ST-1001 (1 parcel, delivered)": (pages["ST-1001"], None),
-            "page NP-2001 (2 parcels)": (pages["NP-2001"], None),
-            "status fragment NP-2001 (htmx)": (pages["NP-2001"], {"HX-Request": "true"}),
+            "page ST-1001 (1 parcel, delivered)": (pages["ST-1001"], None, {}),
+            "page NP-2001 (2 parcels)": (pages["NP-2001"], None, {}),
+            "page NP-2001 cold (cache emptied)": (pages["NP-2001"], None, cold),
+            "status fragment NP-2001 (htmx)": (pages["NP-2001"], fragment, {}),
+            "status fragment 304 (unchanged)": (
+                pages["NP-2001"],
+                {**fragment, "If-None-Match": etag},
+                {"status": 304},
+            ),
         }
         ratios: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.rounds):
-            for name, (path, headers) in cases.items():
+            for name, (path, headers, options) in cases.items():
                 base = _rate(client, "/healthz", args.seconds / 2)
-                ratios[name].append(_rate(client, path, args.seconds, headers) / base)
+                rate = _rate(client, path, args.seconds, headers, **options)
+                ratios[name].append(rate / base)
         print(f"tracking page throughput relative to /healthz ({args.rounds} rounds, median)")
         for name, values in ratios.items():
             spread = f"{min(values):.2f}–{max(values):.2f}"
