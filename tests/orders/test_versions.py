@@ -4,6 +4,8 @@ the registry."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import delete, insert, update
 from sqlmodel import SQLModel, select
@@ -128,5 +130,41 @@ def test_a_workers_claim_is_no_change(app, session):
     assert _version(session, order) == before
     parcel.status = "in_transit"
     session.add(parcel)
+    session.commit()
+    assert _version(session, order) == before + 1
+
+
+def test_one_bump_per_order_per_transaction(app, session):
+    from tests.orders.test_listing import counted
+    from tracking.db import get_engine
+
+    order = make_order(session)
+    before = _version(session, order)
+    with counted(get_engine(app)) as seen:
+        for n in range(3):  # three flushes in one transaction
+            session.add(
+                Inquiry(
+                    brand=order.brand, order_id=order.id, message=f"q{n}", reply_by=date.today()
+                )
+            )
+            session.flush()
+        session.commit()
+    bumps = [s for s in seen if "data_version" in s and s.lstrip().upper().startswith("UPDATE")]
+    assert len(bumps) == 1
+    assert _version(session, order) == before + 1
+
+
+def test_a_write_after_a_rolled_back_savepoint_still_bumps(app, session):
+    order = make_order(session)
+    before = _version(session, order)
+    savepoint = session.begin_nested()
+    session.add(
+        Inquiry(brand=order.brand, order_id=order.id, message="undone", reply_by=date.today())
+    )
+    session.flush()
+    savepoint.rollback()  # the bump inside it is undone too
+    session.add(
+        Inquiry(brand=order.brand, order_id=order.id, message="kept", reply_by=date.today())
+    )
     session.commit()
     assert _version(session, order) == before + 1

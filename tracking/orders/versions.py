@@ -30,6 +30,11 @@ from sqlalchemy.sql.elements import BindParameter
 
 #: ``session.info`` key: ids of the orders this session bumped in its open transaction.
 BUMPED = "todoku_bumped_orders"
+# Ids bumped since the last commit or rollback of any level: one bump per order is enough for
+# a transaction (only the committed version is ever read by others), so later flushes of the
+# same transaction skip them. A rolled-back savepoint may have undone a bump, so any rollback
+# forgets them (an extra bump is harmless; a missing one would serve a stale page).
+_DONE = "todoku_bumped_since_rollback"
 _SKIP = "todoku_version_bump"
 
 _ORDERS = table("orders", column("id"), column("data_version"))
@@ -111,8 +116,11 @@ def _resolve(session: Session, direct: set, by_parent: dict[type, set]) -> set[i
 
 
 def _bump(session: Session, ids: set[int]) -> None:
+    done = session.info.setdefault(_DONE, set())
+    ids = ids - done
     if not ids:
         return
+    done.update(ids)
     session.connection().execute(
         update(_ORDERS)
         .where(_ORDERS.c.id.in_(sorted(ids)))
@@ -223,3 +231,10 @@ def _bulk(state: ORMExecuteState):
 def _forget(session: Session) -> None:
     session.info.pop(BUMPED, None)
     session.info.pop(_DELETED, None)
+    session.info.pop(_DONE, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_bumps(session: Session, _previous) -> None:
+    """Any rollback, a savepoint's included: the next write bumps again."""
+    session.info.pop(_DONE, None)
