@@ -18,6 +18,8 @@ from typing import Protocol
 
 from flask import Flask
 
+from tracking.monitoring import metrics
+
 log = logging.getLogger(__name__)
 PREFIX = "todoku:page:"
 
@@ -122,6 +124,22 @@ def store_for(app: Flask) -> Store | None:
             store = MemoryStore(int(app.config["RENDER_CACHE_SIZE"]))
         app.extensions["todoku_render_cache"] = store
     return app.extensions["todoku_render_cache"]
+
+
+def lookup(app: Flask, key: str) -> bytes | None:
+    """The entry under ``key``, counted as a hit or a miss (nothing when the cache is off)."""
+    store = store_for(app)
+    if store is None:
+        return None
+    raw = store.get(key)
+    metrics.RENDER_CACHE.labels("miss" if raw is None else "hit").inc()
+    return raw
+
+
+def keep(app: Flask, key: str, value: bytes, expires_at: float) -> None:
+    store = store_for(app)
+    if store is not None:
+        store.set(key, value, expires_at)
 
 
 def forget_all(app: Flask) -> None:

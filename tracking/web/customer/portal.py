@@ -27,11 +27,10 @@ from tracking.db import get_session
 from tracking.estimates import sources as estimates
 from tracking.estimates.display import unshipped_text
 from tracking.extensions import limiter
-from tracking.monitoring import metrics
 from tracking.orders.lookup import find_order
 from tracking.page import banners, feedback, inquiry, rendered
+from tracking.page import cache as page_cache
 from tracking.page import events as page_events
-from tracking.page.cache import store_for
 from tracking.page.view import coupon_for
 from tracking.returns.eligibility import page_offer
 from tracking.returns.links import return_token
@@ -251,17 +250,14 @@ def order_page(brand_slug: str, token: str):
     etag = state.etag if kind == rendered.STATUS else None
     if etag is not None and request.if_none_match.contains_weak(etag.strip('"')):
         return _page_response("", 304, etag)
-    store = store_for(current_app)
     key = state.key(kind)
-    raw = store.get(key) if store is not None else None
-    if store is not None:
-        metrics.RENDER_CACHE.labels("miss" if raw is None else "hit").inc()
+    raw = page_cache.lookup(current_app, key)
     if raw is not None:
         return _serve(brand, public_id, rendered.Entry.loads(raw), etag=etag)
     brand, view = view_for_token(brand_slug, token)
     entry = _render(brand, view, token, kind, status_etag=state.etag)
-    if store is not None and rendered.cacheable(get_session()):
-        store.set(key, entry.dumps(), entry.expires_at)
+    if rendered.cacheable(get_session()):
+        page_cache.keep(current_app, key, entry.dumps(), entry.expires_at)
     return _serve(brand, public_id, entry, etag=etag)
 
 
