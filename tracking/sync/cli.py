@@ -35,12 +35,13 @@ ROUND_TASKS: list = []
 IMPORT_POLL = 2.0
 
 
-def _imports(app, worker: str) -> int:
-    """Run the import jobs that are due and stamp the heartbeat; a failure is logged, never
-    raised (the next look retries)."""
+def _imports(app, worker: str, beat: bool = True) -> int:
+    """Run the import jobs that are due (stamping the heartbeat first when ``beat``); a failure
+    is logged, never raised (the next look retries)."""
     try:
-        with Session(get_engine(app)) as session:
-            heartbeat.beat(session, worker)
+        if beat:
+            with Session(get_engine(app)) as session:
+                heartbeat.beat(session, worker)
         return jobs.run_pending(app, worker)
     except Exception:
         log.exception("worker: import jobs failed")
@@ -48,20 +49,16 @@ def _imports(app, worker: str) -> int:
 
 
 def _wait(app, worker: str, seconds: float) -> None:
-    """Until the next round: run import jobs as they come, looking every ``IMPORT_POLL``."""
+    """Until the next round: run import jobs as they come, looking every ``IMPORT_POLL`` (one
+    small query when nothing waits) and stamping the heartbeat every ``heartbeat.EVERY``."""
     deadline = time.monotonic() + seconds
     last_beat = time.monotonic()
     while (left := deadline - time.monotonic()) > 0:
         time.sleep(min(IMPORT_POLL, left))
-        now = time.monotonic()
-        if now - last_beat >= heartbeat.EVERY.total_seconds():
-            last_beat = now
-            _imports(app, worker)
-        else:  # between stamps, only the look (one small query when nothing waits)
-            try:
-                jobs.run_pending(app, worker)
-            except Exception:
-                log.exception("worker: import jobs failed")
+        beat = time.monotonic() - last_beat >= heartbeat.EVERY.total_seconds()
+        if beat:
+            last_beat = time.monotonic()
+        _imports(app, worker, beat)
 
 
 @click.command("worker")
