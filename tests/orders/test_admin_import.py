@@ -152,7 +152,9 @@ def test_a_web_restart_between_upload_and_worker_loses_nothing(logged_in, app, a
 def test_a_double_confirm_queues_one_import(logged_in, app, session):
     location = _upload(logged_in, "shopify_orders.csv").headers["Location"]
     confirm = location + "/confirm"
-    assert logged_in.post(confirm).status_code == 409  # the preview has not run yet
+    early = logged_in.post(confirm + "?lang=en")
+    assert early.status_code == 409  # the preview has not run yet
+    assert "Queued: waiting for the background worker" in early.get_data(as_text=True)
     run_imports(app)
     assert logged_in.post(confirm).status_code == 303
     assert logged_in.post(confirm).status_code == 303  # the second click finds the first

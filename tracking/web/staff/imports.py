@@ -88,13 +88,19 @@ def confirm(brand, user, file_id: str):
     if outcome == "missing":
         abort(404)
     if outcome in ("not_ready", "gone"):
-        abort(409)
+        # Not importable now (its preview still runs, or the file is no longer kept): the job
+        # page says which, in the staff member's language, instead of a bare 409.
+        return _job_page(brand, user, file_id, 409)
     return redirect(url_for(".job", brand_slug=brand.slug, file_id=file_id), code=303)
 
 
 @bp.get("/<brand_slug>/import/<file_id>")
 @staff_page
 def job(brand, user, file_id: str):
+    return _job_page(brand, user, file_id)
+
+
+def _job_page(brand, user, file_id: str, status: int = 200):
     session = get_session()
     data = jobs.view(session, brand.slug, file_id)
     if data is None:
@@ -131,4 +137,4 @@ def job(brand, user, file_id: str):
         reason_text=reason_text,
         failure=file_error_text(current["error"] or "", current["params"] or {}),
         format_label=FORMAT_LABELS.get(data["format"], data["format"]),
-    )
+    ), status
