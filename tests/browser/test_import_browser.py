@@ -58,6 +58,18 @@ def import_worker(live_app):
     thread.join(timeout=30)
 
 
+def _choose_file(page, live_url, brand, lang, email, email_label, password_label, path) -> None:
+    """Sign in as the brand's staff and put ``path`` in the import form, as a generic CSV."""
+    t = TEXT[lang]
+    page.goto(f"{live_url}/admin/login?lang={lang}")
+    page.get_by_label(email_label).fill(email)
+    page.get_by_label(password_label).fill("todoku-demo-staff")
+    page.get_by_role("button", name=t["login"]).click()
+    page.goto(f"{live_url}/admin/{brand}/import?lang={lang}")
+    page.get_by_label(t["kind"]).select_option("generic")
+    page.get_by_label(t["file"]).set_input_files(str(path))
+
+
 @pytest.mark.parametrize(("brand", "lang", "email", "email_label", "password_label"), CASES)
 def test_staff_upload_preview_confirm_and_find_the_order(
     page,
@@ -81,13 +93,7 @@ def test_staff_upload_preview_confirm_and_find_the_order(
     path.write_text(body, encoding="utf-8")
     t = TEXT[lang]
 
-    page.goto(f"{live_url}/admin/login?lang={lang}")
-    page.get_by_label(email_label).fill(email)
-    page.get_by_label(password_label).fill("todoku-demo-staff")
-    page.get_by_role("button", name=t["login"]).click()
-    page.goto(f"{live_url}/admin/{brand}/import?lang={lang}")
-    page.get_by_label(t["kind"]).select_option("generic")
-    page.get_by_label(t["file"]).set_input_files(str(path))
+    _choose_file(page, live_url, brand, lang, email, email_label, password_label, path)
     screenshot(page, f"import-form-{brand}-{lang}-{viewport_width}")
     page.get_by_role("button", name=t["check"]).click()
 
@@ -140,13 +146,7 @@ def test_without_a_worker_the_page_waits_then_says_so_plainly(
     path = tmp_path / "orders.csv"
     path.write_text(TEMPLATE.replace("ST-2001", f"WAIT-{lang}-{viewport_width}"), encoding="utf-8")
     t = TEXT[lang]
-    page.goto(f"{live_url}/admin/login?lang={lang}")
-    page.get_by_label(email_label).fill(email)
-    page.get_by_label(password_label).fill("todoku-demo-staff")
-    page.get_by_role("button", name=t["login"]).click()
-    page.goto(f"{live_url}/admin/{brand}/import?lang={lang}")
-    page.get_by_label(t["kind"]).select_option("generic")
-    page.get_by_label(t["file"]).set_input_files(str(path))
+    _choose_file(page, live_url, brand, lang, email, email_label, password_label, path)
     page.get_by_role("button", name=t["check"]).click()
     waiting, stalled = STALLED[lang]
     page.get_by_text(waiting).wait_for()
