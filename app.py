@@ -32,6 +32,7 @@ from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
 from tracking.privacy import retention
 from tracking.privacy.cli import privacy_cli
+from tracking.addresses import jinja as addresses_jinja
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync import accounts as carrier_accounts
@@ -110,6 +111,7 @@ def _create_app(test_config: dict | None) -> Flask:
     web.compress_responses(app)
     estimates_display.init_app(app)
     returns_display.init_app(app)
+    addresses_jinja.init_app(app)
 
     # Blueprints.
     # Customer side (tracking.web.customer).

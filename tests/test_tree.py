@@ -24,6 +24,7 @@ INFRASTRUCTURE = {
     "timeutil.py",
 }
 PACKAGES = {
+    "addresses",
     "brands",
     "dashboard",
     "demo",

@@ -44,7 +44,7 @@ def test_form_lists_items_with_their_choices(client, session, order, token_for):
     assert "Return by" in page
 
 
-def test_submit_then_status_page_with_rma_qr_and_instructions(
+def test_submit_then_status_page_with_rma_instructions_and_qr_once_approved(
     app, client, session, order, token_for
 ):
     url = f"/sakura-tea/o/{token_for(order)}/return"
@@ -72,7 +72,8 @@ def test_submit_then_status_page_with_rma_qr_and_instructions(
     )
     shown = client.get(status_url + "?lang=en")
     page = shown.get_data(as_text=True)
-    assert rr.rma in page and "data:image/svg+xml" in page  # the QR code, inline
+    # Nothing to pack yet: no QR code (nobody would scan it).
+    assert rr.rma in page and "data:image/svg+xml" not in page
     # The status page carries a name and an address: never kept by a shared cache.
     assert shown.headers["Cache-Control"] == "private, no-store"
     # The same form sent again (double click, back button) finds the same request.
@@ -89,6 +90,7 @@ def test_submit_then_status_page_with_rma_qr_and_instructions(
         transitions.transition(session, brand, rr, "approve", actor="staff:t")
     page = client.get(status_url + "?lang=ja").get_data(as_text=True)
     assert "〒150-0001" in page and "さくら茶舗 返品係" in page and rr.rma in page
+    assert "data:image/svg+xml" in page  # the QR code, inline: the printed page goes in the box
 
 
 def test_errors_keep_everything_typed(client, session, order, token_for):

@@ -57,6 +57,7 @@ ACTIONS = [
     "close",
 ]
 TERMINAL = {"rejected", "cancelled", "closed"}
-CUSTOMER_ACTIONS = {"cancel"}
+CUSTOMER_ACTIONS = {"cancel", "ship"}
+STAFF_ACTIONS = set(ACTIONS) - {"cancel"}
 LEGAL = {(s, a): t for s, a, t in LEGAL_TRANSITIONS}
 ILLEGAL = [(s, a) for s in STATUSES for a in ACTIONS if (s, a) not in LEGAL]

@@ -211,6 +211,10 @@ class Brand(Strict):
             raise Invalid(
                 N_('"%(value)s" is not in locales'), value=self.default_locale, key="default_locale"
             )
+        problem = self.returns.shipping_problem(self.shipping.country)
+        if problem is not None:
+            problem.key = f"returns.{problem.key}"
+            raise problem
         if not self.name.get(self.default_locale, "en"):
             raise Invalid(
                 N_('no text for the default locale "%(value)s"'),
@@ -284,7 +288,32 @@ def check_brand_file(path: Path, assets_dir: Path | None = None) -> tuple[Brand 
             msgid = N_('no image file "%(value)s" in %(dir)s')
             params = {"value": image, "dir": assets}
             problems.append(Problem(name, f"page.banners.{i}.image", msgid, params))
+    problems += _shared_label_problems(name, data, assets)
     return (None if problems else brand), problems
+
+
+def _shared_label_problems(name: str, data: dict, assets: Path) -> list[Problem]:
+    """``[returns.shipping] shared_label`` must be a real PDF in the assets folder: customers
+    download it as the shop's label."""
+    returns = data.get("returns")
+    shipping = returns.get("shipping") if isinstance(returns, dict) else None
+    label = shipping.get("shared_label") if isinstance(shipping, dict) else None
+    if not isinstance(label, str):
+        return []
+    path = assets / label
+    try:
+        ok = Path(label).name == label and path.is_file() and path.read_bytes()[:5] == b"%PDF-"
+    except OSError:
+        ok = False
+    if ok:
+        return []
+    msgid = N_('no PDF file "%(value)s" in %(dir)s')
+    example = 'shared_label = "return-label.pdf"'
+    return [
+        Problem(
+            name, "returns.shipping.shared_label", msgid, {"value": label, "dir": assets}, example
+        )
+    ]
 
 
 LOGO_TYPES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from PIL import Image
@@ -18,8 +19,8 @@ from sqlmodel import Session, select
 from carriers.simulated import example_number
 from tracking.orders.demo import DemoOrder, DemoParcel, create, item
 from tracking.orders.models import Order, OrderItem, Shipment
+from tracking.returns import labels, submission, transitions
 from tracking.returns import parcel as return_parcel
-from tracking.returns import submission, transitions
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
 from tracking.staff import demo as staff_demo
@@ -171,7 +172,56 @@ RETURNS: list[tuple[DemoOrder, list[tuple], list[str]]] = [
         [(0, 1, "changed_mind", "refund", "")],
         ["reject"],
     ),
+    # One approved return per way of sending it back (docs/returns.md, "Return shipping").
+    (
+        DemoOrder(
+            "sakura-tea",
+            "ST-1205",
+            "yui@example.com",
+            "060-0001",
+            "小林 結衣",
+            "ja",
+            [item("SEN-100", "静岡 深蒸し煎茶 100g", 1620)],
+            [DemoParcel("yamato", "delivered", 95, [0], "宅急便")],
+            days_ago=4,
+        ),
+        [(0, 1, "wrong_item", "refund", "")],  # the shop's mistake: 着払い
+        ["approve"],
+    ),
+    (
+        DemoOrder(
+            "northpeak",
+            "NP-2206",
+            "jamie@example.com",
+            "80202",
+            "Jamie Lee",
+            "en",
+            [item("PACK-40", "Summit 40L Pack", 16500, "Moss", ("camping",))],
+            [DemoParcel("ups", "delivered", 135, [0])],
+            days_ago=5,
+        ),
+        [(0, 1, "wrong_item", "refund", "")],  # the shop's mistake: a label staff uploaded
+        ["approve", "label"],
+    ),
+    (
+        DemoOrder(
+            "northpeak",
+            "NP-2207",
+            "robin@example.com",
+            "98101",
+            "Robin Park",
+            "en",
+            [item("BOOT-W", "Switchback Hiking Boots", 17900, "US 7.5", ("footwear",))],
+            [DemoParcel("ups", "delivered", 145, [0])],
+            days_ago=4,
+        ),
+        [(0, 1, "too_small", "exchange", "US 8")],  # an exchange: the shop's shared label
+        ["approve"],
+    ),
 ]
+
+
+DEMO_LABEL = "northpeak-return-label.pdf"
 
 
 def _demo_photo() -> bytes:
@@ -232,7 +282,11 @@ def load_demo(session: Session, now: datetime) -> None:
                 "reason": "デモ" if brand.default_locale == "ja" else "demo",
                 "now": at + timedelta(hours=6 * step),
             }
-            if action == "ship":
+            if action == "label":
+                # The demo's label: the shop's shared one stands in for a carrier's.
+                pdf = Path(current_app.config["BRANDS_DIR"]) / "assets" / DEMO_LABEL
+                labels.attach(session, brand, rr, pdf.read_bytes(), actor=who["actor"])
+            elif action == "ship":
                 number = example_number("yamato", "in_transit", salt)
                 return_parcel.ship(
                     session, brand, rr, carrier="yamato", tracking_number=number, **who

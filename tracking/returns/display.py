@@ -80,6 +80,13 @@ RESOLUTION_LABELS = {
     "repair": _l("Repair or replacement (warranty)"),
     "recycle": _l("Free recycling take-back"),
 }
+SHIPPING_METHOD_LABELS = {
+    "label": _l("Prepaid label from the shop, uploaded for this return"),
+    "shared_label": _l("The shop's prepaid label"),
+    "pickup": _l("Carrier pickup booked by the shop"),
+    "cod": _l("Cash on delivery, paid by the shop"),
+    "customer": _l("Sent and paid by the customer"),
+}
 FAULT_LABELS = {"customer": _l("Customer's reason"), "merchant": _l("Shop's fault")}
 
 #: Reasons the system writes into a return's history, as codes read out in the staff member's
@@ -122,6 +129,7 @@ def init_app(app) -> None:
         resolution_label=resolution_label,
         exchange_label=exchange_label,
         fault_label=lambda f: str(FAULT_LABELS.get(f, f)),
+        shipping_method_label=lambda m: str(SHIPPING_METHOD_LABELS.get(m, m)),
         event_reason=lambda text: str(EVENT_REASONS.get(text, text)),
         blocked_label=lambda b: str(BLOCKED_LABELS.get(b, b)),
         error_text=lambda code: str(FORM_ERRORS.get(code, code)),

@@ -48,8 +48,10 @@ STATUSES = (
 TERMINAL = frozenset({"rejected", "cancelled", "closed"})
 # Statuses whose items no longer count as "being returned": they can be returned again.
 RELEASED = frozenset({"rejected", "cancelled"})
-CUSTOMER_ACTIONS = frozenset({"cancel"})
-STAFF_ACTIONS = frozenset(a for _s, a in TABLE) - CUSTOMER_ACTIONS
+# The customer cancels, and ships: they type the tracking number of the parcel they sent (staff
+# may add it for them). Every other step is staff's.
+CUSTOMER_ACTIONS = frozenset({"cancel", "ship"})
+STAFF_ACTIONS = frozenset(a for _s, a in TABLE) - {"cancel"}
 ACTIONS = tuple(dict.fromkeys(a for _s, a in TABLE))
 
 

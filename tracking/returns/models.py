@@ -45,6 +45,9 @@ class ReturnRequest(SQLModel, table=True):
     policy_checks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     return_carrier: str = Field(default="", max_length=32)
     return_tracking_number: str = Field(default="", max_length=64)
+    # The prepaid label staff uploaded for this return: a random name in UPLOAD_DIR, never the
+    # file's own name (tracking.returns.labels).
+    label_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 

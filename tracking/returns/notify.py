@@ -9,16 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from tracking.addresses import postal
 from tracking.brands.brand import Brand
 from tracking.mail import hours as mail_hours
 from tracking.mail import outbox as mail
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
+from tracking.returns import shipping
 from tracking.returns.links import status_url
-from tracking.returns.models import ReturnRequest
+from tracking.returns.models import ReturnLine, ReturnRequest
 from tracking.timeutil import utcnow
 
 
@@ -61,7 +63,14 @@ BODIES = {
 }
 
 
-def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: str):
+def content(
+    brand: Brand,
+    rr: ReturnRequest,
+    order: Order,
+    status: str,
+    locale: str,
+    resolutions: tuple[str, ...] = (),
+):
     """What the mail for ``status`` says; call inside ``force_locale(locale)``."""
     c = mail_render.Content(
         subject=gettext(SUBJECTS[status], rma=rr.rma),
@@ -70,9 +79,27 @@ def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: 
         paragraphs=[gettext(BODIES[status])],
         facts=[(gettext("Return number"), rr.rma), (gettext("Order number"), order.number)],
     )
+    if status == "approved":
+        c.quotes += _send_to(brand, rr, order, locale, resolutions)
     if rr.public_id:
         c.button = mail_render.Button(gettext("Open your return"), status_url(brand.slug, rr))
     return c
+
+
+def _send_to(brand, rr, order, locale, resolutions) -> list[tuple[str, str]]:
+    """The ship-back address in the approval mail, laid out as the page lays it out, where the
+    customer writes it themselves (not on a label the shop provides)."""
+    policy = brand.returns
+    method = shipping.method_for(
+        policy, brand.shipping.country, rr.return_shipping_paid_by, resolutions
+    )
+    if policy.ship_to is None or method not in ("customer", "pickup", "cod"):
+        return []
+    address = policy.ship_to.postal(locale, brand.default_locale, brand.shipping.country)
+    block = postal.lines(address, locale, order.country or brand.shipping.country)
+    if address.phone:
+        block.append(gettext("Phone: %(number)s", number=address.phone))
+    return [(gettext("Send to"), "\n".join(block))]
 
 
 def notify(
@@ -90,13 +117,16 @@ def notify(
     ``receipt`` for the customer's own action (``tracking.mail.hours``)."""
     if status not in SUBJECTS:
         return
+    resolutions = tuple(
+        session.exec(select(ReturnLine.resolution).where(ReturnLine.return_id == rr.id)).all()
+    )
     mail.enqueue_rendered(
         session,
         brand,
         order,
         kind=f"return_{status}",
         dedupe_key=f"return:{rr.rma}:{status}",
-        build=lambda locale: content(brand, rr, order, status, locale),
+        build=lambda locale: content(brand, rr, order, status, locale, resolutions),
         **mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt),
     )
 

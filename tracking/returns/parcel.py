@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.orders import parcels
 from tracking.orders.models import Shipment, ShipmentEvent
-from tracking.returns.models import ReturnRequest
+from tracking.returns.models import ReturnEvent, ReturnRequest
 from tracking.returns.transitions import TransitionError, transition
+from tracking.timeutil import utcnow
 
 
 def ship(
@@ -51,6 +53,118 @@ def ship(
         expected_version=expected_version,
         now=now,
         before_write=record_parcel,
+    )
+
+
+def by_customer(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    *,
+    carrier: str,
+    tracking_number: str,
+    now: datetime | None = None,
+) -> ReturnRequest:
+    """The customer's own return parcel, typed on the status page: the ``ship`` step while the
+    return is approved, a change of number while it is on its way (until the shop has it).
+    Refused with ``TransitionError`` (``tracking``: a bad number; ``illegal``: too late)."""
+    if rr.status == "in_transit":
+        return change(
+            session,
+            brand,
+            rr,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            actor="customer",
+            now=now,
+        )
+    return ship(
+        session,
+        brand,
+        rr,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        actor="customer",
+        actor_kind="customer",
+        now=now,
+    )
+
+
+def change(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    *,
+    carrier: str,
+    tracking_number: str,
+    actor: str,
+    now: datetime | None = None,
+) -> ReturnRequest:
+    """Another carrier or number for a return on its way back (a typo, a second box sent
+    instead): the new parcel is tracked, the old one no longer polled unless another return
+    shares it, and the change recorded in the return's history. The status stays."""
+    now = now or utcnow()
+    if rr.brand != brand.slug or rr.status != "in_transit":
+        raise TransitionError("illegal", f"cannot change the parcel of a {rr.status} return")
+    try:
+        checked = parcels.check_number(brand, carrier, tracking_number)
+    except parcels.ParcelError as exc:
+        raise TransitionError("tracking", exc.message) from None
+    if (checked.carrier, checked.number) == (rr.return_carrier, rr.return_tracking_number):
+        return rr  # the same parcel typed again: nothing changes
+    old, _event = return_parcel(session, rr)
+    new = _track_return_parcel(session, rr, checked.carrier, checked.number, now)
+    if new.next_check_at is None:
+        new.next_check_at = now  # a parcel named again after a change: look at it afresh
+    result = session.exec(
+        update(ReturnRequest)
+        .where(
+            col(ReturnRequest.id) == rr.id,
+            col(ReturnRequest.version) == rr.version,
+            col(ReturnRequest.status) == "in_transit",
+        )
+        .values(
+            return_carrier=checked.carrier,
+            return_tracking_number=checked.number,
+            version=rr.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise TransitionError("stale", "someone else changed this return first")
+    if old is not None and not _shared(session, rr, old):
+        old.next_check_at = None  # nobody waits for that parcel any more: stop polling it
+        session.add(old)
+    session.add(
+        ReturnEvent(
+            return_id=rr.id,
+            action="parcel",
+            actor=actor[:254],
+            reason=f"{rr.return_carrier} {rr.return_tracking_number} → "
+            f"{checked.carrier} {checked.number}",
+            created_at=now,
+        )
+    )
+    rr.return_carrier, rr.return_tracking_number = checked.carrier, checked.number
+    rr.version, rr.updated_at = rr.version + 1, now
+    session.commit()
+    return rr
+
+
+def _shared(session: Session, rr: ReturnRequest, shipment: Shipment) -> bool:
+    """Another return of the order still names this parcel (two returns sent in one box)."""
+    return (
+        session.exec(
+            select(ReturnRequest.id).where(
+                ReturnRequest.order_id == rr.order_id,
+                ReturnRequest.id != rr.id,
+                ReturnRequest.return_carrier == shipment.carrier,
+                ReturnRequest.return_tracking_number == shipment.tracking_number,
+            )
+        ).first()
+        is not None
     )
 
 

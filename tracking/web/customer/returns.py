@@ -6,12 +6,23 @@ import contextlib
 import secrets
 
 import segno
-from flask import Blueprint, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask_babel import get_locale, gettext
 from htmx_flask import request
 
 from tracking.db import get_session
 from tracking.extensions import limiter
-from tracking.returns import eligibility, machine, queries, submission, transitions
+from tracking.orders.carrier_codes import brand_carriers
+from tracking.returns import (
+    eligibility,
+    labels,
+    machine,
+    parcel,
+    queries,
+    shipping,
+    submission,
+    transitions,
+)
 from tracking.returns.links import return_token
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
@@ -108,27 +119,97 @@ def submit_return(brand_slug: str, token: str):
     return redirect(target, code=303)
 
 
-@bp.get("/<brand_slug>/r/<token>")
-def status_page(brand_slug: str, token: str):
-    brand, rr = return_for_token(brand_slug, token)
-    detail = queries.detail(get_session(), rr)
-    qr = segno.make(rr.rma, error="m").svg_data_uri(scale=4, border=2)
+def _render_status(brand, rr, token, *, typed=None, error="", status=200):
+    session = get_session()
+    detail = queries.detail(session, rr)
+    locale = str(get_locale())
+    plan = shipping.plan(
+        brand.returns,
+        country=brand.shipping.country,
+        brand_carriers=brand_carriers(brand),
+        status=rr.status,
+        paid_by=rr.return_shipping_paid_by,
+        resolutions=[line.resolution for line, _item in detail.lines],
+        has_label=labels.uploaded(rr) is not None,
+        locale=locale,
+        fallback=brand.default_locale,
+        home=detail.order.country or brand.shipping.country,
+    )
     order_link = url_for(
         "portal.order_page",
         brand_slug=brand.slug,
         token=order_token(brand.slug, detail.order.public_id),
     )
-    html = render_template(
-        "returns/status.html",
+    context = dict(
         brand=brand,
         d=detail,
         token=token,
-        qr=qr,
+        plan=plan,
+        qr=segno.make(rr.rma, error="m").svg_data_uri(scale=4, border=2) if plan.show_qr else None,
         order_link=order_link,
         can_cancel="cancel" in machine.actions_from(rr.status, "customer"),
+        can_track=rr.status in ("approved", "in_transit"),
+        carrier_codes=sorted(brand_carriers(brand)),
+        typed=typed or {"carrier": rr.return_carrier, "tracking_number": ""},
+        track_error=error,
         steps=("requested", "approved", "in_transit", "received", "inspected", "closed"),
     )
-    return no_store(make_response(html), hide_referrer=True)
+    template = "returns/_return_tracking.html" if request.htmx else "returns/status.html"
+    return no_store(make_response(render_template(template, **context), status), hide_referrer=True)
+
+
+@bp.get("/<brand_slug>/r/<token>")
+def status_page(brand_slug: str, token: str):
+    brand, rr = return_for_token(brand_slug, token)
+    return _render_status(brand, rr, token)
+
+
+@bp.post("/<brand_slug>/r/<token>/parcel")
+@limiter.limit("20 per minute", methods=["POST"])
+def add_parcel(brand_slug: str, token: str):
+    """The tracking number of the parcel the customer sent: checked like any number; a refusal
+    comes back in place (htmx) or on the page (no JS) with what was typed."""
+    brand, rr = return_for_token(brand_slug, token)
+    typed = {
+        "carrier": request.form.get("carrier", "")[:32],
+        "tracking_number": request.form.get("tracking_number", "")[:64],
+    }
+    try:
+        parcel.by_customer(get_session(), brand, rr, **typed)
+    except transitions.TransitionError as exc:
+        get_session().refresh(rr)
+        error = (
+            str(exc)
+            if exc.code == "tracking"
+            else gettext(
+                "The shop has already received your parcel, so its tracking number can no longer "
+                "be changed."
+            )
+        )
+        return _render_status(brand, rr, token, typed=typed, error=error, status=422)
+    target = url_for("returns.status_page", brand_slug=brand.slug, token=token)
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+@bp.get("/<brand_slug>/r/<token>/label")
+def label(brand_slug: str, token: str):
+    """The return's prepaid label: the one staff uploaded for it, else the shop's shared one,
+    only when the shop's rules give this return a label."""
+    brand, rr = return_for_token(brand_slug, token)
+    resolutions = [line.resolution for line, _item in queries.detail(get_session(), rr).lines]
+    method = shipping.method_for(
+        brand.returns, brand.shipping.country, rr.return_shipping_paid_by, resolutions
+    )
+    path = {"label": labels.uploaded, "shared_label": lambda _rr: labels.shared(brand)}.get(
+        method, lambda _rr: None
+    )(rr)
+    if path is None:
+        abort(404)
+    return no_store(labels.download(path, f"{rr.rma}-label.pdf"), hide_referrer=True)
 
 
 @bp.post("/<brand_slug>/r/<token>/cancel")

@@ -11,7 +11,7 @@ from htmx_flask import request
 from tracking.db import get_session
 from tracking.orders.carrier_codes import brand_carriers
 from tracking.orders.sheets import csv_response
-from tracking.returns import machine, parcel, queries, transitions
+from tracking.returns import labels, machine, parcel, queries, shipping, transitions
 from tracking.returns import queue as returns_queue
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnRequest
@@ -109,8 +109,16 @@ def _render_detail(brand, user, rr, status=200, error=None, typed=None):
     actions = machine.actions_from(rr.status, "staff")
     if rr.status == "inspected":
         actions.sort(key=lambda a: a not in asked)
+    method = shipping.method_for(
+        brand.returns,
+        brand.shipping.country,
+        rr.return_shipping_paid_by,
+        [line.resolution for line, _item in d.lines],
+    )
     html = render_template(
         "admin/detail.html",
+        shipping_method=method,
+        has_label=labels.uploaded(rr) is not None,
         brand=brand,
         user=user,
         d=d,
@@ -160,6 +168,46 @@ def do_transition(brand, user, rma):
         return _render_detail(brand, user, rr, 409, message, typed)
     flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
     return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
+
+
+LABEL_ERRORS = {
+    "empty": lambda: _("Choose the label file to upload."),
+    "too_large": lambda: _("The label is larger than 5 MB."),
+    "not_pdf": lambda: _("The label must be a PDF file."),
+    "stale": TRANSITION_MESSAGES["stale"],
+}
+
+
+@bp.post("/<brand_slug>/returns/<rma>/label")
+@staff_page
+def upload_label(brand, user, rma):
+    """The prepaid label for this return: a PDF, shown to the customer on the status page."""
+    rr = _return_or_404(brand, rma)
+    upload = request.files.get("label")
+    data = upload.read(labels.MAX_BYTES + 1) if upload else b""
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        labels.attach(
+            get_session(), brand, rr, data, actor=f"staff:{user.email}", expected_version=version
+        )
+    except labels.LabelError as exc:
+        get_session().refresh(rr)
+        return _render_detail(brand, user, rr, 422, LABEL_ERRORS[exc.code]())
+    flash(_("Label saved: the customer can download it on the return's page."))
+    return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
+
+
+@bp.get("/<brand_slug>/returns/<rma>/label.pdf")
+@staff_page
+def label(brand, user, rma):
+    rr = _return_or_404(brand, rma)
+    path = labels.uploaded(rr)
+    if path is None:
+        abort(404)
+    return labels.download(path, f"{rr.rma}-label.pdf")
 
 
 @bp.post("/<brand_slug>/returns/<rma>/note")
