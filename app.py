@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from carriers.cli import carriers_cli
 from tracking import db, errors, i18n, migrate, templating, web
+from tracking.addresses import jinja as addresses_jinja
 from tracking.brands import cli as brands_cli
 from tracking.brands.brand import BrandConfigError
 from tracking.brands.registry import BrandRegistry
@@ -32,7 +33,6 @@ from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
 from tracking.privacy import retention
 from tracking.privacy.cli import privacy_cli
-from tracking.addresses import jinja as addresses_jinja
 from tracking.returns import display as returns_display
 from tracking.staff.cli import staff_cli
 from tracking.sync import accounts as carrier_accounts
