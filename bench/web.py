@@ -224,6 +224,9 @@ end
 """
     json_headers = {**api, "Content-Type": "application/json"}
     return {
+        # The app's floor: every hook of a request (session, locale, limits, logs, metrics,
+        # security headers) and one `SELECT 1`; no target, it says what the others stand on.
+        "/healthz (app floor)": ("/healthz", _lua(), 200, None),
         "warm tracking page": (page, _lua(), 200, ("warm", 0.5)),
         "cold tracking page": (page, _lua(tail=cold_tail), 200, ("cold", 0.1)),
         "htmx status fragment": (page, _lua(hx), 200, None),
