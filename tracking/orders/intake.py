@@ -98,7 +98,7 @@ def _create_once(
         return order, False
 
 
-def _order_values(data: OrderIn) -> dict:
+def order_values(data: OrderIn) -> dict:
     """The Order columns ``data`` sets, normalised (fields not sent are left alone)."""
     sent = data.model_fields_set
     values: dict = {"email": normalize.email(data.email)}
@@ -130,7 +130,7 @@ def _order_values(data: OrderIn) -> dict:
     return values
 
 
-def _plain(value):
+def plain(value):
     if isinstance(value, datetime):
         return _utc(value).isoformat()
     if isinstance(value, date):
@@ -144,17 +144,17 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _same(a, b) -> bool:
+def same(a, b) -> bool:
     if isinstance(a, datetime) or isinstance(b, datetime):
         return _utc(a) == _utc(b)
     return a == b
 
 
-def _set(row, values: dict, changes: dict, prefix: str = "") -> None:
+def apply_values(row, values: dict, changes: dict, prefix: str = "") -> None:
     for name, new in values.items():
         old = getattr(row, name)
-        if not _same(old, new):
-            changes[prefix + name] = [_plain(old), _plain(new)]
+        if not same(old, new):
+            changes[prefix + name] = [plain(old), plain(new)]
             setattr(row, name, new)
 
 
@@ -172,8 +172,8 @@ def upsert_order(
     picks the mail mode) when ``data`` names none, set when the order is created. Raises
     ``IntakeError`` before writing anything when a shipment's carrier cannot be resolved."""
     now = now or utcnow()
-    resolved = [_resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
-    values = _order_values(data)
+    resolved = [resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
+    values = order_values(data)
     external_id = values.get("external_id", "")
     order = find(session, brand.slug, data.number, external_id, lock=True)
     known = {normalize.clean(i.sku) for i in data.items or [] if i.sku}
@@ -189,7 +189,7 @@ def upsert_order(
             session, order
         ):
             del values["locale"]  # staff's choice on the order page outlives the platform's
-        _set(order, values, changes)
+        apply_values(order, values, changes)
     by_sku = None
     if data.items is not None:
         by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
@@ -215,7 +215,7 @@ def add_shipment(
 ) -> tuple[Shipment, str]:
     """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged."""
     now = now or utcnow()
-    checked = _resolve(brand, data, field_prefix)
+    checked = resolve(brand, data, field_prefix)
     lock(session, order)
     _check_skus(session, order, set(), [data], single=True)
     changes: dict = {}
@@ -225,7 +225,7 @@ def add_shipment(
     return shipment, result
 
 
-def _resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
+def resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
     """The parcels' one number check; the error names the field under ``where``. The shop's
     own systems are the record of what they shipped: a number is stored as sent (normalised)
     even when its check digit does not fit, as people's typing is not (``check_digits``)."""
@@ -254,7 +254,7 @@ def _check_skus(
             raise IntakeError("unknown_sku", f"the order has no item with SKU {sku!r}", where)
 
 
-def _item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
+def item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
     return (sku or name, variant)
 
 
@@ -264,7 +264,7 @@ def _apply_items(
     """Items matched by SKU (or name when there is none) and variant are updated in place, new
     ones added. An item no longer sent is kept: a parcel or a return may point at it."""
     rows = [] if fresh else session.exec(select(OrderItem).where(OrderItem.order_id == order.id))
-    existing = {_item_key(i.sku, i.name, i.variant): i for i in rows}
+    existing = {item_key(i.sku, i.name, i.variant): i for i in rows}
     for item in data.items or []:
         sku, name = normalize.clean(item.sku), normalize.clean(item.name)
         variant = normalize.clean(item.variant)
@@ -276,7 +276,7 @@ def _apply_items(
             "price": item.price,
             "image": item.image_url,
         }
-        key = _item_key(sku, name, variant)
+        key = item_key(sku, name, variant)
         row = existing.get(key)
         if row is None:
             row = OrderItem(order_id=order.id, tags=list(order.tags or []), **values)
@@ -284,7 +284,7 @@ def _apply_items(
             existing[key] = row
             changes[f"items.{sku or name}"] = [None, "added"]
         else:
-            _set(row, values, changes, prefix=f"items.{sku or name}.")
+            apply_values(row, values, changes, prefix=f"items.{sku or name}.")
             session.add(row)
     session.flush()
     return {i.sku: i for i in existing.values() if i.sku}
@@ -316,7 +316,7 @@ def _apply_shipment(
         changes[label.rstrip(".")] = [None, "added"]
         result = CREATED
     else:
-        _set(shipment, values, changes, prefix=label)
+        apply_values(shipment, values, changes, prefix=label)
         result = UNCHANGED
     if data.items:
         _apply_parcel_items(session, order, shipment, data, changes, label, by_sku, result)

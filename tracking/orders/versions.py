@@ -129,6 +129,12 @@ def _bump(session: Session, ids: set[int]) -> None:
     session.info.setdefault(BUMPED, set()).update(ids)
 
 
+def bump(session: Session, order_ids: Iterable[int]) -> None:
+    """Bump orders the session cannot see being written: rows inserted by a bulk ``insert()``
+    whose owner is the id the database gives them (new orders: ``orders.batch``)."""
+    _bump(session, set(order_ids))
+
+
 def _split(spec: Tracked, values: Iterable) -> tuple[set, dict[type, set]]:
     values = {v for v in values if v is not None}
     if spec.parent is None:
