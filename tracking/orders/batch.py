@@ -14,23 +14,20 @@ overlapping files wait for each other instead of deadlocking. Nothing here commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-import carriers
 from tracking import normalize
 from tracking.brands.brand import Brand
-from tracking.orders import intake, language, parcels, versions
+from tracking.orders import batch_rows, intake, language, parcels, versions
+from tracking.orders.batch_rows import Work
 from tracking.orders.intake import CREATED, UNCHANGED, UPDATED, IntakeError
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.orders.schema import OrderIn
 from tracking.timeutil import utcnow
-
-_TERMINAL = {s.value for s in carriers.TERMINAL}
 
 
 @dataclass
@@ -41,23 +38,6 @@ class Stored:
     number: str
     result: str
     changes: dict
-
-
-@dataclass
-class _Work:
-    index: int
-    data: OrderIn
-    resolved: list[parcels.Checked]
-    values: dict
-    number: str
-    order: Order | None = None  # the existing row (locked), else None
-    order_id: int | None = None
-    created: bool = False
-    changes: dict = field(default_factory=dict)
-    items: dict = field(default_factory=dict)  # item key → OrderItem, or a new row's dict
-    parcels: dict = field(default_factory=dict)  # (carrier, number) → Shipment, or a dict
-    parcel_items: dict = field(default_factory=dict)  # shipment id → {order item id: row}
-    shipped: list = field(default_factory=list)  # (parcel, ShipmentIn, label, changes, new)
 
 
 def upsert_orders(
@@ -85,14 +65,14 @@ def upsert_orders(
             results[index] = exc
             continue
         number = normalize.order_number(data.number)
-        works.append(_Work(index, data, resolved, intake.order_values(data), number))
+        works.append(Work(index, data, resolved, intake.order_values(data), number))
     start = 0
     while start < len(works):
         start = _run(session, brand, works, start, results, source, history, now)
     return results
 
 
-def _keys(work: _Work) -> set:
+def _keys(work: Work) -> set:
     keys = {("number", work.number)}
     if work.values.get("external_id"):
         keys.add(("external_id", work.values["external_id"]))
@@ -131,9 +111,9 @@ def _run(session, brand, works, start, results, source, history, now) -> int:
             if work.order.id in chose:
                 del work.values["locale"]  # staff's choice outlives the platform's
             intake.apply_values(work.order, work.values, work.changes)
-    _store_items(session, run)
-    _store_parcels(session, run, now)
-    _store_parcel_items(session, run, now)
+    batch_rows.store_items(session, run)
+    batch_rows.store_parcels(session, run, now)
+    batch_rows.store_parcel_items(session, run, now)
     changed = []
     for work in run:
         if work.created:
@@ -157,7 +137,7 @@ def _locked(stmt):
     return stmt.order_by(col(Order.id)).with_for_update().execution_options(populate_existing=True)
 
 
-def _find_existing(session: Session, slug: str, run: list[_Work]) -> None:
+def _find_existing(session: Session, slug: str, run: list[Work]) -> None:
     """``intake.find`` for the run: by number, then by the platform's id; rows locked."""
     numbers = {w.number for w in run if w.number}
     by_number = {}
@@ -180,7 +160,7 @@ def _find_existing(session: Session, slug: str, run: list[_Work]) -> None:
                 work.order = order
 
 
-def _load_children(session: Session, run: list[_Work]) -> None:
+def _load_children(session: Session, run: list[Work]) -> None:
     """Items, parcels (either direction) and parcel items of the run's existing orders."""
     for work in run:
         work.order_id = work.order.id
@@ -206,10 +186,10 @@ def _load_children(session: Session, run: list[_Work]) -> None:
             ] = row
 
 
-def _sku_error(work: _Work, results: list) -> bool:
+def _sku_error(work: Work, results: list) -> bool:
     """``intake._check_skus``: every SKU a parcel lists is an item of the order."""
     known = {normalize.clean(i.sku) for i in work.data.items or [] if i.sku}
-    known |= {_get(i, "sku") for i in work.items.values()}
+    known |= {batch_rows.get(i, "sku") for i in work.items.values()}
     for n, shipment in enumerate(work.data.shipments or []):
         for k, line in enumerate(shipment.items):
             if normalize.clean(line.sku) not in known:
@@ -222,25 +202,13 @@ def _sku_error(work: _Work, results: list) -> bool:
     return False
 
 
-def _insert(session: Session, model, rows: list[dict], *returning: str):
-    """One bulk insert of ``rows`` (the versions hook bumps their orders), returning columns."""
-    if not rows:
-        return []
-    table = model.__table__
-    if not returning:
-        session.execute(core_insert(table), rows)
-        return []
-    stmt = core_insert(table).returning(*(table.c[name] for name in returning))
-    return session.execute(stmt, rows).all()
-
-
-def _create(session: Session, slug: str, run: list[_Work], history: bool, now: datetime) -> None:
+def _create(session: Session, slug: str, run: list[Work], history: bool, now: datetime) -> None:
     fresh = sorted((w for w in run if w.order is None), key=lambda w: w.number)
     if not fresh:
         return
     rows = []
     for work in fresh:
-        row = {**_defaults(Order), "placed_at": now, **work.values}
+        row = {**batch_rows.defaults(Order), "placed_at": now, **work.values}
         row.update(brand=slug, number=work.number, history=history)
         row["postcode"] = normalize.postcode(row["postcode"])
         rows.append(row)
@@ -263,156 +231,3 @@ def _create(session: Session, slug: str, run: list[_Work], history: bool, now: d
         if any(w.order is None for w in lost):  # gone again: the job runs the file again
             raise RuntimeError("an order inserted by another writer could not be read")
         _load_children(session, lost)
-
-
-def _get(row, name):
-    return row[name] if isinstance(row, dict) else getattr(row, name)
-
-
-def _put(row, name, value) -> None:
-    if isinstance(row, dict):
-        row[name] = value
-    else:
-        setattr(row, name, value)
-
-
-def _apply(row, values: dict, changes: dict, prefix: str) -> None:
-    """``intake.apply_values`` on a stored row or a row about to be inserted."""
-    if not isinstance(row, dict):
-        intake.apply_values(row, values, changes, prefix)
-        return
-    for name, new in values.items():
-        if not intake.same(row[name], new):
-            changes[prefix + name] = [intake.plain(row[name]), intake.plain(new)]
-            row[name] = new
-
-
-def _order_value(work: _Work, name: str, default=None):
-    return getattr(work.order, name) if work.order is not None else work.values.get(name, default)
-
-
-def _store_items(session: Session, run: list[_Work]) -> None:
-    """``intake._apply_items`` for the run: matched by SKU (or name) and variant."""
-    new = []
-    for work in run:
-        for item in work.data.items or []:
-            sku, name = normalize.clean(item.sku), normalize.clean(item.name)
-            variant = normalize.clean(item.variant)
-            values = {
-                "sku": sku,
-                "name": name,
-                "variant": variant,
-                "qty": item.quantity,
-                "price": item.price,
-                "image": item.image_url,
-            }
-            key = intake.item_key(sku, name, variant)
-            row = work.items.get(key)
-            if row is None:
-                tags = list(_order_value(work, "tags", []) or [])
-                row = {**_defaults(OrderItem), "order_id": work.order_id, "tags": tags, **values}
-                work.items[key] = row
-                new.append(row)
-                work.changes[f"items.{sku or name}"] = [None, "added"]
-            else:
-                _apply(row, values, work.changes, f"items.{sku or name}.")
-    by_key = {
-        (row["order_id"], intake.item_key(row["sku"], row["name"], row["variant"])): row
-        for row in new
-    }
-    for id_, order_id, sku, name, variant in _insert(
-        session, OrderItem, new, "id", "order_id", "sku", "name", "variant"
-    ):
-        by_key[(order_id, intake.item_key(sku, name, variant))]["id"] = id_
-
-
-def _store_parcels(session: Session, run: list[_Work], now: datetime) -> None:
-    """``intake._apply_shipment`` for the run, the parcel's own values."""
-    new = []
-    for work in run:
-        for data, checked in zip(work.data.shipments or [], work.resolved, strict=True):
-            key = (checked.carrier, checked.number)
-            parcel = work.parcels.get(key)
-            values = {"service": normalize.clean(data.service)}
-            if data.shipped_at is not None:
-                values["shipped_at"] = data.shipped_at.astimezone(UTC)
-            elif parcel is None:
-                values["shipped_at"] = now
-            label = f"shipments.{checked.carrier}:{checked.number}."
-            changes: dict = {}
-            if parcel is None:  # parcels.new_parcel: due at once, carrying the order's promise
-                parcel = {
-                    **_defaults(Shipment),
-                    "order_id": work.order_id,
-                    "carrier": checked.carrier,
-                    "tracking_number": checked.number,
-                    **values,
-                    "next_check_at": now,
-                    "promised_date": _order_value(work, "requested_date"),
-                    "promised_slot": _order_value(work, "requested_slot", "") or "",
-                }
-                work.parcels[key] = parcel
-                new.append(parcel)
-                changes[label.rstrip(".")] = [None, "added"]
-                work.shipped.append((parcel, data, label, changes, True))
-            else:
-                _apply(parcel, values, changes, label)
-                work.shipped.append((parcel, data, label, changes, False))
-    by_key = {(row["order_id"], row["carrier"], row["tracking_number"]): row for row in new}
-    for id_, *key in _insert(
-        session, Shipment, new, "id", "order_id", "carrier", "tracking_number"
-    ):
-        by_key[tuple(key)]["id"] = id_
-
-
-def _store_parcel_items(session: Session, run: list[_Work], now: datetime) -> None:
-    """``intake._apply_parcel_items`` for the run, then each changed parcel is due at once."""
-    new = []
-    for work in run:
-        if work.data.items is not None:
-            by_sku = {_get(i, "sku"): i for i in work.items.values() if _get(i, "sku")}
-        else:
-            by_sku = {i.sku: i for i in work.items.values() if not isinstance(i, dict) and i.sku}
-        for parcel, data, label, changes, added in work.shipped:
-            parcel_id = _get(parcel, "id")
-            current = {} if added else work.parcel_items.get(parcel_id, {})
-            for line in data.items:
-                item = by_sku.get(normalize.clean(line.sku))
-                if item is None:  # refused before any write (_sku_error)
-                    continue
-                item_id, sku = _get(item, "id"), _get(item, "sku")
-                row = current.get(item_id)
-                if row is None:
-                    new.append(
-                        {"shipment_id": parcel_id, "order_item_id": item_id, "qty": line.quantity}
-                    )
-                    changes[f"{label}items.{sku}"] = [None, line.quantity]
-                elif row.qty != line.quantity:
-                    changes[f"{label}items.{sku}"] = [row.qty, line.quantity]
-                    row.qty = line.quantity
-                    session.add(row)
-            if not added and changes:  # changed: look again at once
-                _put(parcel, "updated_at", now)
-                if _get(parcel, "status") not in _TERMINAL:
-                    _put(parcel, "next_check_at", now)
-            work.changes.update(changes)
-    _insert(session, ShipmentItem, new)
-
-
-_DEFAULTS: dict = {}
-
-
-def _defaults(model) -> dict:
-    """A new row's column defaults, as the model's constructor would fill them."""
-    if model not in _DEFAULTS:
-        static, made = {}, {}
-        for name, info in model.model_fields.items():
-            if name == "id":
-                continue
-            if info.default_factory is not None:
-                made[name] = info.default_factory
-            elif not info.is_required():
-                static[name] = info.default
-        _DEFAULTS[model] = (static, made)
-    static, made = _DEFAULTS[model]
-    return {**static, **{name: factory() for name, factory in made.items()}}
