@@ -38,6 +38,8 @@ class Stored:
     number: str
     result: str
     changes: dict
+    order_id: int
+    order: Order | None = None  # the stored row when the order existed (locked), else None
 
 
 def upsert_orders(
@@ -46,12 +48,14 @@ def upsert_orders(
     batch: list[OrderIn],
     *,
     source: str,
+    origin: str = "",
     history: bool = False,
     now: datetime | None = None,
 ) -> list[Stored | IntakeError]:
     """Store ``batch`` as ``upsert_order`` stores each: one result per order, in order; an
     ``IntakeError`` stores nothing of its order. ``history``: mark every stored order
-    ``Order.history`` (``run_import``'s ``--no-mail``)."""
+    ``Order.history`` (``run_import``'s ``--no-mail``); ``origin`` is a new order's source when
+    its data names none (``upsert_order``'s)."""
     now = now or utcnow()
     results: list = [None] * len(batch)
     works = []
@@ -68,8 +72,13 @@ def upsert_orders(
         works.append(Work(index, data, resolved, intake.order_values(data), number))
     start = 0
     while start < len(works):
-        start = _run(session, brand, works, start, results, source, history, now)
+        start = _run(session, brand, works, start, results, source, (origin, history), now)
     return results
+
+
+def order_of(session: Session, stored: Stored) -> Order:
+    """The stored order as a row (a new one is read; an existing one is already loaded)."""
+    return stored.order if stored.order is not None else session.get(Order, stored.order_id)
 
 
 def _keys(work: Work) -> set:
@@ -79,7 +88,7 @@ def _keys(work: Work) -> set:
     return keys
 
 
-def _run(session, brand, works, start, results, source, history, now) -> int:
+def _run(session, brand, works, start, results, source, flags, now) -> int:
     """Store the longest run from ``start`` that names no order twice; returns where it ended."""
     seen: set = set()
     end = start
@@ -97,7 +106,8 @@ def _run(session, brand, works, start, results, source, history, now) -> int:
             ids.add(work.order.id)
     _load_children(session, [w for w in run if w.order is not None])
     run = [w for w in run if not _sku_error(w, results)]
-    _create(session, brand.slug, run, history, now)
+    history = flags[1]
+    _create(session, brand.slug, run, flags, now)
     chose = language.staff_chose_many(
         session,
         {
@@ -127,7 +137,7 @@ def _run(session, brand, works, start, results, source, history, now) -> int:
             work.order.history = True
             session.add(work.order)
         kept = work.order.number if work.order is not None else work.number
-        results[work.index] = Stored(kept, result, work.changes)
+        results[work.index] = Stored(kept, result, work.changes, work.order_id, work.order)
     parcels.record_changes(session, changed, source, now)
     session.flush()
     return end
@@ -202,13 +212,16 @@ def _sku_error(work: Work, results: list) -> bool:
     return False
 
 
-def _create(session: Session, slug: str, run: list[Work], history: bool, now: datetime) -> None:
+def _create(session: Session, slug: str, run: list[Work], flags, now: datetime) -> None:
     fresh = sorted((w for w in run if w.order is None), key=lambda w: w.number)
     if not fresh:
         return
+    origin, history = flags
     rows = []
     for work in fresh:
         row = {**batch_rows.defaults(Order), "placed_at": now, **work.values}
+        if origin and "source" not in work.values:
+            row["source"] = origin
         row.update(brand=slug, number=work.number, history=history)
         row["postcode"] = normalize.postcode(row["postcode"])
         rows.append(row)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 import carriers
 from tracking import normalize
-from tracking.orders import intake, parcels
+from tracking.orders import intake, parcels, versions
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.orders.schema import OrderIn
 
@@ -148,6 +148,7 @@ def store_parcels(session: Session, run: list[Work], now: datetime) -> None:
 def store_parcel_items(session: Session, run: list[Work], now: datetime) -> None:
     """``intake._apply_parcel_items`` for the run, then each changed parcel is due at once."""
     new = []
+    owners = set()
     for work in run:
         if work.data.items is not None:
             by_sku = {get(i, "sku"): i for i in work.items.values() if get(i, "sku")}
@@ -163,6 +164,7 @@ def store_parcel_items(session: Session, run: list[Work], now: datetime) -> None
                 item_id, sku = get(item, "id"), get(item, "sku")
                 row = current.get(item_id)
                 if row is None:
+                    owners.add(work.order_id)
                     new.append(
                         {"shipment_id": parcel_id, "order_item_id": item_id, "qty": line.quantity}
                     )
@@ -176,7 +178,11 @@ def store_parcel_items(session: Session, run: list[Work], now: datetime) -> None
                 if get(parcel, "status") not in _TERMINAL:
                     _put(parcel, "next_check_at", now)
             work.changes.update(changes)
-    insert(session, ShipmentItem, new)
+    if new:  # their orders are known here: bumped without looking the new parcels up
+        versions.bump(session, owners)
+        session.execute(
+            core_insert(ShipmentItem.__table__).execution_options(**{versions.SKIP: True}), new
+        )
 
 
 _DEFAULTS: dict = {}

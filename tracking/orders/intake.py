@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -177,7 +178,7 @@ def upsert_order(
     external_id = values.get("external_id", "")
     order = find(session, brand.slug, data.number, external_id, lock=True)
     known = {normalize.clean(i.sku) for i in data.items or [] if i.sku}
-    _check_skus(session, order, known, data.shipments or [])
+    stored = _check_skus(session, order, known, data.shipments or [])
     changes: dict = {}
     created = False
     if order is None:
@@ -190,7 +191,7 @@ def upsert_order(
         ):
             del values["locale"]  # staff's choice on the order page outlives the platform's
         apply_values(order, values, changes)
-    by_sku = None
+    by_sku = stored  # read only for an order that was there (a race's winner's are not)
     if data.items is not None:
         by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
     for shipment_in, checked in zip(data.shipments or [], resolved, strict=True):
@@ -212,14 +213,17 @@ def add_shipment(
     source: str,
     now: datetime | None = None,
     field_prefix: str = "",
+    locked: bool = False,
 ) -> tuple[Shipment, str]:
-    """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged."""
+    """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged.
+    ``locked``: the caller read ``order`` with ``find(lock=True)`` already."""
     now = now or utcnow()
     checked = resolve(brand, data, field_prefix)
-    lock(session, order)
-    _check_skus(session, order, set(), [data], single=True)
+    if not locked:
+        lock(session, order)
+    by_sku = _check_skus(session, order, set(), [data], single=True)
     changes: dict = {}
-    shipment, result = _apply_shipment(session, order, data, checked, changes, now)
+    shipment, result = _apply_shipment(session, order, data, checked, changes, now, by_sku)
     if result == UPDATED:
         parcels.record_change(session, order, source, changes, now)
     return shipment, result
@@ -238,20 +242,22 @@ def resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
 
 def _check_skus(
     session: Session, order: Order | None, known: set, shipments: list, single: bool = False
-) -> None:
-    """Every SKU a parcel lists must be an item of the order (checked before any write)."""
+) -> dict[str, OrderItem] | None:
+    """Every SKU a parcel lists must be an item of the order (checked before any write).
+    Returns the stored items it read, by SKU (the parcels' lines are matched to them)."""
     wanted = [(n, k, line.sku) for n, s in enumerate(shipments) for k, line in enumerate(s.items)]
     if not wanted:
-        return
+        return None
+    stored = None
     if order is not None:
-        known = known | {
-            i.sku
-            for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
-        }
+        rows = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+        stored = {i.sku: i for i in rows if i.sku}
+        known = known | {i.sku for i in rows}
     for n, k, sku in wanted:
         if normalize.clean(sku) not in known:
             where = f"items.{k}.sku" if single else f"shipments.{n}.items.{k}.sku"
             raise IntakeError("unknown_sku", f"the order has no item with SKU {sku!r}", where)
+    return stored
 
 
 def item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
@@ -354,6 +360,7 @@ def _apply_parcel_items(
                 select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id)
             ).all()
         }
+    new = []
     for n, line in enumerate(data.items):
         item = by_sku.get(normalize.clean(line.sku))
         if item is None:
@@ -364,11 +371,11 @@ def _apply_parcel_items(
             )
         row = current.get(item.id)
         if row is None:
-            session.add(
-                ShipmentItem(shipment_id=shipment.id, order_item_id=item.id, qty=line.quantity)
-            )
+            new.append({"shipment_id": shipment.id, "order_item_id": item.id, "qty": line.quantity})
             changes[f"{label}items.{item.sku}"] = [None, line.quantity]
         elif row.qty != line.quantity:
             changes[f"{label}items.{item.sku}"] = [row.qty, line.quantity]
             row.qty = line.quantity
             session.add(row)
+    if new:  # one statement for the lines (the session's flush would insert them one by one)
+        session.execute(insert(ShipmentItem), new)
