@@ -68,9 +68,12 @@ def _round(app, session):
 
 
 def _unreadable(carrier: str, source: str) -> float:
-    return metrics.REGISTRY.get_sample_value(
-        "todoku_carrier_unreadable_total", {"carrier": carrier, "source": source}
-    ) or 0.0
+    return (
+        metrics.REGISTRY.get_sample_value(
+            "todoku_carrier_unreadable_total", {"carrier": carrier, "source": source}
+        )
+        or 0.0
+    )
 
 
 def test_answer_without_offsets_is_stored_whole(app, session, parcel, carrier):
