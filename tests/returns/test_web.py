@@ -73,7 +73,7 @@ def test_submit_then_status_page_with_rma_instructions_and_qr_once_approved(
     shown = client.get(status_url + "?lang=en")
     page = shown.get_data(as_text=True)
     # Nothing to pack yet: no QR code (nobody would scan it).
-    assert rr.rma in page and "data:image/svg+xml" not in page
+    assert rr.rma in page and 'class="qr"' not in page
     # The status page carries a name and an address: never kept by a shared cache.
     assert shown.headers["Cache-Control"] == "private, no-store"
     # The same form sent again (double click, back button) finds the same request.
@@ -90,7 +90,7 @@ def test_submit_then_status_page_with_rma_instructions_and_qr_once_approved(
         transitions.transition(session, brand, rr, "approve", actor="staff:t")
     page = client.get(status_url + "?lang=ja").get_data(as_text=True)
     assert "〒150-0001" in page and "さくら茶舗 返品係" in page and rr.rma in page
-    assert "data:image/svg+xml" in page  # the QR code, inline: the printed page goes in the box
+    assert 'class="qr" src="data:image/svg+xml' in page  # the QR code, inline: the printed page goes in the box
 
 
 def test_errors_keep_everything_typed(client, session, order, token_for):
