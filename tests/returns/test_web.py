@@ -90,7 +90,9 @@ def test_submit_then_status_page_with_rma_instructions_and_qr_once_approved(
         transitions.transition(session, brand, rr, "approve", actor="staff:t")
     page = client.get(status_url + "?lang=ja").get_data(as_text=True)
     assert "〒150-0001" in page and "さくら茶舗 返品係" in page and rr.rma in page
-    assert 'class="qr" src="data:image/svg+xml' in page  # the QR code, inline: the printed page goes in the box
+    assert (
+        'class="qr" src="data:image/svg+xml' in page
+    )  # the QR code, inline: the printed page goes in the box
 
 
 def test_errors_keep_everything_typed(client, session, order, token_for):
