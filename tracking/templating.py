@@ -156,9 +156,12 @@ def phrase_chunks(text: str) -> tuple[str, ...]:
 
 def phrases(text) -> Markup:
     """Jinja filter ``|phrases``: the text escaped, with ``<wbr>`` between Japanese phrases on a
-    Japanese page (other text, and text already marked up, pass unchanged)."""
+    Japanese page (other text, and text holding tags, pass unchanged). Jinja's ``_()`` returns
+    Markup of plain text: that is unescaped, cut and escaped again."""
     if isinstance(text, Markup):
-        return text
+        if "<" in text:
+            return text
+        text = text.unescape()
     text = "" if text is None else str(text)
     if str(get_locale()) != "ja" or not _KANA_KANJI.search(text):
         return escape(text)

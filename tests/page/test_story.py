@@ -24,7 +24,6 @@ def _parcel(session, demo, **fields) -> Shipment:
     return s
 
 
-
 def test_a_problem_shows_no_arrival_date(client, demo, token_for, session):
     soon = utcnow().date() + timedelta(days=2)
     _parcel(
@@ -102,3 +101,22 @@ def test_the_mail_follows_the_same_rules(app):
         assert parcel_estimate(moving, today) == ""
         moving.status = "out_for_delivery"
         assert parcel_estimate(moving, today) == "Today, Sat 5 Dec"
+
+
+@pytest.mark.parametrize(
+    ("qty", "en", "ja"),
+    [
+        (1, "We are preparing this item.", "下記の商品は発送準備中です。"),
+        (2, "We are preparing these items.", "下記の商品は発送準備中です。"),
+    ],
+)
+def test_singular_and_plural_of_the_items_not_shipped(client, session, token_for, qty, en, ja):
+    from tests.factories import make_order
+
+    items = [{"sku": "S", "name": "急須", "qty": qty}]
+    order = make_order(session, items=items, ship=False, placed_at=utcnow())  # dated estimate
+    url = f"/sakura-tea/o/{token_for(order)}"
+    english = client.get(f"{url}?lang=en").get_data(as_text=True)
+    assert en in english and ("these items" in english) == (qty > 1)
+    japanese = client.get(f"{url}?lang=ja").get_data(as_text=True)
+    assert ja in japanese and "これらの" not in japanese
