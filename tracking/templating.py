@@ -129,6 +129,7 @@ def inline_static(filename: str) -> Markup:
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 # A number and its counter (12月, 2日, 3個) stay one unit, whatever the model says.
 _COUNTER = re.compile(r"[0-9０-９]$")
+_TRAILER = re.compile(r"^(?:[(（][^)）]{1,2}[)）])?[〜~・、。：]?")
 _COUNTED = re.compile(r"^[0-9０-９年月日時分秒円個点件名本枚歳〜]")
 
 
@@ -145,6 +146,11 @@ def phrase_chunks(text: str) -> tuple[str, ...]:
     joins its neighbour, so no line (a banner title's last, say) holds a lone 「く」."""
     chunks: list[str] = []
     for chunk in _parser().parse(text):
+        # A weekday in brackets and a trailing 〜 belong to the date before them.
+        lead = _TRAILER.match(chunk)
+        if chunks and lead and lead.end() < len(chunk):
+            chunks[-1] += lead.group()
+            chunk = chunk[lead.end() :]
         if chunks and (len(chunk) == 1 or (_COUNTER.search(chunks[-1]) and _COUNTED.match(chunk))):
             chunks[-1] += chunk
         else:
@@ -165,7 +171,20 @@ def phrases(text) -> Markup:
     text = "" if text is None else str(text)
     if str(get_locale()) != "ja" or not _KANA_KANJI.search(text):
         return escape(text)
-    return Markup("<wbr>").join(escape(chunk) for chunk in phrase_chunks(text))
+    return Markup("<wbr>").join(_chunk(chunk) for chunk in phrase_chunks(text))
+
+
+# Inside one phrase, Latin letters, digits or signs meeting kana or kanji are still a break
+# opportunity under keep-all (「10%/オフクーポン」): such a phrase is kept on one line whole.
+_MIXED = re.compile(
+    r"[0-9A-Za-z%&+.,!?]" + _KANA_KANJI.pattern + "|" + _KANA_KANJI.pattern + r"[0-9A-Za-z]"
+)
+
+
+def _chunk(chunk: str) -> Markup:
+    if len(chunk) > 1 and _MIXED.search(chunk):
+        return Markup('<span class="nowrap">%s</span>') % chunk
+    return escape(chunk)
 
 
 def init_app(app) -> None:
