@@ -50,7 +50,7 @@ WORDS = [
 PAGES = ["ST-1001", "ST-1002", "ST-1004", "ST-1005", "NP-2001", "NP-2002"]
 CHECKED = "h1,h2,h3,h4,.hero,.status,button,.button,.banner span,.progress li,label"
 
-MEASURE = """
+MEASURE = r"""
 ([words, checked]) => {
   const SMALL = /[ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー。、）」』！？：]/;
   const hidden = (n) => n.parentElement && n.parentElement.closest('.vh, .visually-hidden, [hidden], script, style, template');
