@@ -177,7 +177,7 @@ def phrases(text) -> Markup:
 # Inside one phrase, Latin letters, digits or signs meeting kana or kanji are still a break
 # opportunity under keep-all (「10%/オフクーポン」): such a phrase is kept on one line whole.
 _MIXED = re.compile(
-    r"[0-9A-Za-z%&+.,!?]" + _KANA_KANJI.pattern + "|" + _KANA_KANJI.pattern + r"[0-9A-Za-z]"
+    r"[0-9A-Za-z%]" + _KANA_KANJI.pattern + "|" + _KANA_KANJI.pattern + r"[0-9A-Za-z]"
 )
 
 
