@@ -4,11 +4,12 @@ year, see docs/operations.md)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import secrets
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 from werkzeug.security import safe_join
@@ -119,12 +120,65 @@ def inline_static(filename: str) -> Markup:
     return Markup(text)
 
 
+# An image this small costs more as a request of its own (a round trip: 560 ms on a slow phone
+# connection, bench/weight.py) than as a data: URI inside the page (the shops' SVG logos and
+# banners are 200–800 bytes; the favicon 408). Larger files keep their URL and the browser's
+# cache. The CSP allows ``img-src data:``; an SVG shown by <img> runs no script.
+INLINE_IMAGE_MAX = 2048
+_IMAGE_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".ico": "image/x-icon",
+}
+# Per file path: ((modification time, size), data: URI or None when too large or not an image).
+_IMAGES: dict[str, tuple[tuple[int, int], str | None]] = {}
+
+
+def small_image(path: str | None) -> str | None:
+    """The image at ``path`` as a data: URI when it is at most INLINE_IMAGE_MAX bytes."""
+    kind = _IMAGE_TYPES.get(os.path.splitext(path or "")[1].lower())
+    if not path or kind is None:
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (stat.st_mtime_ns, stat.st_size)
+    known = _IMAGES.get(path)
+    if known is None or known[0] != key:
+        uri = None
+        if stat.st_size <= INLINE_IMAGE_MAX:
+            with open(path, "rb") as f:
+                uri = f"data:{kind};base64,{base64.b64encode(f.read()).decode()}"
+        known = (key, uri)
+        _IMAGES[path] = known
+    return known[1]
+
+
+def brand_image(filename: str, url: str) -> str:
+    """``src`` of a brand's image (``brands/assets/<filename>``): inline when small, else
+    ``url`` (the route that serves it)."""
+    assets = os.path.join(current_app.config["BRANDS_DIR"], "assets")
+    return small_image(safe_join(assets, filename)) or url
+
+
+def favicon_href() -> str:
+    path = safe_join(current_app.static_folder or "", "favicon.ico")
+    return small_image(path) or url_for("static", filename="favicon.ico")
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         csp_nonce=csp_nonce,
         carrier_name=carrier_name,
         carrier_url=carrier_url,
         inline_static=inline_static,
+        brand_image=brand_image,
+        favicon_href=favicon_href,
     )
     app.url_defaults(fingerprint_static_urls)
     app.after_request(security_headers)
