@@ -234,7 +234,12 @@ def brand_image(filename: str, url: str) -> str:
     return small_image(safe_join(assets, filename)) or url
 
 
-def favicon_href() -> str:
+def favicon_href(brand=None) -> str:
+    """The tab icon: the brand's own (``theme.icon``, else its logo unless a wordmark), else
+    Todoku's."""
+    icon = brand.theme.tab_icon if brand is not None else None
+    if icon:
+        return brand_image(icon, url_for("site.icon", brand_slug=brand.slug))
     path = safe_join(current_app.static_folder or "", "favicon.ico")
     return small_image(path) or url_for("static", filename="favicon.ico")
 
