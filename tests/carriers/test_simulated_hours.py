@@ -3,7 +3,7 @@ journey's order, and never later than laid out (what a journey showed, it still 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
