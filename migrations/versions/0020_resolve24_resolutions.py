@@ -9,6 +9,7 @@ Create Date: 2026-12-06 00:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "0020_resolve24_resolutions"
@@ -26,7 +27,7 @@ def upgrade() -> None:
             sa.Column("credit_amount", sa.Integer(), nullable=False, server_default="0")
         )
         batch.add_column(sa.Column("paid_amount", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("paid_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("paid_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch.add_column(
             sa.Column("paid_by", sa.String(length=254), nullable=False, server_default="")
         )
@@ -65,7 +66,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.UniqueConstraint("return_id", name="uq_credit_return"),
         sa.UniqueConstraint("brand", "code", name="uq_credit_brand_code"),
     )
