@@ -1,8 +1,8 @@
 """Resolutions carried out: refund and credit amounts, the refund marked paid, the exchange's
 replacement parcel, store-credit codes (one per return), a step's detail, coupon-pool purpose
 
-Revision ID: 0020_resolve24_resolutions
-Revises: 0019_order_data_version
+Revision ID: 0021_resolve24_resolutions
+Revises: 0020_bench23_order_listing_index
 Create Date: 2026-12-06 00:20:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0020_resolve24_resolutions"
-down_revision: str | None = "0019_order_data_version"
+revision: str = "0021_resolve24_resolutions"
+down_revision: str | None = "0020_bench23_order_listing_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
