@@ -85,7 +85,8 @@ def return_form(brand_slug: str, token: str):
 
 
 @bp.post("/<brand_slug>/o/<token>/return")
-@limiter.limit("20 per minute", methods=["POST"])
+# Three posts per return (summary, perhaps back, send): 60 a minute is the old 20 returns.
+@limiter.limit("60 per minute", methods=["POST"])
 def submit_return(brand_slug: str, token: str):
     """Three buttons post here: ``step=review`` (the choices → the summary), ``step=edit`` (the
     summary → the choices, as typed) and ``step=send`` (the default: store it)."""
