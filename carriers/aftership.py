@@ -1,11 +1,15 @@
 """AfterShip Tracking API (``as-api-key`` header, dated API versions).
 
 fetch registers each number (``POST /trackings``; "already exists" is fine) and then reads them
-back in one ``GET /trackings?tracking_numbers=…``. Checkpoint times are the checkpoint's local
-time, usually with an offset. One without an offset is read in the checkpoint country's zone
-(single-zone countries, ``country_iso3``), else in the tracking's origin country's zone, else
-the underlying carrier's home zone (``taqbin-jp``/``sagawa``/``japan-post``: Asia/Tokyo); a
-checkpoint with no time at all, or none of those, is skipped and logged, never read as UTC.
+back in one ``GET /trackings?tracking_numbers=…``. The tracking is found wherever AfterShip's
+documented envelopes put it: ``data.trackings[]`` (the list), ``data.tracking`` (the single
+GET of the legacy and older dated versions), ``data`` itself (the single GET of the newer
+versions) or the webhook's ``msg``. Checkpoint times are the checkpoint's local time, usually
+with an offset; the webhook docs allow "YYYY-MM-DDTHH:MM:SS" without one. Such a time is read
+in the checkpoint country's zone (``country_iso3``, or the country its location names), else
+the tracking's destination, else its origin, else the underlying carrier's home zone
+(``taqbin-jp``/``sagawa``/``japan-post``: Asia/Tokyo), else UTC; all but the first marked
+approximate (``carriers.zones``). A checkpoint with no time at all is skipped and logged.
 Several trackings for one number (a reused number, or one per slug): the one with the newest
 checkpoint. A ``meta.code`` other than success or "does not exist" is a ProviderError.
 EDD: courier EDD, else AfterShip's predicted EDD, else the merchant's custom EDD.
@@ -18,12 +22,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from .aggregator import AggregatorAdapter
-from .errors import AuthFailed, NotFound, ProviderError
+from .errors import AuthFailed, NotFound, ParseFailed, ProviderError
 from .http import request
 from .json_api import iso, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
+from .zones import local_time, locality_zone
 
 TAGS: dict[str, Status] = {
     "Pending": Status.PENDING,
@@ -151,11 +156,7 @@ class AfterShipAdapter(AggregatorAdapter):
             if isinstance(meta.get("code"), int) and meta["code"] not in _OK_META:
                 error = AuthFailed if meta["code"] in _AUTH_META else ProviderError
                 raise error(f"aftership: {meta.get('code')} {meta.get('message', '')}".strip())
-            payload = data["data"]
-            trackings = payload.get("trackings") or (
-                [payload["tracking"]] if payload.get("tracking") else []
-            )
-            mine = [t for t in trackings if t.get("tracking_number") == tracking_number]
+            mine = [t for t in _trackings(data) if t.get("tracking_number") == tracking_number]
             tracking = newest(mine, _latest_checkpoint)
             if tracking is None:
                 raise NotFound(f"aftership: {tracking_number} not in the answer")
@@ -165,6 +166,7 @@ class AfterShipAdapter(AggregatorAdapter):
                 when = _checkpoint_time(cp, home)
                 if when is None:
                     return None
+                when, approximate = when
                 status, sub = classify(cp.get("tag", ""), cp.get("subtag", ""), cp.get("message"))
                 where = cp.get("location") or place(cp.get("city"), cp.get("country_iso3"))
                 return TrackingEvent(
@@ -174,6 +176,7 @@ class AfterShipAdapter(AggregatorAdapter):
                     description=cp.get("message") or "",
                     location=where or "",
                     raw_code=cp.get("subtag") or cp.get("tag", ""),
+                    approximate_time=approximate,
                 )
 
             events = collect(self.code, tracking.get("checkpoints"), build)
@@ -191,27 +194,45 @@ class AfterShipAdapter(AggregatorAdapter):
             sub_status=sub,
             raw_status=tracking.get("subtag_message") or tag,
             edd=edd,
-            delivered_at=iso(delivered, default=home or UTC) if delivered else None,
+            delivered_at=local_time(delivered, None, *home)[0] if delivered else None,
         )
 
 
-def _home_zone(tracking: dict):
-    return country_zone(tracking.get("origin_country_iso3")) or (
-        ZoneInfo(SLUG_ZONES[tracking["slug"]]) if tracking.get("slug") in SLUG_ZONES else None
+def _trackings(data: dict) -> list[dict]:
+    """The tracking objects of an answer or webhook, from any documented envelope; none of
+    them there is a shape we do not know (ParseFailed, captured), not an unknown number."""
+    payload = data.get("data") if "data" in data else data.get("msg")
+    if isinstance(payload, dict):
+        if isinstance(payload.get("trackings"), list):
+            return [t for t in payload["trackings"] if isinstance(t, dict)]
+        if isinstance(payload.get("tracking"), dict):
+            return [payload["tracking"]]
+        if "tracking_number" in payload:
+            return [payload]
+    raise ParseFailed("aftership: no tracking in data.trackings, data.tracking, data or msg")
+
+
+def _home_zone(tracking: dict) -> tuple:
+    """The guesses for a checkpoint time without an offset or a country, in order."""
+    slug = tracking.get("slug")
+    return (
+        country_zone(tracking.get("destination_country_iso3")),
+        country_zone(tracking.get("origin_country_iso3")),
+        ZoneInfo(SLUG_ZONES[slug]) if slug in SLUG_ZONES else None,
     )
 
 
-def _checkpoint_time(cp: dict, home) -> datetime | None:
+def _checkpoint_time(cp: dict, home: tuple) -> tuple[datetime, bool] | None:
     value = cp.get("checkpoint_time")
     if not value:
         return None
-    zone = country_zone(cp.get("country_iso3") or cp.get("country_region")) or home
-    try:
-        return iso(value, default=zone)
-    except ValueError:
-        if zone is None:
-            return None  # no offset and no zone we can vouch for: skipped, never UTC
-        raise
+    own = (
+        country_zone(cp.get("country_iso3"))
+        or country_zone(cp.get("country_region"))
+        or country_zone(cp.get("country_name"))
+        or locality_zone(cp.get("location"))
+    )
+    return local_time(value, own, *home)
 
 
 def _latest_checkpoint(tracking: dict) -> datetime | None:
@@ -220,10 +241,10 @@ def _latest_checkpoint(tracking: dict) -> datetime | None:
     for cp in tracking.get("checkpoints") or []:
         try:
             when = _checkpoint_time(cp, home)
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):
             continue
         if when:
-            times.append(when)
+            times.append(when[0])
     if not times and tracking.get("updated_at"):
         return iso(tracking["updated_at"], default=UTC)
     return max(times, default=None)

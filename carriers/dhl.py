@@ -1,12 +1,13 @@
 """DHL Shipment Tracking – Unified (``GET /track/shipments``), static ``DHL-API-Key`` header.
 
 ``statusCode`` has only five values, so out-for-delivery, pickup, attempts and returns come from
-description rules. Timestamps normally carry an offset; one without is read in the event
-location's zone (single-zone countries), else the shipment origin's, else DHL's home zone
-(Europe/Berlin) for the German services ``parcel-de``/``post-de``; otherwise the event is
-skipped and logged, never read as UTC. An event without a timestamp is skipped and logged.
-Several shipments for one number (reused ids, or one per service): the one with the newest
-event.
+description rules. Timestamps normally carry an offset, but the usual shape of real answers is
+``"timestamp": "2026-12-03T10:15:00"`` with a location that has no ``countryCode``: such a time
+is read in the event's own country (its code, or the country its locality names, "LEIPZIG -
+GERMANY"), else the shipment's destination, else its origin, else DHL's home zone
+(Europe/Berlin), the last three marked approximate (``carriers.zones``); the event is kept. An
+event without a timestamp is skipped and logged. Several shipments for one number (reused ids,
+or one per service): the one with the newest event.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from .account import Account
 from .base import Adapter
 from .errors import NotFound
 from .http import request
-from .json_api import env_url, iso, iso_date, load_json, place, window
+from .json_api import env_url, iso_date, load_json, place, window
 from .model import TrackingEvent, TrackingResult
 from .numbers import dhl_express_valid
 from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
+from .zones import local_time, locality_zone
 
 CODES: dict[str, Status] = {
     "pre-transit": Status.INFO_RECEIVED,
@@ -73,30 +75,26 @@ def classify(code: str, description: str) -> tuple[Status, str]:
 
 
 HOME_ZONE = ZoneInfo("Europe/Berlin")
-HOME_SERVICES = ("parcel-de", "post-de")
 
 
-def _zone(shipment: dict, event: dict):
-    address = (event.get("location") or {}).get("address") or {}
-    origin = ((shipment.get("origin") or {}).get("address") or {}).get("countryCode")
-    return (
-        country_zone(address.get("countryCode"))
-        or country_zone(origin)
-        or (HOME_ZONE if shipment.get("service") in HOME_SERVICES else None)
-    )
+def _country(place: dict | None) -> str | None:
+    return ((place or {}).get("address") or {}).get("countryCode")
 
 
-def _when(shipment: dict, event: dict) -> datetime | None:
+def _when(shipment: dict, event: dict) -> tuple[datetime, bool] | None:
+    """(time, approximate), or None when the event has no timestamp at all."""
     value = event.get("timestamp")
     if not value:
         return None
-    zone = _zone(shipment, event)
-    try:
-        return iso(value, default=zone)
-    except ValueError:
-        if zone is None:
-            return None
-        raise
+    address = (event.get("location") or {}).get("address") or {}
+    own = country_zone(address.get("countryCode")) or locality_zone(address.get("addressLocality"))
+    return local_time(
+        value,
+        own,
+        country_zone(_country(shipment.get("destination"))),
+        country_zone(_country(shipment.get("origin"))),
+        HOME_ZONE,
+    )
 
 
 def _latest(shipment: dict):
@@ -107,7 +105,7 @@ def _latest(shipment: dict):
         except (ValueError, TypeError, AttributeError):
             continue
         if when:
-            times.append(when)
+            times.append(when[0])
     return max(times, default=None)
 
 
@@ -163,6 +161,7 @@ class DHLAdapter(Adapter):
                 when = _when(shipment, event)
                 if when is None:
                     return None
+                when, approximate = when
                 description = event.get("description") or event.get("status") or ""
                 status, sub = classify(event.get("statusCode", ""), description)
                 return TrackingEvent(
@@ -172,6 +171,7 @@ class DHLAdapter(Adapter):
                     description=description,
                     location=_location(event),
                     raw_code=event.get("statusCode", ""),
+                    approximate_time=approximate,
                 )
 
             events = collect(self.code, shipment.get("events"), build)

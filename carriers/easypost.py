@@ -5,7 +5,8 @@ so fetch is safe to repeat. Times are ISO 8601 UTC (``Z``); EasyPost documents e
 ``datetime`` as UTC, so one without the ``Z`` is read as UTC (the provider's stated zone, not a
 guess). A detail without a datetime is skipped and logged. ``error`` bodies: a not-found code is
 NotFound; anything else (test-mode-only numbers, plan, account) is a ProviderError.
-EDD: ``est_delivery_date``.
+The tracker is the answer itself (``POST /trackers``), the ``result`` of a webhook Event, or one
+of ``trackers[]`` (the list). EDD: ``est_delivery_date``.
 """
 
 from __future__ import annotations
@@ -101,8 +102,7 @@ class EasyPostAdapter(AggregatorAdapter):
                 if "UNAUTHORIZED" in code.upper() or "API_KEY" in code.upper():
                     raise AuthFailed(message)
                 raise ProviderError(message)
-            if data.get("tracking_code") != tracking_number:
-                raise ParseFailed("easypost: tracker for a different number")
+            data = _tracker(data, tracking_number)
             details = data.get("tracking_details") or []
             if data.get("status") == "unknown" and not details:
                 raise NotFound("easypost: carrier has no information yet")
@@ -134,3 +134,18 @@ class EasyPostAdapter(AggregatorAdapter):
             raw_status=data.get("status", ""),
             edd=edd,
         )
+
+
+def _tracker(data: dict, number: str) -> dict:
+    """The tracker for ``number`` from any documented envelope (ParseFailed when none holds it)."""
+    candidates = [data]
+    if isinstance(data.get("result"), dict):
+        candidates.append(data["result"])  # a webhook Event
+    if isinstance(data.get("trackers"), list):
+        candidates += [t for t in data["trackers"] if isinstance(t, dict)]
+    for candidate in candidates:
+        if candidate.get("object", "Tracker") == "Tracker" and (
+            candidate.get("tracking_code") == number
+        ):
+            return candidate
+    raise ParseFailed("easypost: no tracker for this number (answer, Event result or trackers[])")

@@ -32,6 +32,10 @@ class TrackingEvent:
     location: str = ""
     raw_code: str = ""
     sub_status: str = ""
+    #: The carrier gave a local time without an offset and the zone it was read in is a
+    #: guess (the shipment's destination, origin or the carrier's home), not the zone of the
+    #: event's own location: right to within a few hours, good enough for the journey.
+    approximate_time: bool = False
 
     def __post_init__(self):
         if self.occurred_at.tzinfo is None:

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from .errors import ParseFailed
 from .model import DeliveryWindow, TrackingEvent, TrackingResult
 from .status import Status
+from .zones import country_zone  # noqa: F401 (the adapters import it from here)
 
 log = logging.getLogger("todoku.carriers")
 _unknown_seen: set[tuple[str, str]] = set()
@@ -25,10 +26,23 @@ def unknown(carrier: str, raw_code: str, raw_text: str = "") -> Status:
     if key not in _unknown_seen:
         _unknown_seen.add(key)
         if raw_text:
-            log.warning("%s: unmapped status %r (%s)", carrier, raw_code, raw_text)
+            log.warning("%s: unmapped status %r (%s)", carrier, raw_code, loggable(raw_text))
         else:
             log.warning("%s: unmapped status %r", carrier, raw_code)
     return Status.UNKNOWN
+
+
+_SIGNED = re.compile(r"(signed(?: for)? by|received by|受取人|サイン)\W*.*", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_DIGITS = re.compile(r"\+?\d[\d -]{6,}\d")
+
+
+def loggable(text: str) -> str:
+    """An event text fit for the log: the words that say what happened, without the people in
+    it (who signed, e-mail addresses, phone numbers), cut to 120 characters."""
+    text = _SIGNED.sub(r"\1 […]", text or "")
+    text = _DIGITS.sub("[…]", _EMAIL.sub("[…]", text))
+    return text[:120]
 
 
 def newest_first(
@@ -61,9 +75,12 @@ def _result(
     edd: DeliveryWindow | None = None,
     delivered_at: datetime | None = None,
 ) -> TrackingResult:
-    listed = newest_first(events)
+    listed = _distinct(carrier, newest_first(events))
     events = [refined(e) for e in listed]
     latest = events[0] if events else None
+    # An unmapped event (logged once by ``unknown``) stays in the journey, where its words
+    # still tell the customer something, but never becomes the parcel's status.
+    known = next((e for e in events if e.status is not Status.UNKNOWN), None)
     if status is not None:
         status, sub_status = refine(status, raw_status, sub_status)
         # The newest event's finer signal beats the same coarse code at shipment level, and a
@@ -75,8 +92,16 @@ def _result(
             or (status is Status.IN_TRANSIT and latest.status in finer)
         ):
             status, sub_status = latest.status, latest.sub_status
-    if status is None or (status is Status.UNKNOWN and latest):
-        status = latest.status if latest else Status.PENDING
+    if status is None or status is Status.UNKNOWN:
+        if known is None:
+            # Nothing in the answer says where the parcel is: the shape moved (fields nested
+            # elsewhere, a new envelope), not a parcel whose status is "unknown". A failure to
+            # capture, so the page keeps the last status it had and staff get the body.
+            raise ParseFailed(
+                f"{carrier}: no status and no readable event in the answer"
+                f" ({len(events)} event(s), none mapped)"
+            )
+        status = known.status
     if status is Status.DELIVERED and delivered_at is None:
         delivered_at = next((e.occurred_at for e in events if e.status is Status.DELIVERED), None)
         if delivered_at is None and latest:
@@ -142,6 +167,21 @@ def _log_skipped(carrier: str, index: int, reason) -> None:
     level = logging.WARNING if key not in _skipped_seen else logging.DEBUG
     _skipped_seen.add(key)
     log.log(level, "%s: skipped event #%d (%s)", carrier, index, reason)
+
+
+def _distinct(carrier: str, events: list[TrackingEvent]) -> list[TrackingEvent]:
+    """The events without exact repeats (some providers list a scan twice, once per piece or
+    per source): the first copy is kept, each repeat is skipped and logged."""
+    seen: set[tuple] = set()
+    out = []
+    for index, event in enumerate(events):
+        key = (event.occurred_at, event.status, event.raw_code, event.description, event.location)
+        if key in seen:
+            _log_skipped(carrier, index, "repeat of an earlier event")
+            continue
+        seen.add(key)
+        out.append(event)
+    return out
 
 
 # Finer signals in the event text, for coarse or unmapped codes. Lower-case needles (English) or
@@ -253,40 +293,3 @@ def newest(candidates: list, latest_time):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# Single-zone countries (ISO 3166 alpha-2 and alpha-3): an event time without an offset is read
-# in the event location's zone when the country has only one. Others fall back per adapter.
-_ZONES = {
-    ("JP", "JPN"): "Asia/Tokyo",
-    ("KR", "KOR"): "Asia/Seoul",
-    ("CN", "CHN"): "Asia/Shanghai",
-    ("TW", "TWN"): "Asia/Taipei",
-    ("HK", "HKG"): "Asia/Hong_Kong",
-    ("SG", "SGP"): "Asia/Singapore",
-    ("TH", "THA"): "Asia/Bangkok",
-    ("VN", "VNM"): "Asia/Ho_Chi_Minh",
-    ("PH", "PHL"): "Asia/Manila",
-    ("IN", "IND"): "Asia/Kolkata",
-    ("GB", "GBR"): "Europe/London",
-    ("IE", "IRL"): "Europe/Dublin",
-    ("DE", "DEU"): "Europe/Berlin",
-    ("FR", "FRA"): "Europe/Paris",
-    ("NL", "NLD"): "Europe/Amsterdam",
-    ("BE", "BEL"): "Europe/Brussels",
-    ("IT", "ITA"): "Europe/Rome",
-    ("CH", "CHE"): "Europe/Zurich",
-    ("AT", "AUT"): "Europe/Vienna",
-    ("PL", "POL"): "Europe/Warsaw",
-    ("SE", "SWE"): "Europe/Stockholm",
-    ("DK", "DNK"): "Europe/Copenhagen",
-    ("CZ", "CZE"): "Europe/Prague",
-}
-COUNTRY_ZONES: dict[str, ZoneInfo] = {}
-for _codes, _zone in _ZONES.items():
-    for _code in _codes:
-        COUNTRY_ZONES[_code] = ZoneInfo(_zone)
-
-
-def country_zone(code: str | None) -> tzinfo | None:
-    """The zone of a single-zone country (``JP``/``JPN``), else None."""
-    return COUNTRY_ZONES.get((code or "").strip().upper())

@@ -1,12 +1,14 @@
 """Ship24 (``POST /public/v1/trackers/track``: create a tracker and get its results at once;
 Bearer API key).
 
+The trackings sit in ``data.trackings`` (API) or ``trackings`` (webhook); both are read.
 Event time: ``datetime`` when it has an offset, else ``occurrenceDatetime`` + ``utcOffset``;
-a time with neither is read in the zone of the courier's home country when the courier is a
-Japanese one (``courierCode`` starting ``jp-``/known JP codes: Asia/Tokyo), else the event is
-skipped and logged (never read as UTC). Status: the ``statusMilestone`` (always present).
-Several trackings for one number: the one with the newest event. A body with ``errors`` is a
-ProviderError (e.g. a plan or a test key), not a parcel status.
+a time with neither is read in the country its location names, else the shipment's
+destination, else its origin, else the courier's home zone when the courier is a Japanese one
+(``courierCode`` starting ``jp-``/known JP codes: Asia/Tokyo), else UTC; all but the first
+marked approximate (``carriers.zones``), never dropped. Status: the ``statusMilestone``
+(always present). Several trackings for one number: the one with the newest event. A body
+with ``errors`` is a ProviderError (e.g. a plan or a test key), not a parcel status.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import json
 from datetime import datetime
 
 from .aggregator import AggregatorAdapter
-from .errors import AuthFailed, NotFound, ProviderError
+from .errors import AuthFailed, NotFound, ParseFailed, ProviderError
 from .http import request
-from .json_api import iso, iso_date, load_json, utc_offset, window
+from .json_api import iso_date, load_json, utc_offset, window
 from .model import TrackingEvent, TrackingResult
 from .parsing import collect, country_zone, newest, result, shape_guard, unknown
 from .status import Status
+from .zones import local_time, locality_zone
 
 MILESTONES: dict[str, Status] = {
     "pending": Status.PENDING,  # parse → NotFound when nothing else is known
@@ -61,32 +64,42 @@ def classify(milestone: str, text: str = "", code: str = "") -> Status:
 JP_COURIERS = ("jp-", "yamato", "sagawa", "japan-post", "seino", "fukuyama")
 
 
-def _when(event: dict) -> datetime | None:
+def _when(event: dict, shipment: dict) -> tuple[datetime, bool] | None:
     value = event.get("datetime") or event.get("occurrenceDatetime")
     if not value:
         return None
     offset = event.get("utcOffset")
     courier = (event.get("courierCode") or "").lower()
-    home = country_zone("JP") if courier.startswith(JP_COURIERS) else None
-    zone = utc_offset(offset) if offset else home
-    try:
-        return iso(value, default=zone)
-    except ValueError:
-        if zone is None:
-            return None  # no offset, no zone we can vouch for: skipped and logged
-        raise
+    own = utc_offset(offset) if offset else locality_zone(event.get("location"))
+    return local_time(
+        value,
+        own,
+        country_zone(shipment.get("destinationCountryCode")),
+        country_zone(shipment.get("originCountryCode")),
+        country_zone("JP") if courier.startswith(JP_COURIERS) else None,
+    )
 
 
 def _latest(tracking: dict):
     times = []
+    shipment = tracking.get("shipment") or {}
     for ev in tracking.get("events") or []:
         try:
-            when = _when(ev)
+            when = _when(ev, shipment)
         except (ValueError, TypeError, AttributeError):
             continue
         if when:
-            times.append(when)
+            times.append(when[0])
     return max(times, default=None)
+
+
+def _trackings(data: dict) -> list:
+    """``data.trackings`` (the API) or ``trackings`` (the webhook); neither is a shape we do not
+    know: ParseFailed, captured."""
+    for holder in (data.get("data"), data):
+        if isinstance(holder, dict) and isinstance(holder.get("trackings"), list):
+            return holder["trackings"]
+    raise ParseFailed("ship24: no trackings in data.trackings or trackings")
 
 
 class Ship24Adapter(AggregatorAdapter):
@@ -126,20 +139,22 @@ class Ship24Adapter(AggregatorAdapter):
                 if "not_found" in code:
                     raise NotFound(message)
                 raise (AuthFailed if "auth" in code else ProviderError)(message)
-            trackings = data["data"]["trackings"]
             mine = [
                 t
-                for t in trackings
+                for t in _trackings(data)
                 if (t.get("tracker") or {}).get("trackingNumber") == tracking_number
             ]
             tracking = newest(mine, _latest)
             if tracking is None:
                 raise NotFound(f"ship24: {tracking_number} not in the answer")
 
+            shipment = tracking.get("shipment") or {}
+
             def build(ev: dict) -> TrackingEvent | None:
-                when = _when(ev)
+                when = _when(ev, shipment)
                 if when is None:
                     return None
+                when, approximate = when
                 return TrackingEvent(
                     occurred_at=when,
                     status=classify(
@@ -149,10 +164,10 @@ class Ship24Adapter(AggregatorAdapter):
                     description=ev.get("status") or "",
                     location=ev.get("location") or "",
                     raw_code=ev.get("statusCode") or ev.get("statusMilestone", ""),
+                    approximate_time=approximate,
                 )
 
             events = collect(self.code, tracking.get("events"), build)
-            shipment = tracking.get("shipment") or {}
             milestone = shipment.get("statusMilestone", "")
             if milestone == "pending" and not events:
                 raise NotFound("ship24: no information from the courier yet")

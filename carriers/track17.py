@@ -2,7 +2,8 @@
 
 Event times: ``time_iso`` carries the local offset; without one we use ``time_utc``; an event
 with neither is skipped and logged. Several accepted entries for one number: the one with the
-newest event. A non-zero top-level ``code``, or a rejection naming the account (quota, plan,
+newest event. The entries sit in ``data.accepted[]`` (``/gettrackinfo``) or are ``data`` itself
+(the ``TRACKING_UPDATED`` webhook); both are read. A non-zero top-level ``code``, or a rejection naming the account (quota, plan,
 test-only key, permission) rather than the number, is a ProviderError. EDD:
 ``track_info.time_metrics.estimated_delivery_date{from,to}``.
 """
@@ -13,7 +14,7 @@ import json
 from datetime import UTC, datetime
 
 from .aggregator import AggregatorAdapter
-from .errors import AuthFailed, NotFound, ProviderError
+from .errors import AuthFailed, NotFound, ParseFailed, ProviderError
 from .http import request
 from .json_api import iso, iso_date, load_json, window
 from .model import TrackingEvent, TrackingResult
@@ -151,7 +152,10 @@ class Track17Adapter(AggregatorAdapter):
             for rejected in payload.get("rejected") or []:
                 if rejected.get("number") == tracking_number:
                     raise _rejection(rejected.get("error") or {})
-            mine = [a for a in payload["accepted"] if a.get("number") == tracking_number]
+            if "accepted" not in payload and "number" not in payload:
+                raise ParseFailed("track17: neither data.accepted nor a webhook entry in data")
+            accepted = payload.get("accepted", [payload])
+            mine = [a for a in accepted if a.get("number") == tracking_number]
             entry = newest(mine, _latest)
             if entry is None:
                 raise NotFound(f"track17: {tracking_number} not in the answer")

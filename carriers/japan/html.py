@@ -122,6 +122,30 @@ class Node:
             elif child.tag not in ("script", "style"):
                 child._collect(parts)
 
+    def label_text(self) -> str:
+        """The text without what a reader presses: buttons, form controls and elements styled
+        as buttons (「お届け完了通知を依頼」 holds status words but is no status)."""
+        parts: list[str] = []
+        self._collect_label(parts)
+        return " ".join(" ".join(parts).split())
+
+    def _collect_label(self, parts: list[str]) -> None:
+        for child in self.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif child.tag == "br":
+                parts.append(" ")
+            elif not child.is_control:
+                child._collect_label(parts)
+
+    @property
+    def is_control(self) -> bool:
+        if self.tag in ("script", "style", "button", "input", "select", "textarea", "form"):
+            return True
+        return self.attrs.get("role") == "button" or any(
+            "btn" in c or "button" in c for c in self.classes
+        )
+
     def iter(self):
         for child in self.children:
             if isinstance(child, Node):

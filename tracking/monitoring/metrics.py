@@ -92,6 +92,12 @@ CARRIER_CALLS = Counter(
     "Calls to a carrier's API, by adapter code and outcome: ok, error or rate_limited.",
     ["carrier", "outcome"],
 )
+CARRIER_UNREADABLE = Counter(
+    "todoku_carrier_unreadable",
+    "Carrier answers no parser could read (kept as captured failures; the parcel keeps its last "
+    "status), by adapter or provider code and source: poll or webhook.",
+    ["carrier", "source"],
+)
 CARRIER_ERRORS = Counter(
     "todoku_carrier_errors",
     "Failed carrier calls by adapter code and error class (Timeout, ProviderError, AuthFailed, …).",
@@ -242,3 +248,8 @@ def carrier_call(carrier: str, outcome: str, error: BaseException | None = None)
     CARRIER_CALLS.labels(carrier, outcome).inc()
     if error is not None:
         CARRIER_ERRORS.labels(carrier, type(error).__name__).inc()
+
+
+def carrier_unreadable(carrier: str, source: str) -> None:
+    """One carrier answer (``source`` poll or webhook) that no parser could read."""
+    CARRIER_UNREADABLE.labels(carrier, source).inc()

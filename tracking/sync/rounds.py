@@ -346,6 +346,7 @@ def _store(session, adapter, fetched: list[tuple[list[Shipment], dict]], now, re
             except ParseFailed as exc:
                 log.warning("sync: %s parse failed for %s: %s", adapter.code, s.id, exc)
                 capture.capture(session, adapter.code, s.tracking_number, body, str(exc), s.id)
+                metrics.carrier_unreadable(adapter.code, "poll")
                 report.captured += 1
                 _failed(session, s, now, report, "ParseFailed")
                 continue

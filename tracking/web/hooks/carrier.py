@@ -1,8 +1,8 @@
 """``POST /hooks/<provider>/<brand_slug>``: signed tracking webhooks from aggregators.
 
 CSRF-exempt (no cookies: the signature is the credential). 401 bad or missing signature, 400
-malformed body, 202 unknown number, 200 applied / replay / out of order (see
-``tracking.sync.webhooks``)."""
+malformed body, 202 unknown number or captured (a parcel's tracking that nothing can be read
+from, kept for staff), 200 applied / replay / out of order (see ``tracking.sync.webhooks``)."""
 
 from __future__ import annotations
 
