@@ -121,10 +121,22 @@ scale: install
 	MAIL_LOAD_N=2000 $(BIN)/pytest --durations=1 tests/mail/test_workers.py
 	TODOKU_DRILL=1 $(BIN)/pytest -s --durations=1 tests/operations/test_failover.py
 
-bench: install
-	$(BIN)/python bench/run.py
-	@if [ -x /usr/bin/chromium ]; then $(BIN)/python bench/weight.py --quiet; \
-	  else echo "bench/weight.py: skipped (no /usr/bin/chromium: apt-get install chromium)"; fi
+# Every figure of issue 23 into bench/results.md (bench/README.md): wrk and Chromium from
+# Debian's packages when missing (as .ci/run installs Chromium), PostgreSQL at 127.0.0.1:5432
+# for the PostgreSQL parts (scratch databases todoku_bench_*, dropped after). Under 10 minutes.
+BENCH_ARGS ?=
+BENCH_START := $(shell date +%s)
+bench:
+	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "bench: installing wrk and chromium (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk chromium) \
+	      >/tmp/todoku-bench-apt.log 2>&1 || echo "bench: apt-get failed; see /tmp/todoku-bench-apt.log"; \
+	  fi; \
+	fi
+	@command -v wrk >/dev/null 2>&1 || { echo "bench: FAIL: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory install
+	$(BIN)/python bench/all.py --since $(BENCH_START) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ The database is emptied and migrated first: use a scratch database.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import sys
 import time
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--shipments", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.02, help="fake carrier seconds/call")
+    parser.add_argument("--json", default="", help="write the figures here (bench/all.py)")
     args = parser.parse_args()
 
     from sqlmodel import Session
@@ -145,6 +147,20 @@ def main() -> None:
         f"{ceiling:.1f} req/s; ratio {rate / ceiling:.2f} (target ≥ 0.8)"
     )
     print(f"per worker: {[r[0] for r in results]}; errors: {[r[2] for r in results]}")
+    if args.json:
+        figures = {
+            "workers": args.workers,
+            "shipments": done,
+            "latency_ms": args.latency * 1000,
+            "rate": rate,
+            "ceiling": ceiling,
+            "ratio": rate / ceiling,
+            "elapsed": elapsed,
+            "fetched_more_than_once": more,
+            "duplicate_events": dupes,
+            "errors": [r[2] for r in results],
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

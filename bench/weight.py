@@ -18,6 +18,7 @@ The demo fetches from our own host only (a request to any other host is reported
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
 import sys
@@ -124,6 +125,7 @@ def main() -> None:
     parser.add_argument("--pages", default="ST-1001,NP-2001", help="demo order numbers")
     parser.add_argument("--rounds", type=int, default=3, help="new browser context each")
     parser.add_argument("--quiet", action="store_true", help="the summary only")
+    parser.add_argument("--json", default="", help="write the summary here (bench/all.py)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
 
@@ -169,6 +171,22 @@ def main() -> None:
                             _print(number, visit, r)
                     context.close()
             throttled = "slow 4G, 4x CPU" if not args.no_throttle else "no throttling"
+            if args.json:
+                rows = [
+                    {
+                        "page": number,
+                        "visit": visit,
+                        "requests": r["requests"],
+                        "bytes": r["bytes"],
+                        "lcp_ms": statistics.median(lcps[number, visit])
+                        if (number, visit) in lcps
+                        else None,
+                        "each": r["each"],
+                        "foreign": r["foreign"],
+                    }
+                    for (number, visit), r in seen.items()
+                ]
+                Path(args.json).write_text(json.dumps(rows, indent=1))
             print(f"summary ({args.rounds} rounds, {throttled}, median LCP):")
             for (number, visit), r in seen.items():
                 lcp = lcps.get((number, visit))

@@ -19,8 +19,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
 from flask.cli import AppGroup
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
+from jinja2.ext import (  # Jinja's own newstyle wrappers (Jinja2 is pinned)
+    _make_new_gettext,
+    _make_new_ngettext,
+    _make_new_npgettext,
+    _make_new_pgettext,
+)
 
 from carriers import Status
 from tracking.timeutil import as_utc, utcnow
@@ -176,6 +182,23 @@ def init_app(app) -> None:
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
+    app.context_processor(_catalogue_callables)
+
+
+def _catalogue_callables() -> dict:
+    """The templates' gettext family bound to the catalogue of this render's locale, looked up
+    once per ``render_template``. Flask-Babel's own (``install_gettext_callables``) looks the
+    request's domain, locale and catalogue up again on every call: a returns form or a
+    dashboard list calls it hundreds of times. Wrapped as Jinja's newstyle gettext wraps them
+    (autoescape, ``%`` formatting), so a template reads the same; a macro imported without
+    context still resolves Flask-Babel's."""
+    catalogue = get_translations()
+    return {
+        "gettext": _make_new_gettext(catalogue.ugettext),
+        "ngettext": _make_new_ngettext(catalogue.ungettext),
+        "pgettext": _make_new_pgettext(catalogue.upgettext),
+        "npgettext": _make_new_npgettext(catalogue.unpgettext),
+    }
 
 
 def _local(value: datetime) -> datetime:

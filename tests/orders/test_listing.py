@@ -99,3 +99,39 @@ def test_the_api_listing_costs_the_same_queries_for_1_and_50_orders(
     assert len(big.json["orders"]) == 50 and big.json["next_cursor"] is None
     assert all(len(o["items"]) == 2 and len(o["shipments"]) == 1 for o in big.json["orders"])
     assert len(one) == len(fifty), fifty
+
+
+def test_pages_after_a_cursor_give_every_order_once_across_equal_change_times(session):
+    """Pages continue from (updated_at, id): orders sharing the cursor's time are split by id,
+    and later orders come next even when their ids are smaller (ids and change times do not
+    follow each other once orders are updated)."""
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    # ids 1..7 in creation order; change times: three share t0, the rest are later, and the
+    # latest change belongs to the first order.
+    offsets = [3, 0, 0, 0, 1, 2, 1]
+    for n, hours in enumerate(offsets):
+        session.add(
+            Order(
+                brand=BRAND,
+                number=f"CUR-{n}",
+                email=f"c{n}@example.com",
+                updated_at=t0 + timedelta(hours=hours),
+            )
+        )
+    session.add(Order(brand="northpeak", number="OTHER", email="o@example.com", updated_at=t0))
+    session.commit()
+    seen, after = [], None
+    while True:
+        found = listing.page(session, BRAND, limit=2, after=after)
+        seen += [row.order for row in found.rows]
+        if not found.more:
+            break
+        last = found.rows[-1].order
+        after = (last.updated_at, last.id)
+    numbers = [o.number for o in seen]
+    assert sorted(numbers) == sorted(f"CUR-{n}" for n in range(7))  # each once, own shop only
+    expected = sorted(seen, key=lambda o: (o.updated_at.replace(tzinfo=None), o.id))
+    assert numbers == [o.number for o in expected]
+    assert numbers[:3] == ["CUR-1", "CUR-2", "CUR-3"] and numbers[-1] == "CUR-0"

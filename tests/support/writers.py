@@ -24,6 +24,7 @@ from tracking.dashboard import actions
 from tracking.dashboard import inquiries as staff_inquiries
 from tracking.estimates.refresh import refresh
 from tracking.orders import shopify_hooks
+from tracking.orders.imports.generic import TEMPLATE
 from tracking.orders.imports.run import run_import
 from tracking.orders.intake import add_shipment, upsert_order
 from tracking.orders.models import Order, Shipment
@@ -157,6 +158,19 @@ def _rakuten_shipped(session, brand, order) -> None:
     run_import(session, brand, "rakuten-shipping", raw)
 
 
+def _template_order(session, brand) -> Order:
+    run_import(session, brand, "generic", TEMPLATE.encode())
+    return session.exec(select(Order).where(Order.number == "ST-2001")).one()
+
+
+def _template_changed(old: str, new: str) -> Callable[[Session, Brand, Order], None]:
+    def act(session, brand, order) -> None:
+        report = run_import(session, brand, "generic", TEMPLATE.replace(old, new).encode())
+        assert report.updated == 1, report.summary()
+
+    return act
+
+
 def _return_submitted(session, brand, order) -> None:
     make_return(session, brand, order)
 
@@ -256,6 +270,21 @@ WRITERS = (
     Writer("API: order upsert with a new item", _api_upsert),
     Writer("API: a parcel added", _api_parcel),
     Writer("CSV import: the shipping report", _rakuten_shipped, _rakuten_order),
+    Writer(
+        "CSV import: an order's item quantity",
+        _template_changed(",2,1200,", ",3,1200,"),
+        _template_order,
+    ),
+    Writer(
+        "CSV import: an order's address",
+        _template_changed("神宮前1-2-3", "神宮前4-5-6"),
+        _template_order,
+    ),
+    Writer(
+        "CSV import: a new parcel for an order",
+        _template_changed("1234-5678-9012", "2345-6789-0124"),
+        _template_order,
+    ),
     Writer("return submitted", _return_submitted),
     Writer("return approved by staff", _return_approved, _with_return),
     Writer("return received by staff", _return_received, _with_return),

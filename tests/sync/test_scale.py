@@ -16,7 +16,7 @@ from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.timeutil import utcnow
 
 # The figure is 5,000: `make scale` runs that (minutes on this shared box; figures in
-# bench/results.md); the suite's default keeps `make test` within its time budget.
+# bench/history.md); the suite's default keeps `make test` within its time budget.
 N = int(os.environ.get("TODOKU_SCALE_SHIPMENTS", "300"))
 WORKERS, DAY_BUDGET = 4, N
 

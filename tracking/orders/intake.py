@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -98,7 +99,7 @@ def _create_once(
         return order, False
 
 
-def _order_values(data: OrderIn) -> dict:
+def order_values(data: OrderIn) -> dict:
     """The Order columns ``data`` sets, normalised (fields not sent are left alone)."""
     sent = data.model_fields_set
     values: dict = {"email": normalize.email(data.email)}
@@ -130,7 +131,7 @@ def _order_values(data: OrderIn) -> dict:
     return values
 
 
-def _plain(value):
+def plain(value):
     if isinstance(value, datetime):
         return _utc(value).isoformat()
     if isinstance(value, date):
@@ -144,17 +145,17 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _same(a, b) -> bool:
+def same(a, b) -> bool:
     if isinstance(a, datetime) or isinstance(b, datetime):
         return _utc(a) == _utc(b)
     return a == b
 
 
-def _set(row, values: dict, changes: dict, prefix: str = "") -> None:
+def apply_values(row, values: dict, changes: dict, prefix: str = "") -> None:
     for name, new in values.items():
         old = getattr(row, name)
-        if not _same(old, new):
-            changes[prefix + name] = [_plain(old), _plain(new)]
+        if not same(old, new):
+            changes[prefix + name] = [plain(old), plain(new)]
             setattr(row, name, new)
 
 
@@ -172,12 +173,12 @@ def upsert_order(
     picks the mail mode) when ``data`` names none, set when the order is created. Raises
     ``IntakeError`` before writing anything when a shipment's carrier cannot be resolved."""
     now = now or utcnow()
-    resolved = [_resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
-    values = _order_values(data)
+    resolved = [resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
+    values = order_values(data)
     external_id = values.get("external_id", "")
     order = find(session, brand.slug, data.number, external_id, lock=True)
     known = {normalize.clean(i.sku) for i in data.items or [] if i.sku}
-    _check_skus(session, order, known, data.shipments or [])
+    stored = _check_skus(session, order, known, data.shipments or [])
     changes: dict = {}
     created = False
     if order is None:
@@ -189,8 +190,8 @@ def upsert_order(
             session, order
         ):
             del values["locale"]  # staff's choice on the order page outlives the platform's
-        _set(order, values, changes)
-    by_sku = None
+        apply_values(order, values, changes)
+    by_sku = stored  # read only for an order that was there (a race's winner's are not)
     if data.items is not None:
         by_sku = _apply_items(session, order, data, changes, fresh=result == CREATED)
     for shipment_in, checked in zip(data.shipments or [], resolved, strict=True):
@@ -212,20 +213,23 @@ def add_shipment(
     source: str,
     now: datetime | None = None,
     field_prefix: str = "",
+    locked: bool = False,
 ) -> tuple[Shipment, str]:
-    """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged."""
+    """Attach (or update) one parcel of ``order``; returns it and created/updated/unchanged.
+    ``locked``: the caller read ``order`` with ``find(lock=True)`` already."""
     now = now or utcnow()
-    checked = _resolve(brand, data, field_prefix)
-    lock(session, order)
-    _check_skus(session, order, set(), [data], single=True)
+    checked = resolve(brand, data, field_prefix)
+    if not locked:
+        lock(session, order)
+    by_sku = _check_skus(session, order, set(), [data], single=True)
     changes: dict = {}
-    shipment, result = _apply_shipment(session, order, data, checked, changes, now)
+    shipment, result = _apply_shipment(session, order, data, checked, changes, now, by_sku)
     if result == UPDATED:
         parcels.record_change(session, order, source, changes, now)
     return shipment, result
 
 
-def _resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
+def resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
     """The parcels' one number check; the error names the field under ``where``. The shop's
     own systems are the record of what they shipped: a number is stored as sent (normalised)
     even when its check digit does not fit, as people's typing is not (``check_digits``)."""
@@ -238,23 +242,25 @@ def _resolve(brand: Brand, data: ShipmentIn, where: str) -> parcels.Checked:
 
 def _check_skus(
     session: Session, order: Order | None, known: set, shipments: list, single: bool = False
-) -> None:
-    """Every SKU a parcel lists must be an item of the order (checked before any write)."""
+) -> dict[str, OrderItem] | None:
+    """Every SKU a parcel lists must be an item of the order (checked before any write).
+    Returns the stored items it read, by SKU (the parcels' lines are matched to them)."""
     wanted = [(n, k, line.sku) for n, s in enumerate(shipments) for k, line in enumerate(s.items)]
     if not wanted:
-        return
+        return None
+    stored = None
     if order is not None:
-        known = known | {
-            i.sku
-            for i in session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
-        }
+        rows = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+        stored = {i.sku: i for i in rows if i.sku}
+        known = known | {i.sku for i in rows}
     for n, k, sku in wanted:
         if normalize.clean(sku) not in known:
             where = f"items.{k}.sku" if single else f"shipments.{n}.items.{k}.sku"
             raise IntakeError("unknown_sku", f"the order has no item with SKU {sku!r}", where)
+    return stored
 
 
-def _item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
+def item_key(sku: str, name: str, variant: str) -> tuple[str, str]:
     return (sku or name, variant)
 
 
@@ -264,7 +270,7 @@ def _apply_items(
     """Items matched by SKU (or name when there is none) and variant are updated in place, new
     ones added. An item no longer sent is kept: a parcel or a return may point at it."""
     rows = [] if fresh else session.exec(select(OrderItem).where(OrderItem.order_id == order.id))
-    existing = {_item_key(i.sku, i.name, i.variant): i for i in rows}
+    existing = {item_key(i.sku, i.name, i.variant): i for i in rows}
     for item in data.items or []:
         sku, name = normalize.clean(item.sku), normalize.clean(item.name)
         variant = normalize.clean(item.variant)
@@ -276,7 +282,7 @@ def _apply_items(
             "price": item.price,
             "image": item.image_url,
         }
-        key = _item_key(sku, name, variant)
+        key = item_key(sku, name, variant)
         row = existing.get(key)
         if row is None:
             row = OrderItem(order_id=order.id, tags=list(order.tags or []), **values)
@@ -284,7 +290,7 @@ def _apply_items(
             existing[key] = row
             changes[f"items.{sku or name}"] = [None, "added"]
         else:
-            _set(row, values, changes, prefix=f"items.{sku or name}.")
+            apply_values(row, values, changes, prefix=f"items.{sku or name}.")
             session.add(row)
     session.flush()
     return {i.sku: i for i in existing.values() if i.sku}
@@ -316,7 +322,7 @@ def _apply_shipment(
         changes[label.rstrip(".")] = [None, "added"]
         result = CREATED
     else:
-        _set(shipment, values, changes, prefix=label)
+        apply_values(shipment, values, changes, prefix=label)
         result = UNCHANGED
     if data.items:
         _apply_parcel_items(session, order, shipment, data, changes, label, by_sku, result)
@@ -354,6 +360,7 @@ def _apply_parcel_items(
                 select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id)
             ).all()
         }
+    new = []
     for n, line in enumerate(data.items):
         item = by_sku.get(normalize.clean(line.sku))
         if item is None:
@@ -364,11 +371,11 @@ def _apply_parcel_items(
             )
         row = current.get(item.id)
         if row is None:
-            session.add(
-                ShipmentItem(shipment_id=shipment.id, order_item_id=item.id, qty=line.quantity)
-            )
+            new.append({"shipment_id": shipment.id, "order_item_id": item.id, "qty": line.quantity})
             changes[f"{label}items.{item.sku}"] = [None, line.quantity]
         elif row.qty != line.quantity:
             changes[f"{label}items.{item.sku}"] = [row.qty, line.quantity]
             row.qty = line.quantity
             session.add(row)
+    if new:  # one statement for the lines (the session's flush would insert them one by one)
+        session.execute(insert(ShipmentItem), new)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracking.db import new_public_id
@@ -17,7 +17,12 @@ from tracking.timeutil import utcnow
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("brand", "number", name="uq_order_brand_number"),)
+    __table_args__ = (
+        UniqueConstraint("brand", "number", name="uq_order_brand_number"),
+        # The API's listing (``orders.listing.page``): a brand's orders by last change, a page
+        # at a time from a cursor, whatever the size of the history.
+        Index("ix_orders_brand_updated_id", "brand", "updated_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Random, never shown alone: signed into tracking links; rotate it to revoke old links.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 import carriers
@@ -148,6 +149,25 @@ def record_change(
     session.add(change)
     session.flush()
     return change
+
+
+def record_changes(
+    session: Session, entries: list[tuple[Order, dict]], source: str, now: datetime | None = None
+) -> None:
+    """``record_change`` for many orders at once (imports): one INSERT for the lot."""
+    if not entries:
+        return
+    now = now or utcnow()
+    for order, _ in entries:
+        order.updated_at = now
+        session.add(order)
+    session.execute(
+        insert(OrderChange.__table__),
+        [
+            {"order_id": o.id, "source": source[:64], "changes": c, "created_at": now}
+            for o, c in entries
+        ],
+    )
 
 
 def new_parcel(

@@ -35,7 +35,9 @@ BUMPED = "todoku_bumped_orders"
 # same transaction skip them. A rolled-back savepoint may have undone a bump, so any rollback
 # forgets them (an extra bump is harmless; a missing one would serve a stale page).
 _DONE = "todoku_bumped_since_rollback"
-_SKIP = "todoku_version_bump"
+#: Execution option of a bulk statement whose orders the caller bumps itself (``bump``): the
+#: owners of new parcel items, known to the batch, need no query to find.
+SKIP = "todoku_version_bump"
 
 _ORDERS = table("orders", column("id"), column("data_version"))
 
@@ -129,6 +131,12 @@ def _bump(session: Session, ids: set[int]) -> None:
     session.info.setdefault(BUMPED, set()).update(ids)
 
 
+def bump(session: Session, order_ids: Iterable[int]) -> None:
+    """Bump orders the session cannot see being written: rows inserted by a bulk ``insert()``
+    whose owner is the id the database gives them (new orders: ``orders.batch``)."""
+    _bump(session, set(order_ids))
+
+
 def _split(spec: Tracked, values: Iterable) -> tuple[set, dict[type, set]]:
     values = {v for v in values if v is not None}
     if spec.parent is None:
@@ -200,7 +208,7 @@ def _statement_values(stmt, parameters, name: str) -> set:
 def _bulk(state: ORMExecuteState):
     if not (state.is_update or state.is_delete or state.is_insert):
         return None
-    if state.execution_options.get(_SKIP):
+    if state.execution_options.get(SKIP):
         return None
     stmt = state.statement
     spec = _BY_TABLE.get(getattr(stmt.table, "name", ""))

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from tracking.brands.brand import Brand
-from tracking.orders import intake
+from tracking.orders import batch, intake
 from tracking.orders.imports import (
     ImportFileError,
     ParsedOrder,
@@ -150,23 +150,23 @@ def run_import(
     module = FORMATS[fmt]
     report = Report(dry_run=dry_run)
     source = source or f"import:{fmt}"
-    pending = 0
+    # Rows in file order: parser errors, parcels and orders; orders are stored in batches
+    # (``orders.batch``), and the report is written in file order once a batch is stored.
+    pending: list = []
+    orders = 0
     for parsed in module.parse(text, brand.tz):
+        pending.append(parsed)
         if isinstance(parsed, RowError):
-            report.failed += 1
-            report.errors.append(parsed)
             continue
-        error = _store(session, brand, parsed, source, report, history)
-        if error is not None:
-            report.failed += 1
-            report.errors.append(error)
-        pending += 1
-        if pending >= COMMIT_EVERY:
-            pending = 0
+        orders += 1
+        if orders >= COMMIT_EVERY:
+            _store_batch(session, brand, pending, source, report, history)
+            pending, orders = [], 0
             if not dry_run:
                 session.commit()
             if progress:
                 progress(report)
+    _store_batch(session, brand, pending, source, report, history)
     if dry_run:
         session.rollback()
     else:
@@ -174,59 +174,80 @@ def run_import(
     return report
 
 
-def _as_history(session: Session, order) -> None:
-    if not order.history:
+def _store_batch(session, brand, pending: list, source, report: Report, history: bool) -> None:
+    """Store one batch and report each of its rows in file order."""
+    valid: list[tuple[int, ParsedOrder, OrderIn]] = []
+    outcomes: dict[int, RowError | batch.Stored | intake.IntakeError] = {}
+    for position, parsed in enumerate(pending):
+        if isinstance(parsed, ParsedOrder):
+            try:
+                valid.append((position, parsed, OrderIn.model_validate(parsed.data)))
+            except ValidationError as exc:
+                error = _error_for(exc, parsed)
+                error.number = str(parsed.data.get("number", ""))
+                outcomes[position] = error
+    stored = batch.upsert_orders(
+        session, brand, [data for _, _, data in valid], source=source, history=history
+    )
+    for (position, parsed, data), result in zip(valid, stored, strict=True):
+        outcomes[position] = (
+            _intake_error(parsed, data, result)
+            if isinstance(result, intake.IntakeError)
+            else result
+        )
+    for position, parsed in enumerate(pending):
+        if isinstance(parsed, RowError):
+            report.failed += 1
+            report.errors.append(parsed)
+            continue
+        if isinstance(parsed, ParsedShipment):
+            outcome = _store_shipment(session, brand, parsed, source, report, history)
+        else:
+            outcome = outcomes[position]
+        if isinstance(outcome, RowError):
+            report.failed += 1
+            report.errors.append(outcome)
+        elif outcome is not None:
+            report.count(outcome.result, outcome.number)
+
+
+def _intake_error(parsed: ParsedOrder, data: OrderIn, exc: intake.IntakeError) -> RowError:
+    loc = exc.field.split(".")
+    line = parsed.lines[0]
+    if loc[:1] == ["shipments"] and len(loc) > 1 and int(loc[1]) < len(parsed.shipment_lines):
+        line = parsed.shipment_lines[int(loc[1])]
+    column = parsed.columns.get(loc[-1], loc[-1])
+    return RowError(line, column, exc.message, data.number, exc.code, _value_at(data, loc))
+
+
+def _store_shipment(session, brand, parsed, source, report, history=False) -> RowError | None:
+    try:
+        data = ShipmentIn.model_validate(parsed.data)
+    except ValidationError as exc:
+        return _error_for(exc, parsed)
+    order = intake.find(session, brand.slug, parsed.number)
+    if order is None:
+        return RowError(
+            parsed.line,
+            "注文番号",
+            "no such order: import the order file first",
+            parsed.number,
+            "no_such_order",
+            {"value": parsed.number},
+        )
+    try:
+        _, result = intake.add_shipment(session, brand, order, data, source=source)
+    except intake.IntakeError as exc:
+        return RowError(
+            parsed.line,
+            parsed.columns.get("carrier", exc.field),
+            exc.message,
+            parsed.number,
+            exc.code,
+            {"value": parsed.data.get("tracking_number", "")},
+        )
+    if history and not order.history:
         order.history = True
         session.add(order)
-
-
-def _store(session, brand, parsed, source, report, history=False) -> RowError | None:
-    if isinstance(parsed, ParsedShipment):
-        try:
-            data = ShipmentIn.model_validate(parsed.data)
-        except ValidationError as exc:
-            return _error_for(exc, parsed)
-        order = intake.find(session, brand.slug, parsed.number)
-        if order is None:
-            return RowError(
-                parsed.line,
-                "注文番号",
-                "no such order: import the order file first",
-                parsed.number,
-                "no_such_order",
-                {"value": parsed.number},
-            )
-        try:
-            _, result = intake.add_shipment(session, brand, order, data, source=source)
-        except intake.IntakeError as exc:
-            return RowError(
-                parsed.line,
-                parsed.columns.get("carrier", exc.field),
-                exc.message,
-                parsed.number,
-                exc.code,
-                {"value": parsed.data.get("tracking_number", "")},
-            )
-        if history:
-            _as_history(session, order)
-        report.count(result, order.number)
-        return None
-    try:
-        data = OrderIn.model_validate(parsed.data)
-    except ValidationError as exc:
-        error = _error_for(exc, parsed)
-        error.number = str(parsed.data.get("number", ""))
-        return error
-    try:
-        outcome = intake.upsert_order(session, brand, data, source=source)
-    except intake.IntakeError as exc:
-        loc = exc.field.split(".")
-        line = parsed.lines[0]
-        if loc[:1] == ["shipments"] and len(loc) > 1 and int(loc[1]) < len(parsed.shipment_lines):
-            line = parsed.shipment_lines[int(loc[1])]
-        column = parsed.columns.get(loc[-1], loc[-1])
-        return RowError(line, column, exc.message, data.number, exc.code, _value_at(data, loc))
-    if history:
-        _as_history(session, outcome.order)
-    report.count(outcome.result, outcome.order.number)
+    report.count(result, order.number)
     return None
