@@ -1,8 +1,9 @@
 """Static files: url_for('static') carries the file's content hash, such URLs are cached for a
-year (immutable), any other static URL briefly; the favicon."""
+year (immutable), any other static URL briefly; the favicon; small images inline."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import shutil
 import pytest
 from flask import url_for
 
+from tracking import templating
 from tracking.templating import IMMUTABLE, SHORT_LIVED, static_fingerprint
 from tracking.web.customer.site import FAVICON_MAX_AGE
 
@@ -92,6 +94,24 @@ def test_favicon(app):
     assert r.headers["Cache-Control"] == f"public, max-age={FAVICON_MAX_AGE}"
     linked = static_url(app, "favicon.ico")
     assert client.get(linked).headers["Cache-Control"] == IMMUTABLE
-    # Every page links the fingerprinted copy, so browsers need not ask /favicon.ico.
+    # Every page carries it inline (408 bytes: no request of its own), so browsers need not
+    # ask /favicon.ico.
     html = client.get("/").get_data(as_text=True)
-    assert f'<link rel="icon" href="{linked}">' in html.replace("&amp;", "&")
+    inline = "data:image/x-icon;base64," + base64.b64encode(r.data).decode()
+    assert f'<link rel="icon" href="{inline}">' in html
+
+
+def test_small_brand_images_are_inline_and_larger_ones_keep_their_url(app, monkeypatch):
+    """The logo (and banners) of a few hundred bytes travel inside the page instead of costing
+    a request each; a file over the limit is linked as before."""
+    logo = os.path.join(app.config["BRANDS_DIR"], "assets", "sakura-tea.svg")
+    with open(logo, "rb") as f:
+        inline = "data:image/svg+xml;base64," + base64.b64encode(f.read()).decode()
+    client = app.test_client()
+    html = client.get("/sakura-tea/").get_data(as_text=True)
+    assert f'<img src="{inline}"' in html and "/sakura-tea/logo" not in html
+    monkeypatch.setattr(templating, "INLINE_IMAGE_MAX", 100)
+    monkeypatch.setattr(templating, "_IMAGES", {})
+    html = client.get("/sakura-tea/").get_data(as_text=True)
+    assert '<img src="/sakura-tea/logo"' in html and "data:image/svg" not in html
+    assert client.get("/sakura-tea/logo").status_code == 200
