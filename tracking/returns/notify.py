@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tracking.brands.brand import Brand
 from tracking.mail import hours as mail_hours
@@ -17,8 +17,10 @@ from tracking.mail import outbox as mail
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
+from tracking.returns.display import money
 from tracking.returns.links import status_url
-from tracking.returns.models import ReturnRequest
+from tracking.returns.models import ReturnRequest, StoreCredit
+from tracking.templating import carrier_name
 from tracking.timeutil import utcnow
 
 
@@ -61,8 +63,17 @@ BODIES = {
 }
 
 
-def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: str):
-    """What the mail for ``status`` says; call inside ``force_locale(locale)``."""
+def content(
+    brand: Brand,
+    rr: ReturnRequest,
+    order: Order,
+    status: str,
+    locale: str,
+    credit: StoreCredit | None = None,
+):
+    """What the mail for ``status`` says; call inside ``force_locale(locale)``. The outcome
+    mails carry what was given: the refund's amount, the credit's code and amount (``credit``),
+    the replacement's parcel."""
     c = mail_render.Content(
         subject=gettext(SUBJECTS[status], rma=rr.rma),
         heading=gettext(SUBJECTS[status], rma=rr.rma),
@@ -70,6 +81,19 @@ def content(brand: Brand, rr: ReturnRequest, order: Order, status: str, locale: 
         paragraphs=[gettext(BODIES[status])],
         facts=[(gettext("Return number"), rr.rma), (gettext("Order number"), order.number)],
     )
+    if status == "refunded" and rr.paid_amount:
+        c.facts.append((gettext("Refund"), money(rr.paid_amount, order.currency)))
+    if status == "credited" and credit is not None:
+        c.facts.append((gettext("Store credit code"), credit.code))
+        c.facts.append((gettext("Amount"), money(credit.amount, credit.currency)))
+        c.paragraphs.append(gettext("Enter the code at checkout on your next order."))
+    if status == "exchanged" and rr.replacement_tracking_number:
+        c.facts.append(
+            (
+                gettext("Tracking number"),
+                f"{carrier_name(rr.replacement_carrier)} {rr.replacement_tracking_number}",
+            )
+        )
     if rr.public_id:
         c.button = mail_render.Button(gettext("Open your return"), status_url(brand.slug, rr))
     return c
@@ -90,19 +114,40 @@ def notify(
     ``receipt`` for the customer's own action (``tracking.mail.hours``)."""
     if status not in SUBJECTS:
         return
+    credit = None
+    if status == "credited":
+        credit = session.exec(select(StoreCredit).where(StoreCredit.return_id == rr.id)).first()
     mail.enqueue_rendered(
         session,
         brand,
         order,
         kind=f"return_{status}",
         dedupe_key=f"return:{rr.rma}:{status}",
-        build=lambda locale: content(brand, rr, order, status, locale),
+        build=lambda locale: content(brand, rr, order, status, locale, credit),
         **mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt),
     )
 
 
 def preview(brand: Brand, locale: str, status: str = "approved") -> tuple[str, str, str]:
     """(subject, text, HTML) for the staff preview: a demo return that is never stored."""
-    rr = ReturnRequest(brand=brand.slug, order_id=0, rma="R-DEMO-0001", public_id="preview")
+    rr = ReturnRequest(
+        brand=brand.slug,
+        order_id=0,
+        rma="R-DEMO-0001",
+        public_id="preview",
+        paid_amount=1620,
+        replacement_carrier="yamato",
+        replacement_tracking_number="400000000013",
+    )
     order = demo_order(brand, locale)
-    return mail_render.render_in(brand, locale, lambda: content(brand, rr, order, status, locale))
+    credit = StoreCredit(
+        return_id=0,
+        brand=brand.slug,
+        code="R-CR-DEMO-CODE-0000",
+        amount=2200,
+        currency=order.currency,
+        source="generated",
+    )
+    return mail_render.render_in(
+        brand, locale, lambda: content(brand, rr, order, status, locale, credit)
+    )
