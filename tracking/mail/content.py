@@ -176,6 +176,20 @@ def redelivery(parcels: list[Shipment]) -> render.Button | None:
     return None
 
 
+def delivery_change(parcels: list[Shipment]) -> render.Button | None:
+    """The carrier's page for changing the day, time or place, for the first parcel on the
+    vehicle today whose carrier has one (the last chance to avoid a missed delivery)."""
+    for p in parcels:
+        if p.status == Status.OUT_FOR_DELIVERY.value:
+            try:
+                change = carriers.get(p.carrier).delivery_change(p.tracking_number)
+            except carriers.UnknownCarrier:
+                change = None
+            if change:
+                return render.Button(gettext("Change delivery day, time or place"), change.url)
+    return None
+
+
 def content(
     brand: Brand,
     order: Order,
@@ -208,6 +222,8 @@ def content(
         c.json_ld = json_ld(brand, order, shown, locale, link)
     if kind == "attempted":
         c.secondary = redelivery(parcels)
+    if kind == "out_for_delivery":
+        c.secondary = delivery_change(parcels)
     if kind == "follow_up":
         c.tips = [t.get(locale, brand.default_locale) for t in brand.mail.tips]
         c.review_url = brand.mail.review_url
