@@ -87,14 +87,23 @@ def _measure(context, url: str, throttle: bool) -> dict:
     page.goto(url, wait_until="load")
     page.wait_for_timeout(300)
     lcp = page.evaluate(LCP_SCRIPT)
-    network = {rid: sizes.get(rid, 0) for rid in urls if rid not in cached}
+    # data: URIs (small images inside the page) show up as requests in DevTools but never
+    # touch the network: their bytes are already in the page's.
+    network = {
+        rid: sizes.get(rid, 0)
+        for rid in urls
+        if rid not in cached and not urls[rid].startswith("data:")
+    }
     own = url.split("/", 3)[:3]
     result = {
         "requests": len(network),
         "cached": len([rid for rid in urls if rid in cached]),
+        "inline": len([u for u in urls.values() if u.startswith("data:")]),
         "bytes": sum(network.values()),
         "lcp_ms": lcp,
-        "foreign": [u for u in urls.values() if u.split("/", 3)[:3] != own],
+        "foreign": [
+            u for u in urls.values() if u.split("/", 3)[:3] != own and not u.startswith("data:")
+        ],
         "each": sorted(
             (
                 (encodings.get(rid, "") + " " + urls[rid].split("?")[0].replace(url, "<page>"), n)

@@ -22,7 +22,7 @@ from .japan import (
     SeinoAdapter,
     YamatoAdapter,
 )
-from .model import DeliveryWindow, TrackingEvent, TrackingResult
+from .model import DeliveryChange, DeliveryWindow, TrackingEvent, TrackingResult
 from .numbers import normalize
 from .registry import REGISTRY, codes, detect, get, register
 from .ship24 import Ship24Adapter
@@ -56,6 +56,7 @@ __all__ = [
     "Adapter",
     "AuthFailed",
     "CarrierError",
+    "DeliveryChange",
     "DeliveryWindow",
     "NotFound",
     "ParseFailed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .account import Account, installation
-from .model import TrackingResult
+from .model import DeliveryChange, TrackingResult
 
 USER_AGENT = "Todoku/0.1 (+https://github.com/todoku/todoku; order tracking portal)"
 # Seconds: (connect, read). Every outbound call uses an explicit timeout.
@@ -48,6 +48,11 @@ class Adapter:
 
     def redelivery_url(self, number: str) -> str | None:
         """Where a customer books a redelivery (再配達), when the carrier has such a page."""
+        return None
+
+    def delivery_change(self, number: str) -> DeliveryChange | None:
+        """Where a customer changes the day, time or place before the first attempt, when the
+        carrier has such a page (the Japanese carriers; see docs/carriers-japan.md)."""
         return None
 
     def fetch(self, numbers: Iterable[str], **context) -> dict[str, bytes]:

@@ -52,3 +52,23 @@ class TrackingResult:
     delivered_at: datetime | None = None
     raw_status: str = ""
     sub_status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryChange:
+    """Where a customer changes the day, time or place of a parcel before its first delivery
+    attempt: the carrier's own page (no carrier lets a third party make the change).
+
+    ``changes`` says what the carrier lets its members change there before the first attempt:
+    ``day``, ``time``, ``place`` (its office, a convenience store, a locker), ``okihai`` (置き配:
+    left at the door or in a delivery box)."""
+
+    url: str
+    #: The link carries the tracking number (else the customer types it in).
+    number_filled: bool
+    #: The carrier's member service the change needs, per locale ("ja", "en").
+    membership: dict[str, str]
+    changes: tuple[str, ...]
+
+    def membership_name(self, locale: str) -> str:
+        return self.membership.get(locale) or self.membership.get("en", "")

@@ -12,7 +12,8 @@ import json
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from .base import Adapter
 from .errors import NotFound, ParseFailed
@@ -91,6 +92,28 @@ SCENARIOS: tuple[Scenario, ...] = (
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
 
 
+# Scans happen in the working day of the place the parcel travels (the demo shops' zones):
+# a journey laid out by the hour from any moment would deliver at 2 am.
+ZONE_JP, ZONE_INTL = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
+DAY_START, DAY_END = 8, 21
+_NIGHT = timedelta(hours=24 - (DAY_END - 1 - DAY_START))  # 20:00 → 08:00 next day
+
+
+def daytime(at: datetime, zone: ZoneInfo) -> datetime:
+    """``at`` moved into 08:00–21:00 local time, never later and never out of order: the day
+    until 20:00 stays as it is; the night from 20:00 to 08:00 is pressed into 20:00–21:00
+    (02:00 → 20:30). Monotonic, so a journey keeps its order; never later, so whatever a
+    journey showed at a moment it still shows."""
+    local = at.astimezone(zone)
+    evening = datetime.combine(local.date(), time(DAY_END - 1), tzinfo=zone)
+    if local.hour < DAY_START:
+        evening -= timedelta(days=1)
+    elif local < evening:
+        return at
+    into = (local - evening) / _NIGHT  # 0 ≤ into < 1 through the night
+    return (evening + timedelta(hours=into)).astimezone(at.tzinfo or UTC)
+
+
 def scenario_for(number: str) -> Scenario:
     """Deterministic: the same number always plays the same journey."""
     return SCENARIOS[zlib.crc32(number.encode()) % len(SCENARIOS)]
@@ -156,8 +179,9 @@ class SimulatedAdapter(Adapter):
         start = shipped_at or now - timedelta(hours=36 * scale)
         places = _PLACES_JP if jp else _PLACES_INTL
         events = []
+        zone = ZONE_JP if jp else ZONE_INTL
         for i, (hours, code) in enumerate(scenario.steps):
-            at = start + timedelta(hours=hours * scale)
+            at = daytime(start + timedelta(hours=hours * scale), zone)
             if at > now:
                 break
             text_ja, text_en = _TEXT[code]

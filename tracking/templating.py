@@ -5,13 +5,15 @@ year, see docs/operations.md)."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
+import re
 import secrets
 
 from flask import current_app, g, request, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.security import safe_join
 
 import carriers
@@ -120,6 +122,72 @@ def inline_static(filename: str) -> Markup:
     return Markup(text)
 
 
+# Japanese line breaking: BudouX (pinned in pyproject.toml) finds the phrase boundaries and the
+# filter marks them with <wbr>; the stylesheet's ``word-break: keep-all`` forbids every other
+# break in Japanese text, so 「配達しました」 never splits inside the word. Chosen over CSS
+# ``word-break: auto-phrase``, which only Chromium implements (not Safari: most phones in
+# Japan). Pages are rendered once per change (``page.rendered``), so the parse is rare.
+_KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# A number and its counter (12月, 2日, 3個) stay one unit, whatever the model says.
+_COUNTER = re.compile(r"[0-9０-９]$")
+_TRAILER = re.compile(r"^(?:[(（][^)）]{1,2}[)）])?[〜~・、。：]?")
+_COUNTED = re.compile(r"^[0-9０-９年月日時分秒円個点件名本枚歳〜]")
+
+
+@functools.cache
+def _parser():
+    import budoux  # loaded on first use: its model is read from disk
+
+    return budoux.load_default_japanese_parser()
+
+
+@functools.lru_cache(maxsize=8192)
+def phrase_chunks(text: str) -> tuple[str, ...]:
+    """``text`` cut at the phrase boundaries where a line may break. A one-character phrase
+    joins its neighbour, so no line (a banner title's last, say) holds a lone 「く」."""
+    chunks: list[str] = []
+    for chunk in _parser().parse(text):
+        # A weekday in brackets and a trailing 〜 belong to the date before them.
+        lead = _TRAILER.match(chunk)
+        if chunks and lead and lead.end() < len(chunk):
+            chunks[-1] += lead.group()
+            chunk = chunk[lead.end() :]
+        if chunks and (len(chunk) == 1 or (_COUNTER.search(chunks[-1]) and _COUNTED.match(chunk))):
+            chunks[-1] += chunk
+        else:
+            chunks.append(chunk)
+    if len(chunks) > 1 and len(chunks[0]) == 1:
+        chunks[:2] = [chunks[0] + chunks[1]]
+    return tuple(chunks)
+
+
+def phrases(text) -> Markup:
+    """Jinja filter ``|phrases``: the text escaped, with ``<wbr>`` between Japanese phrases on a
+    Japanese page (other text, and text holding tags, pass unchanged). Jinja's ``_()`` returns
+    Markup of plain text: that is unescaped, cut and escaped again."""
+    if isinstance(text, Markup):
+        if "<" in text:
+            return text
+        text = text.unescape()
+    text = "" if text is None else str(text)
+    if str(get_locale()) != "ja" or not _KANA_KANJI.search(text):
+        return escape(text)
+    return Markup("<wbr>").join(_chunk(chunk) for chunk in phrase_chunks(text))
+
+
+# Inside one phrase, Latin letters, digits or signs meeting kana or kanji are still a break
+# opportunity under keep-all (「10%/オフクーポン」): such a phrase is kept on one line whole.
+_MIXED = re.compile(
+    r"[0-9A-Za-z%]" + _KANA_KANJI.pattern + "|" + _KANA_KANJI.pattern + r"[0-9A-Za-z]"
+)
+
+
+def _chunk(chunk: str) -> Markup:
+    if len(chunk) > 1 and _MIXED.search(chunk):
+        return Markup('<span class="nowrap">%s</span>') % chunk
+    return escape(chunk)
+
+
 # An image this small costs more as a request of its own (a round trip: 560 ms on a slow phone
 # connection, bench/weight.py) than as a data: URI inside the page (the shops' SVG logos and
 # banners are 200–800 bytes; the favicon 408). Larger files keep their URL and the browser's
@@ -166,12 +234,18 @@ def brand_image(filename: str, url: str) -> str:
     return small_image(safe_join(assets, filename)) or url
 
 
-def favicon_href() -> str:
+def favicon_href(brand=None) -> str:
+    """The tab icon: the brand's own (``theme.icon``, else its logo unless a wordmark), else
+    Todoku's."""
+    icon = brand.theme.tab_icon if brand is not None else None
+    if icon:
+        return brand_image(icon, url_for("site.icon", brand_slug=brand.slug))
     path = safe_join(current_app.static_folder or "", "favicon.ico")
     return small_image(path) or url_for("static", filename="favicon.ico")
 
 
 def init_app(app) -> None:
+    app.jinja_env.filters["phrases"] = phrases
     app.jinja_env.globals.update(
         csp_nonce=csp_nonce,
         carrier_name=carrier_name,

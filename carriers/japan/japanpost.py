@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ParseFailed
-from ..model import TrackingEvent, TrackingResult
+from ..model import DeliveryChange, TrackingEvent, TrackingResult
 from ..numbers import mod7_valid, s10_valid
 from ..parsing import collect
 from .base import JapaneseAdapter
@@ -55,6 +55,18 @@ class JapanPostAdapter(JapaneseAdapter):
     def redelivery_url(self, number: str) -> str | None:
         # The 再配達 form; it asks for the number and the notice details itself.
         return "https://trackings.post.japanpost.jp/delivery/deli/"
+
+    def delivery_change(self, number: str) -> DeliveryChange:
+        # Reference channels-and-privacy.md §C: day, time and place change from the 配達予告
+        # notices and the parcel's page with a ゆうびんID; 指定場所配達 (置き配: 玄関前,
+        # 宅配ボックス, 郵便受箱, メーターボックス, 物置, 車庫) for 元払 ゆうパック; はこぽす
+        # lockers. The result page is where it starts [?: no deep link to the form].
+        return DeliveryChange(
+            url=self.tracking_url(number),
+            number_filled=True,
+            membership={"ja": "ゆうびんID", "en": "Japan Post ID (ゆうびんID)"},
+            changes=("day", "time", "place", "okihai"),
+        )
 
     def _parse_page(self, root: Node, number: str) -> TrackingResult:
         table = root.find("table", summary="履歴情報")

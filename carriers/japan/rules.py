@@ -35,6 +35,9 @@ def not_registered(text: str, markers: tuple[str, ...]) -> bool:
 COMMON_RULES: tuple[Rule, ...] = (
     ("配達完了(宅配ボックス)", Status.DELIVERED, "delivery_box"),
     ("宅配ボックス", Status.DELIVERED, "delivery_box"),
+    # 置き配 delivery (Yamato since 2024-06-10) [?: the row's exact wording not seen live]; the
+    # needle keeps 配達完了 so a 置き配 request row is never read as a delivery.
+    ("配達完了(置き配)", Status.DELIVERED, "left_at_door"),
     ("差出人に返送済み", Status.RETURNED_TO_SENDER, ""),
     ("返送済", Status.RETURNED_TO_SENDER, ""),
     ("差出人に返送中", Status.RETURNING_TO_SENDER, ""),

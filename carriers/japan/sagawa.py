@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..errors import ParseFailed
-from ..model import TrackingEvent, TrackingResult
+from ..model import DeliveryChange, TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
 from ..parsing import collect
 from .base import JapaneseAdapter
@@ -43,6 +43,17 @@ class SagawaAdapter(JapaneseAdapter):
         # The tracking result page carries the 再配達 button for parcels held after an attempt
         # [?: no stable deep link to the redelivery form found].
         return self.tracking_url(number)
+
+    def delivery_change(self, number: str) -> DeliveryChange:
+        # Reference channels-and-privacy.md §C: with スマートクラブ the day and time change before
+        # the first attempt; a pickup point or office only after a 不在連絡票 (a redelivery).
+        # The parcel's result page is where the change starts [?: no deep link to the form].
+        return DeliveryChange(
+            url=self.tracking_url(number),
+            number_filled=True,
+            membership={"ja": "スマートクラブ", "en": "Sagawa Smart Club"},
+            changes=("day", "time"),
+        )
 
     def _parse_page(self, root: Node, number: str) -> TrackingResult:
         state = root.find("span", "state")

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from .. import http
 from ..errors import ParseFailed
-from ..model import TrackingEvent, TrackingResult
+from ..model import DeliveryChange, TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
 from ..parsing import collect
 from ..status import Status
@@ -60,6 +60,18 @@ class YamatoAdapter(JapaneseAdapter):
     def redelivery_url(self, number: str) -> str | None:
         # The same page offers 再配達 and the change of day, time or place.
         return self.tracking_url(number)
+
+    def delivery_change(self, number: str) -> DeliveryChange:
+        # Reference channels-and-privacy.md §C: クロネコメンバーズ (free; Amazon, Yahoo! JAPAN or
+        # 楽天 IDs also sign in) change the day and time, the place (a Yamato office, a
+        # convenience store, PUDO lockers) and, since 2024-06-10, 置き配 for 宅急便 and
+        # 宅急便コンパクト (not クール, 着払い, コレクト); from the parcel's own page.
+        return DeliveryChange(
+            url=self.tracking_url(number),
+            number_filled=True,
+            membership={"ja": "クロネコメンバーズ", "en": "Kuroneko Members"},
+            changes=("day", "time", "place", "okihai"),
+        )
 
     def _request(self, batch: list[str]):
         # The search form posts number01…number10; number00=1 and category=0 are what the

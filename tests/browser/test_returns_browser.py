@@ -90,6 +90,10 @@ def test_customer_returns_one_item_and_exchanges_another(
     screenshot(page, f"returns-form-error-{brand}-{lang}-{viewport_width}")
     exchanged.locator("select[name^=variant]").select_option(exch[2])
     page.locator("button[type=submit]").click()
+    # The summary (htmx swaps it in place), then send.
+    page.locator("form.summary").wait_for()
+    assert exch[2] in page.locator("form.summary").inner_text()
+    page.locator("button[name=step][value=send]").click()
     page.wait_for_url(f"**/{brand}/r/**")
     rma = page.locator(".rma").inner_text()
     assert re.fullmatch(r"(ST|NP)-[2-9A-Z]{6}", rma)
@@ -112,6 +116,7 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
     item.locator("select[name^=reason]").select_option("changed_mind")
     item.locator("select[name^=resolution]").select_option("refund")
     page.locator("button[type=submit]").click()
+    page.locator("button[name=step][value=send]").click()
     page.wait_for_url("**/sakura-tea/r/**")
     rma = page.locator(".rma").inner_text()
     status_url = page.url
@@ -127,8 +132,9 @@ def test_staff_approves_receives_and_refunds(page, live_app, live_url, viewport_
     assert_accessible(page)
     page.get_by_role("link", name=rma).click()
     detail_url = page.url
-    for button in ("承認する", "受け取り済みにする", "検品済みにする", "返金"):
-        page.get_by_role("button", name=button, exact=True).click()
+    for button in ("承認する", "受け取り済みにする", "検品済みにする", "支払済みにする"):
+        # The refund button names its amount: 「返金￥1,620を支払済みにする」.
+        page.get_by_role("button", name=button, exact=button != "支払済みにする").click()
         page.wait_for_load_state()
         assert page.get_by_role("status").first.is_visible()
         if button == "承認する":

@@ -169,7 +169,7 @@ def test_reply_reaches_the_customer_page_and_mail_in_their_language(client, demo
 
     with client.application.app_context():
         token = order_token("sakura-tea", order.public_id)
-    page = client.get(f"/sakura-tea/o/{token}").data.decode()
+    page = client.get(f"/sakura-tea/o/{token}").data.decode().replace("<wbr>", "")  # phrase marks
     assert "明日お届けします。" in page and "ショップからの回答" in page
     # Once answered, a second reply is refused and nothing more is mailed.
     again = client.post(f"{SAKURA}/inquiries/{inquiry.id}/reply", data={"reply": "再送"})

@@ -93,6 +93,36 @@ def test_statements_per_batch_do_not_grow_with_its_orders(app, session, sakura):
     assert _count(session, OrderItem) == 420 and _count(session, OrderChange) == 420
 
 
+def _shipping(numbers, day: str = "2026-11-25") -> bytes:
+    lines = ["注文番号,送付先ID,発送明細ID,お荷物伝票番号,配送会社,発送日"]
+    for n in numbers:
+        parcel = mod7_complete(f"{50_000_000_000 + n:011d}")
+        lines.append(f"B-{n:05d},1,,{parcel},1001,{day}")
+    return ("\r\n".join(lines) + "\r\n").encode("cp932")
+
+
+def test_a_shipping_file_costs_the_same_for_ten_parcels_or_two_hundred(app, session, sakura):
+    small, large = range(10), range(100, 300)
+    run_import(session, sakura, "generic", _file([*small, *large]))
+    rounds = []
+    for day in ("2026-11-25", "2026-11-25", "2026-11-26"):  # created, unchanged, updated
+        counts = []
+        for numbers in (small, large):
+            with _counted(app) as statements:
+                report = run_import(session, sakura, "rakuten-shipping", _shipping(numbers, day))
+            assert report.failed == 0, report.errors
+            counts.append((len(statements), report.summary()))
+        rounds.append(counts)
+    assert [r[1][1] for r in rounds] == [
+        "200 created, 0 updated, 0 unchanged, 0 failed",
+        "0 created, 0 updated, 200 unchanged, 0 failed",
+        "0 created, 200 updated, 0 unchanged, 0 failed",
+    ]
+    for (few, _), (many, _) in rounds:
+        assert many - few <= 2 and many <= 12, (few, many)
+    assert _count(session, Shipment) == 420 and _count(session, OrderChange) == 210
+
+
 def test_an_update_is_recorded_bumps_once_and_makes_its_parcel_due(session, sakura):
     run_import(session, sakura, "generic", _file([1, 2]))
     one, two = session.exec(select(Order).order_by(Order.number)).all()

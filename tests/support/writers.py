@@ -31,7 +31,7 @@ from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import ItemIn, OrderIn, ShipmentIn
 from tracking.page import feedback, inquiry
 from tracking.privacy.erase import erase_orders
-from tracking.returns import parcel as return_parcel
+from tracking.returns import outcomes
 from tracking.returns.transitions import transition
 from tracking.sync.apply import apply_results
 from tracking.timeutil import utcnow
@@ -196,7 +196,7 @@ def _return_received(session, brand, order) -> None:
     if rr.status != "approved":
         transition(session, brand, rr, "approve", actor=STAFF)
         session.commit()
-    return_parcel.act(
+    outcomes.act(
         session,
         brand,
         _return_of(session, order),

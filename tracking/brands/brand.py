@@ -80,6 +80,13 @@ class Theme(Strict):
     logo: str | None = None  # file under brands/assets/; shown 40 px high, any width
     # The logo spells the shop's name (a wordmark): the name is not written again beside it.
     logo_has_name: bool = False
+    # A square mark for the browser tab (favicon), file under brands/assets/. Default: the
+    # logo, unless it is a wordmark (a wide name squeezed into 16 px reads as a smudge).
+    icon: str | None = None
+
+    @property
+    def tab_icon(self) -> str | None:
+        return self.icon or (None if self.logo_has_name else self.logo)
 
     @model_validator(mode="after")
     def _readable(self) -> Theme:
@@ -281,6 +288,13 @@ def check_brand_file(path: Path, assets_dir: Path | None = None) -> tuple[Brand 
                 name, "theme.logo", msgid, {"value": logo, "dir": assets}, example_for("theme.logo")
             )
         )
+    icon = theme.get("icon") if isinstance(theme, dict) else None
+    if isinstance(icon, str) and (
+        not (assets / icon).is_file() or Path(icon).suffix.lower() not in LOGO_TYPES
+    ):
+        msgid = N_('no image file "%(value)s" in %(dir)s (SVG, PNG, WebP or JPEG)')
+        params = {"value": icon, "dir": assets}
+        problems.append(Problem(name, "theme.icon", msgid, params, example_for("theme.icon")))
     banners = page.get("banners") if isinstance(page, dict) else None
     for i, banner in enumerate(banners if isinstance(banners, list) else []):
         image = banner.get("image") if isinstance(banner, dict) else None

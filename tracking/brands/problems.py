@@ -92,6 +92,7 @@ EXAMPLES = {
     "theme.text": 'text = "#1d1d1f"',
     "theme.radius": 'radius = "10px"',
     "theme.logo": 'logo = "my-shop.svg"',
+    "theme.icon": 'icon = "my-shop-mark.svg"',
     "theme.logo_has_name": "logo_has_name = true",
     "returns.rma_prefix": 'rma_prefix = "ST"',
     "returns.window_days": "window_days = 30",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from carriers.numbers import mod7_complete
+from carriers.simulated import ZONE_INTL, ZONE_JP, daytime
 from tracking.estimates.models import LaneObservation
 from tracking.estimates.refresh import refresh
 from tracking.estimates.sim import simulate
@@ -131,7 +132,8 @@ def _ensure(session: Session, spec: _Extra, now: datetime) -> None:
     session.add(
         ShipmentEvent(
             shipment_id=shipment.id,
-            occurred_at=shipment.shipped_at,
+            # At a plausible hour, as the simulated carrier's own scans (carriers.simulated).
+            occurred_at=daytime(shipment.shipped_at, ZONE_JP if jp else ZONE_INTL),
             status="in_transit",
             sub_status="picked_up",
             description="荷物受付" if jp else "Picked up",

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from carriers import Status
 from tracking.i18n import format_day, local_today
+from tracking.orders import story
 from tracking.orders.models import Shipment
 
 SOURCE_NOTES = {
@@ -82,28 +82,27 @@ def unshipped_text(start: date, end: date, today: date | None = None) -> tuple[s
     return window_text(start, end, today=today), True
 
 
-WAITING_FOR_CUSTOMER = frozenset(
-    {Status.ATTEMPT_FAILED, Status.AVAILABLE_FOR_PICKUP, Status.RETURNING_TO_SENDER}
-)
+def parcel_story(shipment: Shipment) -> story.Story:
+    """The parcel's story today in the shop's time zone (``orders.story``: the page and the mail
+    read the same table)."""
+    return story.of_shipment(shipment, local_today())
 
 
 def estimate_hero(shipment: Shipment) -> str:
-    """The parcel's estimate as one line; "" when there is nothing to say."""
-    try:
-        status = Status(shipment.status)
-    except ValueError:
-        status = Status.UNKNOWN
-    # Delivered, returned, cancelled…; and parcels waiting for the customer (redelivery,
-    # pickup) or going back to the shop, where a date would contradict the status notice.
-    if status.is_terminal or status in WAITING_FOR_CUSTOMER:
-        return ""
-    if shipment.late:
-        return gettext("Late — we are checking with the carrier")
-    if not shipment.edd_start:
-        return ""
-    return window_text(
-        shipment.edd_start, shipment.edd_end or shipment.edd_start, shipment.edd_slot
-    )
+    """The parcel's estimate line as the page words it; "" when its story has no dated line (a
+    delivered parcel's line is the template's: it needs the time)."""
+    told = parcel_story(shipment).estimate
+    if told == story.LATE:
+        return gettext("Later than estimated")
+    if told == story.TODAY:
+        today = local_today()
+        slot = shipment.edd_slot if shipment.edd_start == today == shipment.edd_end else ""
+        return window_text(today, today, slot, today=today)
+    if told == story.WINDOW:
+        return window_text(
+            shipment.edd_start, shipment.edd_end or shipment.edd_start, shipment.edd_slot
+        )
+    return ""
 
 
 def estimate_note(source: str) -> str:
@@ -115,5 +114,6 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         estimate_hero=estimate_hero,
         estimate_note=estimate_note,
+        parcel_story=parcel_story,
     )
     app.jinja_env.filters["slot"] = slot_label

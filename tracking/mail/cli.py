@@ -12,7 +12,7 @@ from tracking.mail import coupons
 
 @click.group("coupons")
 def coupons_cli() -> None:
-    """Coupon pools for the delivered and follow-up mails."""
+    """Coupon pools: the delivered and follow-up mails' coupons, returns' store-credit codes."""
 
 
 def _brand(slug: str) -> str:
@@ -21,23 +21,36 @@ def _brand(slug: str) -> str:
     return slug
 
 
+PURPOSE = click.option(
+    "--purpose",
+    type=click.Choice(coupons.PURPOSES),
+    default="coupon",
+    show_default=True,
+    help="coupon: the mails' next-purchase codes; store_credit: codes for returns' store credit",
+)
+
+
 @coupons_cli.command("import")
 @click.argument("brand")
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@PURPOSE
 @with_appcontext
-def import_command(brand: str, csv_file) -> None:
+def import_command(brand: str, csv_file, purpose: str) -> None:
     """Add the codes in CSV_FILE (one per line, first column) to BRAND's pool."""
-    added, dupes, problems = coupons.import_csv(get_session(), _brand(brand), csv_file.read())
+    added, dupes, problems = coupons.import_csv(
+        get_session(), _brand(brand), csv_file.read(), purpose
+    )
     for problem in problems:
         click.echo(f"skipped {problem}", err=True)
-    left, issued = coupons.remaining(get_session(), brand)
+    left, issued = coupons.remaining(get_session(), brand, purpose)
     click.echo(f"{added} codes added, {dupes} already in the pool; {left} left, {issued} issued.")
 
 
 @coupons_cli.command("remaining")
 @click.argument("brand")
+@PURPOSE
 @with_appcontext
-def remaining_command(brand: str) -> None:
+def remaining_command(brand: str, purpose: str) -> None:
     """How many codes of BRAND's pool are left and issued."""
-    left, issued = coupons.remaining(get_session(), _brand(brand))
+    left, issued = coupons.remaining(get_session(), _brand(brand), purpose)
     click.echo(f"{left} left, {issued} issued.")

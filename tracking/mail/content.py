@@ -5,6 +5,8 @@ database (the parcels and their items come in as ``Facts``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext
 
 import carriers
@@ -15,9 +17,11 @@ from tracking.mail import modes, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.milestones import Facts
 from tracking.mail.unsubscribe import unsubscribe_url
+from tracking.orders import story
 from tracking.orders.links import tracking_link
 from tracking.orders.models import Order, Shipment
 from tracking.templating import carrier_name, carrier_url
+from tracking.timeutil import utcnow
 
 #: The mail that lists the order's parcels and carries their tracking cards.
 PARCEL_MAIL = {"shipped_partial", "shipped", "out_for_delivery", "attempted", "delivered"}
@@ -66,8 +70,9 @@ BODIES = {
         "that suits you."
     ),
     "exception": _l(
-        "The carrier reported a problem. We are looking into it; you can see the latest news "
-        "on your tracking page or reply to this mail."
+        "The carrier reported a problem with your parcel, for example a damaged label or an "
+        "address it could not find. Please reply to this mail with your order number and we "
+        "will sort it out with the carrier; your tracking page shows the latest news."
     ),
     "late": _l(
         "Your parcel is later than we estimated. We are sorry for the wait; the tracking page "
@@ -88,8 +93,28 @@ BODIES = {
 }
 
 
-def parcel_blocks(parcels: list[Shipment], facts: Facts) -> list[render.ParcelBlock]:
-    """The parcels as the mail lists them, with the items ``facts`` holds for each."""
+def parcel_estimate(parcel: Shipment, today: date) -> str:
+    """The estimate a listed parcel carries, by the same rule table as the tracking page
+    (``orders.story``): dates only while they still hold, "Later than estimated" once past,
+    none beside a problem, a missed delivery or a parcel going back. Days, never "tomorrow":
+    a mail is read later than it is sent."""
+    told = story.of_shipment(parcel, today).estimate
+    if told == story.WINDOW:
+        start, end = format_day(parcel.edd_start), format_day(parcel.edd_end or parcel.edd_start)
+        return start if start == end else f"{start} – {end}"
+    if told == story.TODAY:
+        return gettext("Today, %(day)s", day=format_day(today))
+    if told == story.LATE:
+        return gettext("Later than estimated")
+    return ""
+
+
+def parcel_blocks(
+    parcels: list[Shipment], facts: Facts, today: date | None = None
+) -> list[render.ParcelBlock]:
+    """The parcels as the mail lists them, with the items ``facts`` holds for each; ``today``:
+    the shop-local day the mail is written (the estimate's state depends on it)."""
+    today = today or utcnow().date()
     blocks = []
     allocs = {o: facts.allocation(o) for o in {p.order_id for p in parcels}}
     for p in parcels:
@@ -97,10 +122,7 @@ def parcel_blocks(parcels: list[Shipment], facts: Facts) -> list[render.ParcelBl
         names = [(i.name, qty) for i, qty in alloc.parcels.get(p.id, ()) if i.name is not None]
         if alloc.shared and p.id in alloc.rest_in:  # several parcels share the rest: say so
             names = [(gettext("The rest of your order"), 0)]
-        estimate = ""
-        if p.status != Status.DELIVERED.value and p.edd_start:
-            start, end = format_day(p.edd_start), format_day(p.edd_end or p.edd_start)
-            estimate = start if start == end else f"{start} – {end}"
+        estimate = parcel_estimate(p, today)
         url = carrier_url(p.carrier, p.tracking_number)
         blocks.append(
             render.ParcelBlock(
@@ -154,6 +176,20 @@ def redelivery(parcels: list[Shipment]) -> render.Button | None:
     return None
 
 
+def delivery_change(parcels: list[Shipment]) -> render.Button | None:
+    """The carrier's page for changing the day, time or place, for the first parcel on the
+    vehicle today whose carrier has one (the last chance to avoid a missed delivery)."""
+    for p in parcels:
+        if p.status == Status.OUT_FOR_DELIVERY.value:
+            try:
+                change = carriers.get(p.carrier).delivery_change(p.tracking_number)
+            except carriers.UnknownCarrier:
+                change = None
+            if change:
+                return render.Button(gettext("Change delivery day, time or place"), change.url)
+    return None
+
+
 def content(
     brand: Brand,
     order: Order,
@@ -180,11 +216,14 @@ def content(
         button=render.Button(gettext("Check delivery status"), link),
     )
     if kind in PARCEL_MAIL or kind in ("exception", "late", "not_registered"):
-        c.parcels = parcel_blocks(shown, facts) if blocks is None else blocks
+        today = utcnow().astimezone(brand.tz).date()
+        c.parcels = parcel_blocks(shown, facts, today) if blocks is None else blocks
     if kind in PARCEL_MAIL:
         c.json_ld = json_ld(brand, order, shown, locale, link)
     if kind == "attempted":
         c.secondary = redelivery(parcels)
+    if kind == "out_for_delivery":
+        c.secondary = delivery_change(parcels)
     if kind == "follow_up":
         c.tips = [t.get(locale, brand.default_locale) for t in brand.mail.tips]
         c.review_url = brand.mail.review_url

@@ -35,7 +35,11 @@ def issue(session: Session, brand: Brand, order: Order) -> str | None:
     for _ in range(5):  # another delivery may take the same row between our read and write
         row_id = session.exec(
             select(CouponCode.id)
-            .where(CouponCode.brand == brand.slug, col(CouponCode.order_id).is_(None))
+            .where(
+                CouponCode.brand == brand.slug,
+                CouponCode.purpose == "coupon",  # never a store-credit code (returns' pool)
+                col(CouponCode.order_id).is_(None),
+            )
             .order_by(CouponCode.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -58,10 +62,18 @@ def issue(session: Session, brand: Brand, order: Order) -> str | None:
     return None
 
 
-def import_csv(session: Session, brand: str, text: str) -> tuple[int, int, list[str]]:
-    """Add the codes of a CSV (first column; a header row "code" is skipped) to ``brand``'s pool.
+PURPOSES = ("coupon", "store_credit")
+
+
+def import_csv(
+    session: Session, brand: str, text: str, purpose: str = "coupon"
+) -> tuple[int, int, list[str]]:
+    """Add the codes of a CSV (first column; a header row "code" is skipped) to ``brand``'s pool
+    of ``purpose`` (next-purchase coupons, or store-credit codes for returns).
 
     Returns (added, already there, problems). Commits."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose: one of {PURPOSES}")
     existing = set(session.exec(select(CouponCode.code).where(CouponCode.brand == brand)).all())
     added, dupes, problems = 0, 0, []
     for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
@@ -77,22 +89,21 @@ def import_csv(session: Session, brand: str, text: str) -> tuple[int, int, list[
             dupes += 1
             continue
         existing.add(code)
-        session.add(CouponCode(brand=brand, code=code))
+        session.add(CouponCode(brand=brand, code=code, purpose=purpose))
         added += 1
     session.commit()
     return added, dupes, problems
 
 
-def remaining(session: Session, brand: str) -> tuple[int, int]:
-    """(codes left, codes issued) of ``brand``'s pool."""
+def remaining(session: Session, brand: str, purpose: str = "coupon") -> tuple[int, int]:
+    """(codes left, codes issued) of ``brand``'s pool of ``purpose``. A coupon is issued to an
+    order; a store-credit code (to a return) carries its ``issued_at``."""
+    issued_col = CouponCode.order_id if purpose == "coupon" else CouponCode.issued_at
+    mine = (CouponCode.brand == brand, CouponCode.purpose == purpose)
     left = session.exec(
-        select(func.count())
-        .select_from(CouponCode)
-        .where(CouponCode.brand == brand, col(CouponCode.order_id).is_(None))
+        select(func.count()).select_from(CouponCode).where(*mine, col(issued_col).is_(None))
     ).one()
     issued = session.exec(
-        select(func.count())
-        .select_from(CouponCode)
-        .where(CouponCode.brand == brand, col(CouponCode.order_id).is_not(None))
+        select(func.count()).select_from(CouponCode).where(*mine, col(issued_col).is_not(None))
     ).one()
     return left, issued

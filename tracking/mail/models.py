@@ -96,6 +96,9 @@ class CouponCode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     brand: str = Field(index=True, max_length=64)
     code: str = Field(max_length=64)
+    # "coupon": next-purchase codes for the mails (issued to an order); "store_credit": codes
+    # the shop made on its platform for returns' store credit (issued by returns.credits).
+    purpose: str = Field(default="coupon", max_length=16)
     order_id: int | None = Field(default=None, foreign_key="orders.id")
     issued_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

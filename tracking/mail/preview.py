@@ -12,7 +12,7 @@ from tracking.brands.brand import Brand
 from tracking.i18n import format_day, status_label
 from tracking.mail import modes, render
 from tracking.mail.config import TRIGGERS
-from tracking.mail.content import content
+from tracking.mail.content import content, parcel_estimate
 from tracking.mail.milestones import Facts
 from tracking.orders.models import Order, Shipment
 from tracking.templating import carrier_name
@@ -82,9 +82,8 @@ def order_mail(brand: Brand, kind: str, locale: str) -> tuple[str, str, str]:
         code = cfg.coupon.code or PREVIEW_CODE
 
     def build() -> render.Content:
-        estimate = ""
-        if parcel.status != Status.DELIVERED.value:
-            estimate = f"{format_day(parcel.edd_start)} – {format_day(parcel.edd_end)}"
+        today = utcnow().astimezone(brand.tz).date()
+        estimate = parcel_estimate(parcel, today)  # the rule the real mail follows
         item = gettext("Sample item")
         block = render.ParcelBlock(
             carrier=carrier_name(parcel.carrier),

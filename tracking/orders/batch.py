@@ -14,7 +14,7 @@ overlapping files wait for each other instead of deadlocking. Nothing here commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,7 +26,7 @@ from tracking.orders import batch_rows, intake, language, parcels, versions
 from tracking.orders.batch_rows import Work
 from tracking.orders.intake import CREATED, UNCHANGED, UPDATED, IntakeError
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
-from tracking.orders.schema import OrderIn
+from tracking.orders.schema import OrderIn, ShipmentIn
 from tracking.timeutil import utcnow
 
 
@@ -74,6 +74,75 @@ def upsert_orders(
     while start < len(works):
         start = _run(session, brand, works, start, results, source, (origin, history), now)
     return results
+
+
+def add_parcels(
+    session: Session,
+    brand: Brand,
+    rows: list[tuple[str, ShipmentIn]],
+    *,
+    source: str,
+    history: bool = False,
+    now: datetime | None = None,
+) -> list[Stored | IntakeError | None]:
+    """``intake.add_shipment`` for many (order number, parcel) rows of a shipping file: one
+    result per row (None: no such order), each updated parcel its own history entry, as one
+    call per row would leave them. The orders are read (locked) with their items and parcels
+    in one query each, the new parcels inserted in one statement."""
+    now = now or utcnow()
+    results: list = [None] * len(rows)
+    by_number: dict[str, Work] = {}
+    for number, _ in rows:
+        number = normalize.order_number(number)
+        by_number.setdefault(number, Work(-1, _Parcels(), [], {}, number))
+    run = list(by_number.values())
+    _find_existing(session, brand.slug, run)
+    run = [w for w in run if w.order is not None]
+    _load_children(session, run)
+    placed = []  # (row, its order's work, the parcel's place in it)
+    for index, (number, data) in enumerate(rows):
+        work = by_number[normalize.order_number(number)]
+        if work.order is None:
+            continue
+        known = {batch_rows.get(i, "sku") for i in work.items.values()}
+        try:
+            checked = intake.resolve(brand, data, "")
+            for k, line in enumerate(data.items):
+                if normalize.clean(line.sku) not in known:
+                    raise IntakeError(
+                        "unknown_sku",
+                        f"the order has no item with SKU {line.sku!r}",
+                        f"items.{k}.sku",
+                    )
+        except IntakeError as exc:
+            results[index] = exc
+            continue
+        work.data.shipments.append(data)
+        work.resolved.append(checked)
+        placed.append((index, work, len(work.resolved) - 1))
+    batch_rows.store_parcels(session, run, now)
+    batch_rows.store_parcel_items(session, run, now)
+    changed = []
+    for index, work, k in placed:
+        _parcel, _data, _label, changes, added = work.shipped[k]
+        result = CREATED if added else UPDATED if changes else UNCHANGED
+        if result == UPDATED:
+            changed.append((work.order, changes))
+        if history and not work.order.history:
+            work.order.history = True
+            session.add(work.order)
+        results[index] = Stored(work.order.number, result, changes, work.order.id, work.order)
+    parcels.record_changes(session, changed, source, now)
+    session.flush()
+    return results
+
+
+@dataclass
+class _Parcels:
+    """What ``batch_rows`` reads of an order's data when only parcels come in."""
+
+    items: None = None
+    shipments: list = field(default_factory=list)
 
 
 def order_of(session: Session, stored: Stored) -> Order:

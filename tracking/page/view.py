@@ -30,6 +30,10 @@ PROGRESS = (
 )
 
 
+#: Delivered sub-statuses that name the place the parcel was left (carriers.japan.rules).
+DELIVERED_PLACES = ("delivery_box", "left_at_door", "mailbox")
+
+
 def mask_email(email: str) -> str:
     """``hanako@example.com`` → ``ha***@example.com``: enough to recognise, not to harvest."""
     local, at, domain = email.partition("@")
@@ -130,6 +134,27 @@ class ParcelView:
             return carriers.get(self.shipment.carrier).redelivery_url(self.shipment.tracking_number)
         except carriers.UnknownCarrier:
             return None
+
+    @property
+    def delivery_change(self) -> carriers.DeliveryChange | None:
+        """The carrier's own page for changing the day, time or place while the parcel is on
+        its way (before the first attempt: what prevents a redelivery), when it has one."""
+        if self.status not in (Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY):
+            return None
+        try:
+            return carriers.get(self.shipment.carrier).delivery_change(
+                self.shipment.tracking_number
+            )
+        except carriers.UnknownCarrier:
+            return None
+
+    @property
+    def delivered_to(self) -> str | None:
+        """Where the carrier left the parcel, when its scans say (a delivery box, 置き配, the
+        mailbox): ``delivery_box``, ``left_at_door`` or ``mailbox``."""
+        if self.status is Status.DELIVERED and self.shipment.sub_status in DELIVERED_PLACES:
+            return self.shipment.sub_status
+        return None
 
     def days(self, tz: tzinfo) -> list[tuple[date, list[ShipmentEvent]]]:
         """The journey grouped by shop-local day, newest day and event first."""

@@ -37,6 +37,9 @@ class TagRule(Strict):
 class FaultRule(Strict):
     return_shipping: FaultSide  # who pays the parcel back
     restocking_fee_percent: int = Field(default=0, ge=0, le=100)  # refunds only
+    # A flat fee per request (返品手数料), in minor units of the order's currency (yen; cents),
+    # taken from the refund only and never below zero.
+    handling_fee: int = Field(default=0, ge=0, le=10_000_000)
 
 
 #: Text of an address field: the same in every language ("1200 SW Park Ave") or per language.
@@ -182,6 +185,11 @@ class ReturnPolicy(Strict):
         default_factory=lambda: ["refund", "exchange", "store_credit"], min_length=1
     )
     store_credit_bonus_percent: int = Field(default=0, ge=0, le=100)
+    # Where a store-credit code comes from: made up here (unguessable, unique), or drawn from
+    # the shop's pool of codes it created on its platform (``flask coupons import --purpose
+    # store_credit``): then an empty pool stops the step instead of issuing a code the
+    # platform would not know.
+    store_credit_codes: Literal["generated", "pool"] = "generated"
     customer_fault: FaultRule = FaultRule(return_shipping="customer")
     merchant_fault: FaultRule = FaultRule(return_shipping="merchant")
     # More requests than this by one email within cap_period_days go to needs_review.

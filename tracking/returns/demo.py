@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from carriers.simulated import example_number
 from tracking.orders.demo import DemoOrder, DemoParcel, create, item
 from tracking.orders.models import Order, OrderItem, Shipment
-from tracking.returns import labels, submission, transitions
+from tracking.returns import labels, outcomes, submission, transitions
 from tracking.returns import parcel as return_parcel
 from tracking.returns.photos import upload_dir
 from tracking.returns.policy import LineInput
@@ -155,7 +155,7 @@ RETURNS: list[tuple[DemoOrder, list[tuple], list[str]]] = [
             days_ago=8,
         ),
         [(0, 2, "too_large", "store_credit", "")],
-        [],
+        ["approve", "receive", "inspect", "credit"],
     ),
     (
         DemoOrder(
@@ -291,11 +291,19 @@ def load_demo(session: Session, now: datetime) -> None:
                 return_parcel.ship(
                     session, brand, rr, carrier="yamato", tracking_number=number, **who
                 )
+            elif action == "exchange":  # the replacement, out for delivery today
+                number = example_number("ups", "out_for_delivery", salt)
+                outcomes.send_replacement(
+                    session, brand, rr, carrier="ups", tracking_number=number, **who
+                )
             else:
                 transitions.transition(session, brand, rr, action, **who)
-        parcel, _event = return_parcel.return_parcel(session, rr)
-        if parcel is not None:
-            # The return parcel's journey so far; the worker polls it from here (the brand
-            # routes its carrier through the simulated one).
-            play_journey(session, parcel, now)
-            session.commit()
+        for parcel, _event in (
+            return_parcel.return_parcel(session, rr),
+            outcomes.replacement_parcel(session, rr),
+        ):
+            if parcel is not None:
+                # The parcel's journey so far; the worker polls it from here (the brand
+                # routes its carrier through the simulated one).
+                play_journey(session, parcel, now)
+                session.commit()

@@ -72,3 +72,28 @@ def allowed_actions(actor_kind: str) -> frozenset[str]:
 def actions_from(status: str, actor_kind: str = "staff") -> list[str]:
     allowed = allowed_actions(actor_kind)
     return [a for (s, a) in TABLE if s == status and a in allowed]
+
+
+# What the customer asked for (a line's resolution) → the step after inspection that gives it.
+OUTCOME_ACTION = {
+    "refund": "refund",
+    "exchange": "exchange",
+    "store_credit": "credit",
+    "repair": "repair",
+    "recycle": "close",
+}
+
+
+def outcome_actions(resolutions) -> set[str]:
+    return {OUTCOME_ACTION[r] for r in resolutions if r in OUTCOME_ACTION}
+
+
+def staff_actions(status: str, resolutions) -> list[str]:
+    """The steps staff are offered: after inspection only those giving what was asked for (an
+    exchange request is offered "send exchange", never "refund"); anything else is a recorded
+    change of resolution first (``returns.outcomes.change_resolution``)."""
+    actions = actions_from(status, "staff")
+    if status == "inspected":
+        asked = outcome_actions(resolutions)
+        actions = [a for a in actions if a in asked]
+    return actions

@@ -41,6 +41,12 @@ class ReturnRequest(SQLModel, table=True):
     return_shipping_paid_by: str = Field(default="customer", max_length=16)
     restocking_fee: int = 0  # minor units
     refund_estimate: int = 0  # minor units, after fees, with the store-credit bonus
+    refund_amount: int = 0  # minor units paid back (refund lines, after every fee)
+    credit_amount: int = 0  # minor units of store credit (bonus included)
+    # The refund as paid out by the shop (on its platform or by bank transfer): staff mark it.
+    paid_amount: int | None = None
+    paid_at: datetime | None = None
+    paid_by: str = Field(default="", max_length=254)
     bank_details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     policy_checks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     return_carrier: str = Field(default="", max_length=32)
@@ -48,6 +54,9 @@ class ReturnRequest(SQLModel, table=True):
     # The prepaid label staff uploaded for this return: a random name in UPLOAD_DIR, never the
     # file's own name (tracking.returns.labels).
     label_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # The exchange's outbound parcel (the replacement), tracked like any parcel.
+    replacement_carrier: str = Field(default="", max_length=32)
+    replacement_tracking_number: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -91,6 +100,28 @@ class ReturnEvent(SQLModel, table=True):
     to_status: str = Field(default="", max_length=24)
     actor: str = Field(max_length=254)  # "customer", "staff:<email>", "api:<key name>", "system"
     reason: str = Field(default="", max_length=2000)
+    # What a step changed besides the status (a resolution change: line, from, to).
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StoreCredit(SQLModel, table=True):
+    """The code a ``credit`` step issued. One per return (``uq_credit_return``: two staff
+    clicking at once cannot issue two) and a code never twice in a shop."""
+
+    __tablename__ = "store_credits"
+    __table_args__ = (
+        UniqueConstraint("return_id", name="uq_credit_return"),
+        UniqueConstraint("brand", "code", name="uq_credit_brand_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="return_requests.id")
+    brand: str = Field(index=True, max_length=64)
+    code: str = Field(max_length=64)
+    amount: int  # minor units of ``currency``
+    currency: str = Field(max_length=3)
+    source: str = Field(max_length=16)  # "generated" or "pool"
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -98,3 +129,4 @@ versions.track(ReturnRequest)
 versions.track(ReturnLine, "return_id", parent=ReturnRequest)
 versions.track(ReturnPhoto, "return_id", parent=ReturnRequest)
 versions.track(ReturnEvent, "return_id", parent=ReturnRequest)
+versions.track(StoreCredit, "return_id", parent=ReturnRequest)

@@ -19,8 +19,10 @@ from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
 from tracking.orders.models import Order
 from tracking.returns import shipping
+from tracking.returns.display import money
 from tracking.returns.links import status_url
-from tracking.returns.models import ReturnLine, ReturnRequest
+from tracking.returns.models import ReturnLine, ReturnRequest, StoreCredit
+from tracking.templating import carrier_name
 from tracking.timeutil import utcnow
 
 
@@ -69,9 +71,12 @@ def content(
     order: Order,
     status: str,
     locale: str,
+    credit: StoreCredit | None = None,
     resolutions: tuple[str, ...] = (),
 ):
-    """What the mail for ``status`` says; call inside ``force_locale(locale)``."""
+    """What the mail for ``status`` says; call inside ``force_locale(locale)``. The outcome
+    mails carry what was given: the refund's amount, the credit's code and amount (``credit``),
+    the replacement's parcel; the approval mail the ship-back address (``resolutions``)."""
     c = mail_render.Content(
         subject=gettext(SUBJECTS[status], rma=rr.rma),
         heading=gettext(SUBJECTS[status], rma=rr.rma),
@@ -81,6 +86,19 @@ def content(
     )
     if status == "approved":
         c.quotes += _send_to(brand, rr, order, locale, resolutions)
+    if status == "refunded" and rr.paid_amount:
+        c.facts.append((gettext("Refund"), money(rr.paid_amount, order.currency)))
+    if status == "credited" and credit is not None:
+        c.facts.append((gettext("Store credit code"), credit.code))
+        c.facts.append((gettext("Amount"), money(credit.amount, credit.currency)))
+        c.paragraphs.append(gettext("Enter the code at checkout on your next order."))
+    if status == "exchanged" and rr.replacement_tracking_number:
+        c.facts.append(
+            (
+                gettext("Tracking number"),
+                f"{carrier_name(rr.replacement_carrier)} {rr.replacement_tracking_number}",
+            )
+        )
     if rr.public_id:
         c.button = mail_render.Button(gettext("Open your return"), status_url(brand.slug, rr))
     return c
@@ -120,19 +138,40 @@ def notify(
     resolutions = tuple(
         session.exec(select(ReturnLine.resolution).where(ReturnLine.return_id == rr.id)).all()
     )
+    credit = None
+    if status == "credited":
+        credit = session.exec(select(StoreCredit).where(StoreCredit.return_id == rr.id)).first()
     mail.enqueue_rendered(
         session,
         brand,
         order,
         kind=f"return_{status}",
         dedupe_key=f"return:{rr.rma}:{status}",
-        build=lambda locale: content(brand, rr, order, status, locale, resolutions),
+        build=lambda locale: content(brand, rr, order, status, locale, credit, resolutions),
         **mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt),
     )
 
 
 def preview(brand: Brand, locale: str, status: str = "approved") -> tuple[str, str, str]:
     """(subject, text, HTML) for the staff preview: a demo return that is never stored."""
-    rr = ReturnRequest(brand=brand.slug, order_id=0, rma="R-DEMO-0001", public_id="preview")
+    rr = ReturnRequest(
+        brand=brand.slug,
+        order_id=0,
+        rma="R-DEMO-0001",
+        public_id="preview",
+        paid_amount=1620,
+        replacement_carrier="yamato",
+        replacement_tracking_number="400000000013",
+    )
     order = demo_order(brand, locale)
-    return mail_render.render_in(brand, locale, lambda: content(brand, rr, order, status, locale))
+    credit = StoreCredit(
+        return_id=0,
+        brand=brand.slug,
+        code="R-CR-DEMO-CODE-0000",
+        amount=2200,
+        currency=order.currency,
+        source="generated",
+    )
+    return mail_render.render_in(
+        brand, locale, lambda: content(brand, rr, order, status, locale, credit)
+    )

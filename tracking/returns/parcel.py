@@ -168,26 +168,6 @@ def _shared(session: Session, rr: ReturnRequest, shipment: Shipment) -> bool:
     )
 
 
-def act(
-    session: Session,
-    brand: Brand,
-    rr: ReturnRequest,
-    action: str,
-    *,
-    carrier: str,
-    tracking_number: str,
-    actor: str,
-    reason: str,
-    expected_version: int | None,
-) -> ReturnRequest:
-    """The step staff or an API key asked for, as their form or body gives it: ``ship`` with
-    the typed parcel, any other step without one (``carrier`` and ``tracking_number`` unused)."""
-    who = {"actor": actor, "reason": reason, "expected_version": expected_version}
-    if action == "ship":
-        return ship(session, brand, rr, carrier=carrier, tracking_number=tracking_number, **who)
-    return transition(session, brand, rr, action, **who)
-
-
 def _track_return_parcel(
     session: Session, rr: ReturnRequest, carrier: str, number: str, now: datetime
 ) -> Shipment:

@@ -60,13 +60,28 @@ class LineInput:
     photo_count: int = 0
 
 
+@dataclass(frozen=True)
+class LineAmount:
+    """One line's money, in minor units of the order's currency (yen; cents)."""
+
+    item_id: int
+    value: int  # price × quantity
+    fee: int = 0  # restocking fee (refunds only)
+    refund: int = 0
+    credit: int = 0  # store credit, with the bonus
+
+
 @dataclass
 class Quote:
     fault: str
     return_shipping_paid_by: str
-    restocking_fee: int
-    refund_estimate: int
+    restocking_fee: int  # every fee: the lines' restocking fees and the request's handling fee
+    refund_estimate: int  # refund + credit (what the API and the CSV have always called it)
     checks: list[dict] = field(default_factory=list)
+    refund_amount: int = 0  # paid back, after fees
+    credit_amount: int = 0  # store credit, bonus included
+    handling_fee: int = 0  # the part of restocking_fee that is the flat per-request fee
+    lines: tuple[LineAmount, ...] = ()
 
 
 def local_day(moment: datetime, tz: ZoneInfo) -> date:
@@ -182,9 +197,15 @@ def validate_lines(
 
 
 def quote(policy: ReturnPolicy, items: dict[int, ItemEligibility], lines: list[LineInput]) -> Quote:
-    """Who pays what. Fees follow the fault side of each line's reason."""
-    fee = refund = 0
+    """Who pays what, in minor units. Fees follow the fault side of each line's reason.
+
+    Rounding: amounts are whole minor units (yen for JPY, cents for USD), so a percentage is
+    rounded down: the restocking fee in the customer's favour, the store-credit bonus in the
+    shop's. The flat handling fee (of the request's fault side) comes off the refund only and
+    never makes it negative: a fee larger than the refund leaves a refund of zero."""
+    fee = refund = credit = 0
     merchant_fault = False
+    amounts = []
     for line in lines:
         if line.qty <= 0:
             continue
@@ -192,18 +213,29 @@ def quote(policy: ReturnPolicy, items: dict[int, ItemEligibility], lines: list[L
         side = reason.fault if reason else "customer"
         merchant_fault = merchant_fault or side == "merchant"
         value = items[line.item_id].facts.price * line.qty
+        amount = LineAmount(line.item_id, value)
         if line.resolution == "refund":
             line_fee = value * policy.fault_rule(side).restocking_fee_percent // 100
-            fee += line_fee
-            refund += value - line_fee
+            amount = LineAmount(line.item_id, value, fee=line_fee, refund=value - line_fee)
         elif line.resolution == "store_credit":
-            refund += value * (100 + policy.store_credit_bonus_percent) // 100
+            bonus = value * policy.store_credit_bonus_percent // 100
+            amount = LineAmount(line.item_id, value, credit=value + bonus)
+        fee += amount.fee
+        refund += amount.refund
+        credit += amount.credit
+        amounts.append(amount)
     fault = "merchant" if merchant_fault else "customer"
+    handling = min(policy.fault_rule(fault).handling_fee, refund) if refund else 0
+    refund -= handling
     return Quote(
         fault=fault,
         return_shipping_paid_by=policy.fault_rule(fault).return_shipping,
-        restocking_fee=fee,
-        refund_estimate=refund,
+        restocking_fee=fee + handling,
+        refund_estimate=refund + credit,
+        refund_amount=refund,
+        credit_amount=credit,
+        handling_fee=handling,
+        lines=tuple(amounts),
     )
 
 

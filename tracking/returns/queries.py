@@ -11,7 +11,15 @@ from sqlmodel import Session, col, select
 
 from tracking import normalize
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent
-from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
+from tracking.returns.credits import credit_of
+from tracking.returns.models import (
+    ReturnEvent,
+    ReturnLine,
+    ReturnPhoto,
+    ReturnRequest,
+    StoreCredit,
+)
+from tracking.returns.outcomes import replacement_parcel
 from tracking.returns.parcel import return_parcel
 from tracking.timeutil import utcnow
 
@@ -51,6 +59,13 @@ class Detail:
     events: list[ReturnEvent]
     parcel: Shipment | None = None  # the tracked return parcel, once shipped
     parcel_event: ShipmentEvent | None = None  # its newest carrier event
+    credit: StoreCredit | None = None  # the store-credit code, once issued
+    replacement: Shipment | None = None  # the exchange's parcel to the customer
+    replacement_event: ShipmentEvent | None = None
+
+    @property
+    def resolutions(self) -> set[str]:
+        return {line.resolution for line, _item in self.lines}
 
     @property
     def parcel_arrived(self) -> bool:
@@ -81,7 +96,19 @@ def detail(session: Session, rr: ReturnRequest) -> Detail:
         .order_by(ReturnEvent.created_at, ReturnEvent.id)
     ).all()
     parcel, parcel_event = return_parcel(session, rr)
-    return Detail(rr, order, list(lines), pics, list(events), parcel, parcel_event)
+    replacement, replacement_event = replacement_parcel(session, rr)
+    return Detail(
+        rr,
+        order,
+        list(lines),
+        pics,
+        list(events),
+        parcel,
+        parcel_event,
+        credit_of(session, rr.id) if rr.status in ("credited", "closed") else None,
+        replacement,
+        replacement_event,
+    )
 
 
 def search(

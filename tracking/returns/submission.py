@@ -95,6 +95,53 @@ def validate_bank(bank: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]
     return clean, errors
 
 
+@dataclass(frozen=True)
+class Review:
+    """The summary step: what sending would store, checked but not stored (no photos yet: their
+    fields come with the summary, for the reasons that need them)."""
+
+    errors: dict[str, str]
+    quote: policy.Quote | None = None
+    lines: tuple[LineInput, ...] = ()
+    bank: dict[str, str] = field(default_factory=dict)
+    photos_needed: dict[int, int] = field(default_factory=dict)  # item id → photos required
+
+
+def review(
+    session: Session, brand: Brand, order: Order, sub: Submission, now: datetime | None = None
+) -> Review:
+    """Check the lines and bank details as ``submit`` will, and quote them. Photo counts are
+    not checked here: the summary asks for the photos."""
+    rpolicy = brand.returns
+    items = {
+        r.item.id: r.eligibility for r in returnable_items(session, brand, order, now or utcnow())
+    }
+    needed = {}
+    for line in sub.lines:
+        reason = rpolicy.reason(line.reason)
+        if line.qty > 0 and reason and reason.photos:
+            needed[line.item_id] = reason.photos
+    checked = [
+        LineInput(
+            ln.item_id, ln.qty, ln.reason, ln.resolution, ln.variant, ln.note, policy.MAX_PHOTOS
+        )
+        for ln in sub.lines
+    ]
+    errors = {
+        k: v
+        for k, v in policy.validate_lines(rpolicy, items, checked).items()
+        if not k.endswith("-photos")
+    }
+    bank: dict[str, str] = {}
+    if needs_bank_details(brand, order, sub.lines):
+        bank, bank_errors = validate_bank(sub.bank)
+        errors.update(bank_errors)
+    if errors:
+        return Review(errors)
+    lines = tuple(line for line in sub.lines if line.qty > 0)
+    return Review({}, policy.quote(rpolicy, items, list(lines)), lines, bank, needed)
+
+
 def new_rma(prefix: str) -> str:
     return f"{prefix}-" + "".join(secrets.choice(RMA_ALPHABET) for _ in range(6))
 
@@ -205,6 +252,8 @@ def _submit_locked(
         return_shipping_paid_by=q.return_shipping_paid_by,
         restocking_fee=q.restocking_fee,
         refund_estimate=q.refund_estimate,
+        refund_amount=q.refund_amount,
+        credit_amount=q.credit_amount,
         bank_details=bank,
         policy_checks=policy.checks(rpolicy, items, lines, prior),
         created_at=now,

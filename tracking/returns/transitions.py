@@ -11,20 +11,23 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order
-from tracking.returns import machine
-from tracking.returns.models import ReturnEvent, ReturnRequest
+from tracking.returns import credits, machine
+from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
 from tracking.returns.notify import notify
 from tracking.timeutil import utcnow
 
 
 class TransitionError(Exception):
     """``code``: illegal (not allowed from this status), stale (someone else acted first),
-    forbidden (not this actor's action), tracking (bad return tracking number)."""
+    forbidden (not this actor's action), tracking (bad return or replacement tracking number),
+    no_codes (the shop's pool of store-credit codes is empty), resolution (an outcome step
+    that is not what the customer asked for: change the resolution first)."""
 
     def __init__(self, code: str, message: str = ""):
         super().__init__(message or code)
@@ -61,24 +64,39 @@ def transition(
     to = machine.target(rr.status, action)
     if to is None:
         raise TransitionError("illegal", f"cannot {action} a return that is {rr.status}")
+    if rr.status == "inspected" and action not in machine.staff_actions(
+        rr.status, _resolutions(session, rr)
+    ):
+        raise TransitionError("resolution", f"{action!r} is not what this return asked for")
     if action == "ship" and before_write is None:
         raise TransitionError("tracking", "ship needs the return parcel (returns.parcel.ship)")
+    if action == "exchange" and before_write is None:
+        raise TransitionError(
+            "tracking", "exchange needs the replacement parcel (returns.outcomes.act)"
+        )
     expected = rr.version if expected_version is None else expected_version
     from_status = rr.status
     values: dict = {"status": to, "version": expected + 1, "updated_at": now}
-    if before_write is not None:
-        values |= before_write(now)
-    result = session.exec(
-        update(ReturnRequest)
-        .where(
-            col(ReturnRequest.id) == rr.id,
-            col(ReturnRequest.version) == expected,
-            col(ReturnRequest.status) == from_status,
+    order = session.get(Order, rr.order_id)
+    try:
+        if before_write is not None:
+            values |= before_write(now)
+        values |= _carry_out(session, brand, rr, order, action, actor, now)
+        result = session.exec(
+            update(ReturnRequest)
+            .where(
+                col(ReturnRequest.id) == rr.id,
+                col(ReturnRequest.version) == expected,
+                col(ReturnRequest.status) == from_status,
+            )
+            .values(**values)
+            # The ORM would patch ``rr`` in place; we do that ourselves once the write succeeded.
+            .execution_options(synchronize_session=False)
         )
-        .values(**values)
-        # The ORM would patch ``rr`` in place; we do that ourselves once the write succeeded.
-        .execution_options(synchronize_session=False)
-    )
+    except IntegrityError:
+        # A second store credit for this return (uq_credit_return): another step won.
+        session.rollback()
+        raise TransitionError("stale", "someone else changed this return first") from None
     if result.rowcount != 1:
         session.rollback()
         raise TransitionError("stale", "someone else changed this return first")
@@ -95,10 +113,39 @@ def transition(
     )
     for key, value in values.items():
         setattr(rr, key, value)
-    order = session.get(Order, rr.order_id)
     notify(session, brand, rr, order, to, now=now, receipt=actor_kind == "customer")
     session.commit()
     return rr
+
+
+def _resolutions(session: Session, rr: ReturnRequest) -> set[str]:
+    return set(
+        session.exec(select(ReturnLine.resolution).where(ReturnLine.return_id == rr.id)).all()
+    )
+
+
+def _carry_out(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    order: Order | None,
+    action: str,
+    actor: str,
+    now: datetime,
+) -> dict:
+    """What the outcome steps do besides the status: ``credit`` issues the code (here, so no
+    caller can credit without one), ``refund`` records the amount as paid, by whom and when."""
+    if action == "credit":
+        try:
+            credits.issue(session, brand, rr, order.currency if order else "JPY", now)
+        except credits.NoCodes:
+            session.rollback()
+            raise TransitionError(
+                "no_codes", "the shop's pool of store-credit codes is empty"
+            ) from None
+    if action == "refund":
+        return {"paid_amount": rr.refund_amount, "paid_at": now, "paid_by": actor[:254]}
+    return {}
 
 
 def add_note(session: Session, rr: ReturnRequest, actor: str, text: str) -> ReturnEvent:

@@ -177,15 +177,21 @@ def run_import(
 def _store_batch(session, brand, pending: list, source, report: Report, history: bool) -> None:
     """Store one batch and report each of its rows in file order."""
     valid: list[tuple[int, ParsedOrder, OrderIn]] = []
-    outcomes: dict[int, RowError | batch.Stored | intake.IntakeError] = {}
+    parcels: list[tuple[int, ParsedShipment, ShipmentIn]] = []
+    outcomes: dict[int, RowError | batch.Stored] = {}
     for position, parsed in enumerate(pending):
-        if isinstance(parsed, ParsedOrder):
-            try:
-                valid.append((position, parsed, OrderIn.model_validate(parsed.data)))
-            except ValidationError as exc:
-                error = _error_for(exc, parsed)
+        if isinstance(parsed, RowError):
+            continue
+        model = OrderIn if isinstance(parsed, ParsedOrder) else ShipmentIn
+        try:
+            data = model.model_validate(parsed.data)
+        except ValidationError as exc:
+            error = _error_for(exc, parsed)
+            if isinstance(parsed, ParsedOrder):
                 error.number = str(parsed.data.get("number", ""))
-                outcomes[position] = error
+            outcomes[position] = error
+            continue
+        (valid if model is OrderIn else parcels).append((position, parsed, data))
     stored = batch.upsert_orders(
         session, brand, [data for _, _, data in valid], source=source, history=history
     )
@@ -195,20 +201,44 @@ def _store_batch(session, brand, pending: list, source, report: Report, history:
             if isinstance(result, intake.IntakeError)
             else result
         )
+    added = batch.add_parcels(
+        session,
+        brand,
+        [(parsed.number, data) for _, parsed, data in parcels],
+        source=source,
+        history=history,
+    )
+    for (position, parsed, _data), result in zip(parcels, added, strict=True):
+        outcomes[position] = _parcel_outcome(parsed, result)
     for position, parsed in enumerate(pending):
-        if isinstance(parsed, RowError):
-            report.failed += 1
-            report.errors.append(parsed)
-            continue
-        if isinstance(parsed, ParsedShipment):
-            outcome = _store_shipment(session, brand, parsed, source, report, history)
-        else:
-            outcome = outcomes[position]
+        outcome = parsed if isinstance(parsed, RowError) else outcomes[position]
         if isinstance(outcome, RowError):
             report.failed += 1
             report.errors.append(outcome)
-        elif outcome is not None:
+        else:
             report.count(outcome.result, outcome.number)
+
+
+def _parcel_outcome(parsed: ParsedShipment, result) -> RowError | batch.Stored:
+    if result is None:
+        return RowError(
+            parsed.line,
+            "注文番号",
+            "no such order: import the order file first",
+            parsed.number,
+            "no_such_order",
+            {"value": parsed.number},
+        )
+    if isinstance(result, intake.IntakeError):
+        return RowError(
+            parsed.line,
+            parsed.columns.get("carrier", result.field),
+            result.message,
+            parsed.number,
+            result.code,
+            {"value": parsed.data.get("tracking_number", "")},
+        )
+    return result
 
 
 def _intake_error(parsed: ParsedOrder, data: OrderIn, exc: intake.IntakeError) -> RowError:
@@ -218,36 +248,3 @@ def _intake_error(parsed: ParsedOrder, data: OrderIn, exc: intake.IntakeError) -
         line = parsed.shipment_lines[int(loc[1])]
     column = parsed.columns.get(loc[-1], loc[-1])
     return RowError(line, column, exc.message, data.number, exc.code, _value_at(data, loc))
-
-
-def _store_shipment(session, brand, parsed, source, report, history=False) -> RowError | None:
-    try:
-        data = ShipmentIn.model_validate(parsed.data)
-    except ValidationError as exc:
-        return _error_for(exc, parsed)
-    order = intake.find(session, brand.slug, parsed.number)
-    if order is None:
-        return RowError(
-            parsed.line,
-            "注文番号",
-            "no such order: import the order file first",
-            parsed.number,
-            "no_such_order",
-            {"value": parsed.number},
-        )
-    try:
-        _, result = intake.add_shipment(session, brand, order, data, source=source)
-    except intake.IntakeError as exc:
-        return RowError(
-            parsed.line,
-            parsed.columns.get("carrier", exc.field),
-            exc.message,
-            parsed.number,
-            exc.code,
-            {"value": parsed.data.get("tracking_number", "")},
-        )
-    if history and not order.history:
-        order.history = True
-        session.add(order)
-    report.count(result, order.number)
-    return None

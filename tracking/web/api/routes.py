@@ -18,7 +18,7 @@ from tracking.orders import batch, intake, listing
 from tracking.orders.links import fresh_link, tracking_link
 from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
-from tracking.returns import machine, parcel, queries, transitions
+from tracking.returns import machine, outcomes, queries, transitions
 from tracking.staff.api_keys import api_key_brand, record_use
 from tracking.staff.models import ApiKey
 from tracking.templating import carrier_url
@@ -308,7 +308,7 @@ def post_transition(rma: str):
             400, "invalid_body", 'send JSON like {"action": "receive", "version": 3}', field
         )
     try:
-        parcel.act(
+        outcomes.act(
             session,
             g.brand,
             rr,
@@ -320,10 +320,14 @@ def post_transition(rma: str):
             expected_version=body.version,
         )
     except transitions.TransitionError as exc:
-        status = {"stale": 409, "illegal": 409, "forbidden": 422, "tracking": 422}[exc.code]
-        code = {"stale": "version_conflict", "illegal": "illegal_transition"}.get(
-            exc.code, "invalid_" + ("action" if exc.code == "forbidden" else "tracking_number")
-        )
+        status, code = {
+            "stale": (409, "version_conflict"),
+            "illegal": (409, "illegal_transition"),
+            "forbidden": (422, "invalid_action"),
+            "tracking": (422, "invalid_tracking_number"),
+            "resolution": (409, "resolution_mismatch"),
+            "no_codes": (409, "no_store_credit_codes"),
+        }[exc.code]
         session.refresh(rr)
         answer = error(status, code, str(exc))[0]
         answer["return"] = _json(rr)

@@ -67,7 +67,9 @@ def _parse(items) -> submission.Submission:
     )
 
 
-def _render_form(brand, order, token, items, form, errors, status=200):
+def _render_form(brand, order, token, items, form, errors, status=200, summary=None):
+    """The form region: the choices (``summary`` None) or the summary step with the choices as
+    hidden fields. htmx swaps the region; without JavaScript it is the whole page."""
     template = "returns/_form.html" if request.htmx else "returns/form.html"
     needs_bank = brand.returns.cod_bank_details and order.payment_method == "cod"
     html = render_template(
@@ -80,6 +82,8 @@ def _render_form(brand, order, token, items, form, errors, status=200):
         errors=errors,
         needs_bank=needs_bank,
         any_ok=any(r.eligibility.ok for r in items),
+        summary=summary,
+        by_item={r.item.id: r.item for r in items},
     )
     return no_store(make_response(html, status), hide_referrer=True)
 
@@ -92,23 +96,35 @@ def return_form(brand_slug: str, token: str):
 
 
 @bp.post("/<brand_slug>/o/<token>/return")
-@limiter.limit("20 per minute", methods=["POST"])
+# Three posts per return (summary, perhaps back, send): 60 a minute is the old 20 returns.
+@limiter.limit("60 per minute", methods=["POST"])
 def submit_return(brand_slug: str, token: str):
+    """Three buttons post here: ``step=review`` (the choices → the summary), ``step=edit`` (the
+    summary → the choices, as typed) and ``step=send`` (the default: store it)."""
     brand, order = order_for_token(brand_slug, token)
     session = get_session()
     items = eligibility.returnable_items(session, brand, order)
     sub = _parse(items)
+    form = request.form.to_dict()
+    step = request.form.get("step", "send")
+    # htmx only swaps 2xx answers: a fragment with its errors comes back as 200.
+    refused = 200 if request.htmx else 422
+    if step == "edit":
+        return _render_form(brand, order, token, items, form, {})
+    checked = submission.review(session, brand, order, sub)
+    if step == "review":
+        if checked.errors:
+            return _render_form(brand, order, token, items, form, checked.errors, refused)
+        return _render_form(brand, order, token, items, form, {}, summary=checked)
     try:
         rr = submission.submit(session, brand, order, sub, upload_dir=upload_dir())
     except submission.SubmissionError as exc:
-        form = request.form.to_dict()
         if exc.errors.get("form") == "stale_form":
             form["key"] = secrets.token_urlsafe(24)
         items = eligibility.returnable_items(session, brand, order)
-        # htmx only swaps 2xx answers: the fragment with its errors comes back as 200.
-        return _render_form(
-            brand, order, token, items, form, exc.errors, 200 if request.htmx else 422
-        )
+        # Only photos missing or refused: the summary again, where the photo fields are.
+        summary = None if checked.errors or "form" in exc.errors else checked
+        return _render_form(brand, order, token, items, form, exc.errors, refused, summary)
     target = url_for(
         "returns.status_page", brand_slug=brand.slug, token=return_token(brand.slug, rr.public_id)
     )

@@ -56,3 +56,13 @@ def logo(brand_slug: str):
         abort(404)
     assets = Path(current_app.config["BRANDS_DIR"]) / "assets"
     return send_from_directory(assets, brand.theme.logo, max_age=86400)
+
+
+@bp.get("/<brand_slug>/icon")
+def icon(brand_slug: str):
+    """The brand's tab icon (``theme.icon``, else its logo unless a wordmark)."""
+    brand = brand_or_404(brand_slug)
+    if not brand.theme.tab_icon:
+        abort(404)
+    assets = Path(current_app.config["BRANDS_DIR"]) / "assets"
+    return send_from_directory(assets, brand.theme.tab_icon, max_age=86400)

@@ -11,7 +11,7 @@ from htmx_flask import request
 from tracking.db import get_session
 from tracking.orders.carrier_codes import brand_carriers
 from tracking.orders.sheets import csv_response
-from tracking.returns import labels, machine, parcel, queries, shipping, transitions
+from tracking.returns import labels, machine, outcomes, queries, shipping, transitions
 from tracking.returns import queue as returns_queue
 from tracking.returns.display import RETURN_STATUS_LABELS
 from tracking.returns.models import ReturnRequest
@@ -25,6 +25,12 @@ TRANSITION_MESSAGES = {
         "Here is the current state; please check it and try again."
     ),
     "forbidden": lambda: _("That step is not possible from the current status."),
+    "resolution": lambda: _(
+        "That is not what the customer asked for. Change the resolution first, with a reason."
+    ),
+    "no_codes": lambda: _(
+        "The shop's pool of store-credit codes is empty. Import more codes, then try again."
+    ),
 }
 
 
@@ -86,6 +92,14 @@ def export_csv(brand, user):
     )
 
 
+@bp.get("/<brand_slug>/refunds.csv")
+@staff_page
+def refunds_csv(brand, user):
+    """Refunds to pay and paid, with the bank details of cash-on-delivery orders."""
+    rows = returns_queue.refund_rows(get_session(), brand.slug)
+    return csv_response(brand, "refunds", returns_queue.REFUND_HEADER, rows)
+
+
 def _return_or_404(brand, rma: str) -> ReturnRequest:
     rr = queries.by_rma(get_session(), brand.slug, rma)
     if rr is None:
@@ -93,27 +107,13 @@ def _return_or_404(brand, rma: str) -> ReturnRequest:
     return rr
 
 
-# What the customer asked for, as the step that gives it: offered first, the others less loudly.
-OUTCOME_ACTION = {
-    "refund": "refund",
-    "exchange": "exchange",
-    "store_credit": "credit",
-    "repair": "repair",
-    "recycle": "close",
-}
-
-
 def _render_detail(brand, user, rr, status=200, error=None, typed=None):
     d = queries.detail(get_session(), rr)
-    asked = {OUTCOME_ACTION[line.resolution] for line, _item in d.lines}
-    actions = machine.actions_from(rr.status, "staff")
-    if rr.status == "inspected":
-        actions.sort(key=lambda a: a not in asked)
     method = shipping.method_for(
         brand.returns,
         brand.shipping.country,
         rr.return_shipping_paid_by,
-        [line.resolution for line, _item in d.lines],
+        d.resolutions,
     )
     html = render_template(
         "admin/detail.html",
@@ -122,8 +122,10 @@ def _render_detail(brand, user, rr, status=200, error=None, typed=None):
         brand=brand,
         user=user,
         d=d,
-        actions=actions,
-        asked=asked if rr.status == "inspected" else set(actions) - {"reject", "review"},
+        # After inspection only the step giving what was asked for (machine.staff_actions).
+        actions=machine.staff_actions(rr.status, d.resolutions),
+        asked=set(machine.staff_actions(rr.status, d.resolutions)) - {"reject", "review"},
+        can_change=rr.status in outcomes.CHANGEABLE,
         error=error,
         typed=typed or {},
         carrier_codes=sorted(brand_carriers(brand)),
@@ -151,7 +153,7 @@ def do_transition(brand, user, rma):
         "tracking_number": request.form.get("tracking_number", "")[:64],
     }
     try:
-        parcel.act(
+        outcomes.act(
             session,
             brand,
             rr,
@@ -167,6 +169,44 @@ def do_transition(brand, user, rma):
         message = str(exc) if exc.code == "tracking" else TRANSITION_MESSAGES[exc.code]()
         return _render_detail(brand, user, rr, 409, message, typed)
     flash(_("Saved: %(status)s", status=RETURN_STATUS_LABELS[rr.status]))
+    return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value[:12])
+    except ValueError:
+        return -1
+
+
+@bp.post("/<brand_slug>/returns/<rma>/resolution")
+@staff_page
+def change_resolution(brand, user, rma):
+    """An explicit change of one line's resolution, with the reason the customer is shown."""
+    session = get_session()
+    rr = _return_or_404(brand, rma)
+    form = request.form
+    try:
+        outcomes.change_resolution(
+            session,
+            brand,
+            rr,
+            line_id=_int(form.get("line", "")),
+            resolution=form.get("resolution", "")[:16],
+            variant=form.get("variant", "")[:100],
+            actor=f"staff:{user.email}",
+            reason=form.get("reason", "")[:2000],
+            expected_version=_int(form.get("version", "")),
+        )
+    except transitions.TransitionError as exc:
+        session.refresh(rr)
+        message = (
+            _("Choose a resolution and say why (the customer sees the reason).")
+            if exc.code == "resolution"
+            else TRANSITION_MESSAGES[exc.code]()
+        )
+        return _render_detail(brand, user, rr, 409, message)
+    flash(_("Resolution changed."))
     return redirect(url_for("admin.detail", brand_slug=brand.slug, rma=rr.rma), code=303)
 
 

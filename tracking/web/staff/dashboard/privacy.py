@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from htmx_flask import request
 
 from tracking import normalize
@@ -70,9 +71,10 @@ def privacy_erase(brand, user):
     session.commit()
     erasing.delete_files(erasure.photo_files)
     flash(
-        _(
-            "Erased the personal data of %(n)s orders for %(email)s.",
-            n=erasure.orders,
+        ngettext(
+            "Erased the personal data of %(num)s order for %(email)s.",
+            "Erased the personal data of %(num)s orders for %(email)s.",
+            erasure.orders,
             email=subject.email,
         )
     )

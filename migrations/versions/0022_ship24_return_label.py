@@ -1,8 +1,8 @@
 """return_requests.label_name: the prepaid return label staff upload for one return (a PDF
 stored under a random name in UPLOAD_DIR, like the return photos)
 
-Revision ID: 0021_ship24_return_label
-Revises: 0020_bench23_order_listing_index
+Revision ID: 0022_ship24_return_label
+Revises: 0021_resolve24_resolutions
 Create Date: 2026-12-06 00:10:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0021_ship24_return_label"
-down_revision: str | None = "0020_bench23_order_listing_index"
+revision: str = "0022_ship24_return_label"
+down_revision: str | None = "0021_resolve24_resolutions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
