@@ -255,7 +255,7 @@ def _shipped_orders(session, prefix: str, n: int) -> list[Shipment]:
 
 
 def test_the_worker_hook_mails_a_batch_with_as_many_queries_for_two_orders_as_for_six(ctx, session):
-    from tests.page.test_budget import counted_queries
+    from tests.support.queries import counted_queries
 
     counts = []
     for prefix, n in (("BA", 2), ("BB", 6)):

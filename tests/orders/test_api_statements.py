@@ -5,13 +5,11 @@ costs, created, unchanged or updated, and adding a parcel reads the order's item
 from __future__ import annotations
 
 import copy
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from tests.orders.test_api import ORDER, url
-from tracking.db import get_engine
+from tests.support.queries import counted_queries
 from tracking.staff.api_keys import create_api_key
 
 
@@ -20,21 +18,6 @@ def key(app, session):
     with app.app_context():
         headers = {"Authorization": "Bearer " + create_api_key(session, "sakura-tea", "wms")}
     return headers
-
-
-@contextmanager
-def _counted(app):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def _big(n_items: int = 20, n_parcels: int = 5) -> dict:
@@ -65,7 +48,7 @@ def _changed(body: dict) -> dict:
 
 
 def _put(app, client, key, number: str, body: dict) -> tuple[int, str]:
-    with _counted(app) as statements:
+    with counted_queries(app) as statements:
         r = client.put(url(number), json=body, headers=key)
     assert r.status_code in (200, 201), r.json
     return len(statements), r.json["result"]
@@ -94,7 +77,7 @@ def test_adding_a_parcel_reads_the_order_and_its_items_once(app, client, key):
         "tracking_number": "2345-6789-0124",
         "items": [{"sku": f"S-{i}"} for i in range(20)],
     }
-    with _counted(app) as statements:
+    with counted_queries(app) as statements:
         r = client.post(url("A-1", "/shipments"), json=parcel, headers=key)
     assert r.status_code == 201, r.json
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]

@@ -7,13 +7,12 @@ said."""
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session, func, select
 
 from carriers.numbers import mod7_complete
+from tests.support.queries import counted_queries
 from tracking.db import get_engine
 from tracking.orders import versions
 from tracking.orders.imports.generic import HEADER
@@ -51,23 +50,8 @@ def _file(numbers, *, qty: int = 2, address: str = "東京都渋谷区神宮前1
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-@contextmanager
-def _counted(app):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def _statements(app, session, brand, raw: bytes, **kw) -> tuple[int, object]:
-    with _counted(app) as statements:
+    with counted_queries(app) as statements:
         report = run_import(session, brand, "generic", raw, **kw)
     return len(statements), report
 
@@ -108,7 +92,7 @@ def test_a_shipping_file_costs_the_same_for_ten_parcels_or_two_hundred(app, sess
     for day in ("2026-11-25", "2026-11-25", "2026-11-26"):  # created, unchanged, updated
         counts = []
         for numbers in (small, large):
-            with _counted(app) as statements:
+            with counted_queries(app) as statements:
                 report = run_import(session, sakura, "rakuten-shipping", _shipping(numbers, day))
             assert report.failed == 0, report.errors
             counts.append((len(statements), report.summary()))

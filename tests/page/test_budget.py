@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
-from tracking.db import get_engine
+from tests.support.queries import counted_queries
 
 ALL_DEMO = ["ST-1001", "ST-1002", "ST-1003", "ST-1004", "ST-1005", "ST-1006", "ST-1007", "ST-1008"]
 ALL_DEMO += ["NP-2001", "NP-2002", "NP-2003", "NP-2004", "NP-2005", "NP-2006"]
 # What the browser fetches for a page: stylesheets, scripts and images (links are not fetched).
 RESOURCE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"')
-
-
-@contextmanager
-def counted_queries(app):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

@@ -5,11 +5,9 @@ statements, and the same number whether its order, queue or watchlist holds a fe
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from tests.factories import (
     STAFF_PASSWORD,
@@ -19,30 +17,15 @@ from tests.factories import (
     make_return,
     make_staff,
 )
-from tracking.db import get_engine
+from tests.support.queries import counted_queries
 from tracking.page.models import Inquiry
 from tracking.timeutil import utcnow
 
 BRAND = "sakura-tea"
 
 
-@contextmanager
-def _counted(app):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def _statements(app, call) -> int:
-    with _counted(app) as statements:
+    with counted_queries(app) as statements:
         response = call()
     assert response.status_code < 500, response.status_code
     return len(statements)
