@@ -13,8 +13,8 @@ import pytest
 import time_machine
 
 from tests.factories import items_of, make_order, make_parcel
-from tests.support.queries import counted_queries
 from tests.support import ROOT
+from tests.support.queries import counted_queries
 from tests.support.writers import WRITERS
 from tracking.orders import versions
 from tracking.page import rendered
