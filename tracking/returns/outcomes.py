@@ -19,7 +19,7 @@ from tracking.orders import parcels
 from tracking.orders.models import OrderItem, Shipment, ShipmentEvent
 from tracking.returns import policy
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
-from tracking.returns.parcel import ship
+from tracking.returns.parcel import ship, tracked_parcel
 from tracking.returns.transitions import TransitionError, transition
 from tracking.timeutil import utcnow
 
@@ -113,22 +113,10 @@ def _already_a_parcel() -> str:
 def replacement_parcel(
     session: Session, rr: ReturnRequest
 ) -> tuple[Shipment | None, ShipmentEvent | None]:
-    """The exchange's replacement parcel and its newest carrier event, in one query."""
-    if not rr.replacement_tracking_number:
-        return None, None
-    row = session.exec(
-        select(Shipment, ShipmentEvent)
-        .join(ShipmentEvent, ShipmentEvent.shipment_id == Shipment.id, isouter=True)
-        .where(
-            Shipment.order_id == rr.order_id,
-            Shipment.direction == "replacement",
-            Shipment.carrier == rr.replacement_carrier,
-            Shipment.tracking_number == rr.replacement_tracking_number,
-        )
-        .order_by(col(ShipmentEvent.occurred_at).desc(), col(ShipmentEvent.id).desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
+    """The exchange's replacement parcel and its newest carrier event."""
+    return tracked_parcel(
+        session, rr, "replacement", rr.replacement_carrier, rr.replacement_tracking_number
+    )
 
 
 def amounts(session: Session, brand: Brand, rr: ReturnRequest) -> policy.Quote:

@@ -197,23 +197,28 @@ def _track_return_parcel(
 def return_parcel(
     session: Session, rr: ReturnRequest
 ) -> tuple[Shipment | None, ShipmentEvent | None]:
-    """The return's tracked parcel and its newest carrier event, in one query. Found by its
-    number, so returns of one order sent back in one box share the parcel."""
-    if not rr.return_tracking_number:
+    """The return's tracked parcel and its newest carrier event. Found by its number, so
+    returns of one order sent back in one box share the parcel."""
+    return tracked_parcel(session, rr, "return", rr.return_carrier, rr.return_tracking_number)
+
+
+def tracked_parcel(
+    session: Session, rr: ReturnRequest, direction: str, carrier: str, number: str
+) -> tuple[Shipment | None, ShipmentEvent | None]:
+    """A parcel of the return's order by direction and number, with its newest event, in one
+    query; (None, None) while no number is known."""
+    if not number:
         return None, None
     row = session.exec(
         select(Shipment, ShipmentEvent)
         .join(ShipmentEvent, ShipmentEvent.shipment_id == Shipment.id, isouter=True)
         .where(
             Shipment.order_id == rr.order_id,
-            Shipment.direction == "return",
-            Shipment.carrier == rr.return_carrier,
-            Shipment.tracking_number == rr.return_tracking_number,
+            Shipment.direction == direction,
+            Shipment.carrier == carrier,
+            Shipment.tracking_number == number,
         )
-        .order_by(
-            col(ShipmentEvent.occurred_at).desc(),
-            col(ShipmentEvent.id).desc(),
-        )
+        .order_by(col(ShipmentEvent.occurred_at).desc(), col(ShipmentEvent.id).desc())
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else (None, None)
