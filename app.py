@@ -15,7 +15,7 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from carriers.cli import carriers_cli
-from tracking import db, errors, i18n, migrate, templating, web
+from tracking import db, errors, i18n, migrate, security, templating, web
 from tracking.addresses import jinja as addresses_jinja
 from tracking.brands import cli as brands_cli
 from tracking.brands.brand import BrandConfigError
@@ -25,7 +25,7 @@ from tracking.dashboard.cli import dashboard_cli
 from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
-from tracking.extensions import csrf, limiter
+from tracking.extensions import csrf, init_limiter
 from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
 from tracking.monitoring import logs, metrics
@@ -103,7 +103,8 @@ def _create_app(test_config: dict | None) -> Flask:
     i18n.init_app(app)
     Htmx(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    security.init_app(app)  # after csrf: its cheaper csrf_token() and session serializer
+    init_limiter(app)
     errors.init_app(app)
 
     # Jinja helpers and response headers; compression runs after every other response hook.

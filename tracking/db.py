@@ -4,10 +4,12 @@ pattern). Engines are created lazily so gunicorn workers never share a pool acro
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 # Named constraints: Alembic's SQLite batch mode can only drop what has a name.
@@ -77,9 +79,25 @@ def get_session() -> Session:
     return g.db_session
 
 
-def ping(session: Session) -> None:
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """A connection for a single read ahead of the request's own session (the render cache's
+    version, the health check): autocommit, so on PostgreSQL the read is one round trip, with
+    no BEGIN before it and no ROLLBACK when the connection goes back to the pool, and no ORM
+    session is built for a request that needs none. When the request has its session
+    already, its connection (which sees what the session wrote)."""
+    session = g.get("db_session")
+    if session is not None:
+        yield session.connection()
+        return
+    with get_engine().connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def ping() -> None:
     """One round trip to the database (the health check); raises when it does not answer."""
-    session.exec(text("SELECT 1"))
+    with read_connection() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def close_session(_exc=None) -> None:

@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -20,6 +21,34 @@ from limits.storage import MemoryStorage, Storage
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+#: GET endpoints that no limit applies to (no decorator, no blueprint limit, no default
+#: limits): the limiter's per-request work (resolving the endpoint's limits, evaluating none)
+#: is skipped for them. The tracking page and its 304 refresh are the app's most frequent
+#: requests. tests/security/test_limits.py runs them with the limiter's own check and checks
+#: that it counted nothing, so a limit added to one of them later cannot be skipped silently.
+UNLIMITED_GETS = frozenset({"portal.order_page", "site.healthz"})
+
+
+def nothing_to_limit() -> bool:
+    return request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_GETS
+
+
+def init_limiter(app) -> None:
+    """``limiter.init_app`` with its before-request check skipped for ``UNLIMITED_GETS``."""
+    limiter.init_app(app)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    if check not in hooks:  # RATELIMIT_ENABLED off: the limiter added no hook
+        return
+    at = hooks.index(check)
+
+    def check_limits() -> None:
+        if not nothing_to_limit():
+            check()
+
+    hooks[at] = check_limits
+
 
 log = logging.getLogger(__name__)
 # Where the failure counters go while the limiter's storage (Redis) does not answer.

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from tracking.orders.models import Order
 from tracking.page.config import PageConfig
 from tracking.page.models import PageEvent
+from tracking.security import url_safe
 
 _SALT = "todoku.page-view.v1"
 # The smallest valid transparent GIF: what the pixel answers.
@@ -31,7 +32,7 @@ PIXEL_GIF = (
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return url_safe(current_app.config["SECRET_KEY"], _SALT)
 
 
 SOURCES = ("lookup", "link")

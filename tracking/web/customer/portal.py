@@ -19,7 +19,6 @@ from flask import (
 from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from htmx_flask import request
 
 from tracking import normalize
@@ -34,7 +33,7 @@ from tracking.page import events as page_events
 from tracking.page.view import coupon_for
 from tracking.returns.eligibility import page_offer
 from tracking.returns.links import return_token
-from tracking.security import order_token
+from tracking.security import generate_csrf, order_token
 from tracking.templating import csp_nonce
 from tracking.timeutil import utcnow
 from tracking.web import brand_or_404

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import abort
 
-from tracking.db import get_session
+from tracking.db import get_session, read_connection
 from tracking.orders.lookup import order_by_public_id
 from tracking.page import rendered
 from tracking.page.view import page_view
@@ -37,9 +37,13 @@ def view_for_token(brand_slug: str, token: str):
 
 
 def state_for_token(brand, token: str, **key):
-    """(public id, ``page.rendered.State``) of an order link of ``brand``: one query."""
+    """(public id, ``page.rendered.State``) of an order link of ``brand``: one query, outside
+    the request's session (a warm view then never builds one)."""
     public_id = read_order_token(brand.slug, token)
-    state = rendered.state(get_session(), brand, public_id, token, **key) if public_id else None
+    state = None
+    if public_id:
+        with read_connection() as connection:
+            state = rendered.state(connection, brand, public_id, token, **key)
     if state is None:
         abort(404)
     return public_id, state
