@@ -207,4 +207,4 @@ def test_every_page_carries_the_fallback_notices_in_its_language(bare_app, lang,
     statuses = re.findall(r'data-error-notice="(\d+)"', fallbacks)
     assert statuses == ["0", "400", "413", "429", "500"]
     assert all(text in fallbacks for text in texts)
-    assert "/static/js/form-errors.js" in body
+    assert "/static/js/site.js" in body

@@ -28,7 +28,7 @@ def error_page(
     in_place: str | None = None,
 ):
     """The error as JSON, as a notice for an htmx form (the page, and what was typed in it,
-    stays: static/js/form-errors.js shows the notice beside the form; ``in_place`` is the advice
+    stays: static/js/site.js shows the notice beside the form; ``in_place`` is the advice
     that fits there) or as a whole page."""
     if _wants_json():
         return {"error": {"code": code, "message": message, "field": field}}, status

@@ -260,7 +260,7 @@ def test_the_tracking_link_copies_with_and_without_javascript(client, demo):
         r'<input id="track-link" type="text" readonly value="http[^"]+/sakura-tea/o/', html
     )
     assert 'data-copy="track-link"' in html and "hidden>Copy the link</button>" in html
-    assert "js/page.js" in html
+    assert "js/site.js" in html
 
 
 def test_the_order_page_shows_staff_words_not_codes(client, demo, session):

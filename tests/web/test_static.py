@@ -80,9 +80,9 @@ def test_the_same_content_has_the_same_hash_wherever_it_lives(app, tmp_path):
     copy = tmp_path / "static"
     shutil.copytree(app.static_folder, copy)
     with app.test_request_context():
-        original = static_fingerprint("js/page.js")
+        original = static_fingerprint("js/site.js")
         app.static_folder = str(copy)
-        assert static_fingerprint("js/page.js") == original
+        assert static_fingerprint("js/site.js") == original
         assert static_fingerprint("../app.py") is None and static_fingerprint("js") is None
 
 

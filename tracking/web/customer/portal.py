@@ -136,7 +136,7 @@ def _page_response(body: str, status: int = 200, etag: str | None = None) -> Res
     # One URL, two shapes (page or htmx fragment): caches must keep them apart.
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     # no-store: nothing of an order is kept in the browser's disk cache (a shared computer, a
-    # link that is the only key). The refresh loop revalidates itself (static/js/page.js).
+    # link that is the only key). The refresh loop revalidates itself (static/js/site.js).
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     if etag is not None:

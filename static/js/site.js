@@ -1,9 +1,13 @@
+// The site's one script of its own (one request, cached a year under its fingerprint): errors
+// answered to htmx forms shown in place, then the tracking page's conditional refresh and the
+// copy buttons.
+//
 // Errors answered to htmx forms, shown in place. htmx swaps nothing on a 4xx/5xx (the htmx-config
 // in base.html), so the form keeps what was typed and the files chosen; this file puts the notice
 // the server rendered for the answer (templates/_error_notice.html) next to the form's submit
 // button, or, for an answer without one (a proxy's 502, no connection), the page's own fallback
 // for that status (templates/_error_notices.html). Only text is copied, never markup.
-// Without this file (or without JavaScript) the forms post as plain forms and the server answers
+// Without this script (or without JavaScript) the forms post as plain forms and the server answers
 // with a whole error page.
 (function () {
   "use strict";
@@ -105,5 +109,38 @@
   document.addEventListener("htmx:afterRequest", function (e) {
     var owner = ownerOf(e.detail.elt);
     if (owner && e.detail.successful) clear(owner);
+  });
+})();
+
+// The tracking page's conditional refresh (If-None-Match), and copy buttons: tracking numbers
+// on the tracking page, the tracking link in the admin. Without this file (or without the clipboard
+// API) the buttons stay hidden and the number is plain selectable text.
+(function () {
+  // Conditional refresh: the live status part sends the ETag it was rendered with (data-etag);
+  // while nothing changed the server answers 304 without a body, and htmx keeps the part as it
+  // is (base.html's htmx-config does not swap a 304).
+  document.addEventListener("htmx:configRequest", function (e) {
+    var target = e.detail.target;
+    if (e.detail.verb === "get" && target && target.id === "status" && target.dataset.etag) {
+      e.detail.headers["If-None-Match"] = target.dataset.etag;
+    }
+  });
+  if (!navigator.clipboard) return;
+  function reveal() {
+    document.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", reveal);
+  document.addEventListener("htmx:afterSettle", reveal);
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copy);
+    // An input (the admin's tracking link) holds its text in value, other elements in text.
+    var text = source.value !== undefined ? source.value : source.textContent;
+    navigator.clipboard.writeText(text.trim()).then(function () {
+      var label = button.textContent;
+      button.textContent = button.dataset.done;
+      setTimeout(function () { button.textContent = label; }, 2000);
+    });
   });
 })();
