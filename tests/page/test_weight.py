@@ -18,9 +18,12 @@ def test_the_tracking_page_is_compressed_when_asked(client, demo, token_for):
     url = f"/sakura-tea/o/{token_for(demo['ST-1001'])}?lang=ja"
     plain = client.get(url)
     assert plain.status_code == 200 and plain.headers.get("Content-Encoding") is None
+    # The page brings its own gzip encoding, made from its rendering's deflated pieces
+    # (page.gzipped), taken even when brotli is offered too; brotli-only browsers get brotli.
     for accept, encoding, decode in (
         ("gzip", "gzip", gzip.decompress),
-        ("gzip, deflate, br, zstd", "br", brotli.decompress),
+        ("gzip, deflate, br, zstd", "gzip", gzip.decompress),
+        ("br", "br", brotli.decompress),
     ):
         r = client.get(url, headers={"Accept-Encoding": accept})
         assert r.status_code == 200 and r.headers["Content-Encoding"] == encoding
@@ -65,3 +68,21 @@ def test_the_pages_static_files_are_fingerprinted_and_immutable(client, demo, to
         assert re.search(r"\?v=[0-9a-f]{12}$", url), url
         r = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert r.status_code == 200 and r.headers["Cache-Control"] == IMMUTABLE, url
+
+
+def test_the_gzipped_page_is_the_page_its_visitor_gets(app, demo, token_for):
+    """The gzip joined from the rendering's pieces decodes (CRC and length checked) to exactly
+    the text served plainly to the same visitor: same CSRF token, own nonce and view token."""
+    visitor = app.test_client()
+    url = f"/sakura-tea/o/{token_for(demo['ST-1001'])}"
+    plain = visitor.get(url).get_data(as_text=True)
+    for _ in range(2):  # rendered by the first request, from the cache after it
+        r = visitor.get(url, headers={"Accept-Encoding": "gzip"})
+        assert r.headers["Content-Encoding"] == "gzip"
+        html = gzip.decompress(r.data).decode()
+        token = re.compile(r'name="csrf_token" value="([^"]+)"')
+        assert token.findall(html) and token.findall(html) == token.findall(plain)
+        own = re.compile(r'nonce="[^"]+"|/px/[^"]+\.gif|v=[A-Za-z0-9_.\-]+')
+        assert own.sub("", html) == own.sub("", plain)
+        nonce = re.search(r"'nonce-([^']+)'", r.headers["Content-Security-Policy"]).group(1)
+        assert f'nonce="{nonce}"' in html

@@ -27,6 +27,7 @@ session that has written (its transaction may still roll back; ``versions.BUMPED
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from sqlmodel import Session
 from tracking.brands.brand import Brand
 from tracking.config import ROOT
 from tracking.orders import versions
+from tracking.page import gzipped
 from tracking.page.view import OrderView
 from tracking.timeutil import utcnow
 
@@ -155,20 +157,47 @@ def expires_at(brand: Brand, view: OrderView, now: datetime | None = None) -> fl
     return min(moments).timestamp()
 
 
+# Per-visitor part → the template value that fills it.
+_PARTS = {"csrf": "csrf_token", "nonce": "csp_nonce", "view": "view_token"}
+
+
 @dataclass
 class Entry:
     marker: str
     status: str  # the status the page shows, signed into each view token
     body: str
     expires_at: float
+    # The body's shared text between placeholders, each deflated (``page.gzipped``); made on
+    # first need and stored with the entry, so a cached page is never compressed whole again.
+    deflated: list[bytes] | None = None
+
+    def pieces(self) -> list[str]:
+        """The body split at its placeholders: shared text at even places, placeholders at odd."""
+        return re.split(f"({re.escape(self.marker)}(?:{'|'.join(_PARTS)}))", self.body)
+
+    def deflated_pieces(self) -> list[bytes]:
+        if self.deflated is None:
+            self.deflated = [gzipped.deflate(t.encode()) for t in self.pieces()[::2]]
+        return self.deflated
 
     def dumps(self) -> bytes:
-        return f"{self.expires_at}\n{self.marker}\n{self.status}\n{self.body}".encode()
+        deflated = self.deflated_pieces()
+        body = self.body.encode()
+        sizes = " ".join(str(len(d)) for d in deflated)
+        head = f"{self.expires_at}\n{self.marker}\n{self.status}\n{len(body)}\n{sizes}\n"
+        return b"".join((head.encode(), body, *deflated))
 
     @classmethod
     def loads(cls, raw: bytes) -> Entry:
-        expires, marker, status, body = raw.decode().split("\n", 3)
-        return cls(marker, status, body, float(expires))
+        expires, marker, status, length, sizes, rest = raw.split(b"\n", 5)
+        n = int(length)
+        deflated, at = [], n
+        for size in map(int, sizes.split()):
+            deflated.append(rest[at : at + size])
+            at += size
+        entry = cls(marker.decode(), status.decode(), rest[:n].decode(), float(expires))
+        entry.deflated = deflated
+        return entry
 
 
 def new_marker() -> str:
@@ -184,13 +213,27 @@ def placeholders(marker: str) -> dict:
     }
 
 
-def fill(entry: Entry, **values: Callable[[], str]) -> str:
-    """The entry's bytes with each placeholder (``csrf_token``, ``csp_nonce``, ``view_token``)
-    replaced by its value for this visitor; a value is made only when the page holds it (no
-    session cookie for a page without a form)."""
-    body = entry.body
-    for name, suffix in (("csrf_token", "csrf"), ("csp_nonce", "nonce"), ("view_token", "view")):
-        placeholder = entry.marker + suffix
-        if placeholder in body:
-            body = body.replace(placeholder, str(escape(values[name]())))
-    return body
+def fill(entry: Entry, **values: Callable[[], str]) -> tuple[str, Callable[[bytes], bytes | None]]:
+    """The entry's text with each placeholder (``csrf_token``, ``csp_nonce``, ``view_token``)
+    replaced by its value for this visitor, a value made only when the page holds it (no
+    session cookie for a page without a form); and a function that answers the same text
+    gzipped from the entry's deflated pieces (``page.gzipped``), for ``web.compress``: given
+    the response's body, None unless that body is still this text."""
+    pieces = entry.pieces()
+    made: dict[str, str] = {}
+    for placeholder in pieces[1::2]:
+        if placeholder not in made:
+            name = _PARTS[placeholder[len(entry.marker) :]]
+            made[placeholder] = str(escape(values[name]()))
+    text = "".join(made.get(p, p) if i % 2 else p for i, p in enumerate(pieces))
+
+    def gzip_body(data: bytes) -> bytes | None:
+        plain = text.encode()
+        if data != plain:  # changed after the fill: compressed as any other body
+            return None
+        shared = entry.deflated_pieces()
+        own = {p: gzipped.deflate(v.encode()) for p, v in made.items()}
+        parts = [own[p] if i % 2 else shared[i // 2] for i, p in enumerate(pieces)]
+        return gzipped.join(parts, plain)
+
+    return text, gzip_body

@@ -208,8 +208,9 @@ def _render(brand, view, token: str, kind: str, status_etag=None, **regions) -> 
 
 
 def _serve(brand, public_id: str, entry: rendered.Entry, status: int = 200, etag=None):
-    """The entry with this visitor's CSRF token, CSP nonce and page-view token filled in."""
-    html = rendered.fill(
+    """The entry with this visitor's CSRF token, CSP nonce and page-view token filled in; its
+    gzip encoding made from the entry's deflated pieces (``web.compress`` uses it)."""
+    html, gzip_body = rendered.fill(
         entry,
         csrf_token=generate_csrf,
         csp_nonce=csp_nonce,
@@ -217,7 +218,9 @@ def _serve(brand, public_id: str, entry: rendered.Entry, status: int = 200, etag
             brand.slug, public_id, status=entry.status, source=_source(public_id)
         ),
     )
-    return _page_response(html, status, etag)
+    response = _page_response(html, status, etag)
+    response.gzip_body = gzip_body
+    return response
 
 
 def _render_page(brand, view, token: str, status: int = 200, **regions) -> Response:
