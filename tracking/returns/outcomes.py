@@ -17,7 +17,7 @@ from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders import parcels
 from tracking.orders.models import OrderItem, Shipment, ShipmentEvent
-from tracking.returns import policy
+from tracking.returns import machine, policy, transitions
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
 from tracking.returns.parcel import ship, tracked_parcel
 from tracking.returns.transitions import TransitionError, transition
@@ -187,6 +187,10 @@ def change_resolution(
     line = next((ln for ln, _item in rows if ln.id == line_id), None)
     if line is None:
         raise TransitionError("illegal", "no such line in this return")
+    given = transitions.given(session, rr.id)
+    if machine.outcome_actions({line.resolution, resolution}) & given:
+        # A mixed return already gave this (or the new) outcome: it cannot be taken back.
+        raise TransitionError("resolution", "this line's outcome has already been given")
     before = line.resolution
     line.resolution = resolution
     line.exchange_variant = variant if resolution == "exchange" else ""
