@@ -19,7 +19,7 @@ from tracking.orders import parcels
 from tracking.orders.models import OrderItem, Shipment, ShipmentEvent
 from tracking.returns import machine, policy, transitions
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
-from tracking.returns.parcel import ship, tracked_parcel
+from tracking.returns.parcel import change, ship, tracked_parcel
 from tracking.returns.transitions import TransitionError, transition
 from tracking.timeutil import utcnow
 
@@ -45,6 +45,14 @@ def act(
     the customer's parcel, ``exchange`` with the replacement parcel, any other step without
     one (``carrier`` and ``tracking_number`` unused)."""
     who = {"actor": actor, "reason": reason, "expected_version": expected_version}
+    if action == "ship" and rr.status == "in_transit":
+        # Another number for the parcel on its way back (the customer mistyped it): the new
+        # one is tracked and the customer is mailed (``parcel.change``).
+        if expected_version is not None and expected_version != rr.version:
+            raise TransitionError("stale", "someone else changed this return first")
+        return change(
+            session, brand, rr, carrier=carrier, tracking_number=tracking_number, actor=actor
+        )
     if action == "ship":
         return ship(session, brand, rr, carrier=carrier, tracking_number=tracking_number, **who)
     if action == "exchange":

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 import carriers
 from tracking.db import get_session
 from tracking.extensions import csrf, limiter
-from tracking.orders import batch, intake, listing
+from tracking.orders import batch, images, intake, listing
 from tracking.orders.links import fresh_link, tracking_link
 from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
@@ -178,6 +178,10 @@ def _order_json(found: listing.OrderContents) -> dict:
 def put_order(number: str):
     body = validate(OrderBody, json_body())
     data = validate(OrderIn, {**body.model_dump(exclude_unset=True), "number": number}, "")
+    try:
+        images.check_images(g.brand, data)
+    except intake.IntakeError as exc:
+        return _intake_error(exc)
     session = get_session()
     stored = batch.upsert_orders(
         session, g.brand, [data], source=f"api:{g.api_key.name}", origin="api"
