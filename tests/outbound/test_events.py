@@ -207,3 +207,34 @@ def test_recording_the_same_event_twice_writes_it_once(session, brand):
     session.commit()
     assert first is not None and again is None
     assert len(_events(session)) == 1
+
+
+def test_an_endpoint_may_ask_for_the_customers_email_and_erasure_takes_it_out(session, ctx):
+    from tracking.privacy.erase import erase_orders
+
+    brand = with_webhooks(
+        ctx,
+        "sakura-tea",
+        {"url": HOOK, "events": ["inquiry.created"]},
+        {"url": "https://klaviyo-relay.example/h", "customer_email": True},
+    )
+    order = make_order(session, email="hanako@example.jp")
+    inquiry.ask(session, brand, order, "いつ届きますか", "ja", now=NOW)
+    _order2, parcel = _moving_parcel(session)
+    (asked,) = _events(session)
+    assert _body(asked)["data"]["customer"] == {"email": "hanako@example.jp", "language": "ja"}
+    # without an endpoint asking for it, no email
+    plain = with_webhooks(ctx, "sakura-tea", {"url": HOOK})
+    assert not any(e.customer_email for e in plain.webhooks)
+    _learn(session, parcel, Status.IN_TRANSIT, NOW)
+    shipped = _events(session, "parcel.shipped")[0]
+    assert "customer" not in _body(shipped)["data"] and "@" not in shipped.body
+    erase_orders(session, [order], ctx.config["UPLOAD_DIR"], why="request")
+    session.commit()
+    session.expire_all()
+    asked = session.get(OutboundEvent, asked.id)
+    assert "hanako" not in asked.body and _body(asked)["id"] == asked.public_id
+    unsent = session.exec(
+        select(OutboundDelivery).where(OutboundDelivery.event_id == asked.id)
+    ).all()
+    assert {d.status for d in unsent} == {"failed"}

@@ -59,6 +59,18 @@ def test_the_page_lists_endpoints_and_deliveries_in_japanese_and_english(client,
     assert 'href="/admin/sakura-tea/webhooks" aria-current="page"' in home
 
 
+def test_todokus_own_reasons_are_shown_in_the_staff_language(app, client, session, failed):
+    login(client, session)
+    with app.app_context():
+        with_webhooks(app, "sakura-tea", {"url": "https://other.example/h"})
+        later = datetime(2026, 12, 6, tzinfo=UTC)
+        assert delivery.deliver_pending(session, now=later) == {"failed": 1}
+    ja = client.get("/admin/sakura-tea/webhooks?lang=ja").get_data(as_text=True)
+    assert "このエンドポイントはブランドファイルから削除されています。" in ja
+    en = client.get("/admin/sakura-tea/webhooks?lang=en").get_data(as_text=True)
+    assert "This endpoint is no longer in the brand file." in en
+
+
 def test_the_status_filter_shows_only_that_status(client, session, failed):
     login(client, session)
     page = client.get("/admin/sakura-tea/webhooks?status=delivered&lang=en").get_data(as_text=True)

@@ -34,6 +34,10 @@ class WebhookEndpoint(Strict):
     events: list[str] | str = "all"
     # The variable holding the endpoint's signing secret ("whsec_" + base64 of 24-64 bytes).
     secret_env: str = Field(pattern=VARIABLE)
+    # Add the customer's email and language to the events this endpoint receives (a tool that
+    # keys on the person, such as Klaviyo, needs it). Every endpoint that receives the same
+    # event gets the same body, so it then carries the email too. Off by default.
+    customer_email: bool = False
 
     @field_validator("url")
     @classmethod

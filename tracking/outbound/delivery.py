@@ -45,6 +45,12 @@ MAX_DELAY = timedelta(hours=12)
 HOST_DOWN_WAIT = timedelta(minutes=1)
 JITTER = 0.2
 
+#: The words stored as a delivery's ``last_error`` for Todoku's own reasons (the staff page
+#: shows them translated: ``queries.DeliveryRow.problem``).
+GONE = "410 Gone: the receiver says this address is gone"
+REMOVED = "the endpoint is no longer in the brand file"
+NO_ANSWER = "no answer ({kind})"
+
 #: ``post(url, data=…, headers=…, timeout=…, allow_redirects=False)`` → a response with
 #: ``status_code`` and ``headers`` (``requests.post``; tests pass their own).
 Post = Callable[..., requests.Response]
@@ -176,7 +182,7 @@ def send_one(
             status="failed",
             next_attempt_at=None,
             last_attempt_at=now,
-            last_error="the endpoint is no longer in the brand file",
+            last_error=REMOVED,
         )
         return "failed"
     try:
@@ -193,7 +199,7 @@ def send_one(
         )
     except requests.RequestException as exc:
         kind = type(exc).__name__
-        _retry_or_fail(session, delivery, now, f"no answer ({kind})", None, None, rng)
+        _retry_or_fail(session, delivery, now, NO_ANSWER.format(kind=kind), None, None, rng)
         return "unreachable"
     code = response.status_code
     if 200 <= code < 300:
@@ -216,7 +222,7 @@ def send_one(
             next_attempt_at=None,
             last_attempt_at=now,
             last_code=code,
-            last_error="410 Gone: the receiver says this address is gone",
+            last_error=GONE,
         )
         return "failed"
     reason = (getattr(response, "reason", "") or "").strip()

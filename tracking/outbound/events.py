@@ -12,9 +12,9 @@ import json
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.orders.links import tracking_link
@@ -64,6 +64,11 @@ def wanted(brand: Brand, event_type: str) -> list[str]:
     return [e.url for e in brand.webhooks if e.wants(event_type)]
 
 
+def with_customer(brand: Brand, event_type: str) -> bool:
+    """Whether ``event_type``'s body carries the customer's email (an endpoint asked for it)."""
+    return any(e.customer_email for e in brand.webhooks if e.wants(event_type))
+
+
 def record(
     session: Session,
     brand: Brand,
@@ -83,6 +88,8 @@ def record(
     if not urls or (order is not None and order.history):
         return None
     now = now or utcnow()
+    if order is not None and order.email and with_customer(brand, event_type):
+        data = data | {"customer": {"email": order.email, "language": order.locale or None}}
     public_id = new_event_id()
     body = json.dumps(
         {"id": public_id, "type": event_type, "created_at": stamp(now), "data": data},
@@ -123,3 +130,36 @@ def record(
         ],
     )
     return OutboundEvent(id=event_id, **values)
+
+
+ERASED = "not sent: the customer's personal data was erased"
+
+
+def forget_orders(session: Session, order_ids: list[int]) -> int:
+    """Privacy erasure: the customer's email leaves the stored bodies of these orders' events,
+    and their deliveries not yet made are never made (failed, saying why). Returns how many
+    events were changed. Does not commit."""
+    if not order_ids:
+        return 0
+    changed = 0
+    events = session.exec(
+        select(OutboundEvent).where(col(OutboundEvent.order_id).in_(order_ids))
+    ).all()
+    for event in events:
+        body = json.loads(event.body)
+        if body.get("data", {}).pop("customer", None) is not None:
+            event.body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            session.add(event)
+            changed += 1
+    ids = [e.id for e in events]
+    if ids:
+        session.execute(
+            update(OutboundDelivery)
+            .where(
+                col(OutboundDelivery.event_id).in_(ids),
+                col(OutboundDelivery.status).in_(("pending", "sending")),
+            )
+            .values(status="failed", next_attempt_at=None, claim_token="", last_error=ERASED)
+            .execution_options(synchronize_session=False)
+        )
+    return changed

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tracking.outbound.delivery import GONE, REMOVED
+from tracking.outbound.events import ERASED
 from tracking.outbound.models import OutboundDelivery, OutboundEvent
 from tracking.timeutil import as_utc
 
@@ -32,6 +35,24 @@ class DeliveryRow:
     resent_by: str
     resent_at: datetime | None
     created_at: datetime
+
+    @property
+    def problem(self) -> str:
+        """What went wrong with the last try, in the staff member's language ("" when the HTTP
+        status says it all, or nothing did)."""
+        error = self.last_error
+        if not error or error.startswith("HTTP "):
+            return ""
+        if error == GONE:
+            return _("The receiver answered 410 Gone: the address is gone for good.")
+        if error == REMOVED:
+            return _("This endpoint is no longer in the brand file.")
+        if error == ERASED:
+            return _("Not sent: the customer's personal data was erased.")
+        if error.startswith("no answer ("):
+            kind = error.removeprefix("no answer (").removesuffix(")")
+            return _("No answer from the receiver (%(kind)s).", kind=kind)
+        return error  # a secret that is missing or malformed: the variable's name and why
 
     @property
     def endpoint(self) -> str:
