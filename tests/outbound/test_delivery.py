@@ -158,3 +158,32 @@ def test_a_delivery_being_sent_cannot_be_resent(ctx, session):
     # once its lease has run out (a worker died mid-send), it can
     late = NOW + timedelta(hours=1)
     assert delivery.resend(session, "sakura-tea", claimed.id, "staff:a@b", now=late) == "queued"
+
+
+def test_a_claim_holds_for_its_lease_then_another_worker_takes_it_over(ctx, session):
+    brand = with_webhooks(ctx, "sakura-tea", {"url": "https://hooks.example/x"})
+    _event(session, brand)
+    (first,) = delivery.claim(session, NOW)
+    stale = OutboundDelivery(id=first.id, claim_token=first.claim_token)
+    assert delivery.claim(session, NOW + timedelta(minutes=5)) == []
+    (again,) = delivery.claim(session, NOW + delivery.lease() + timedelta(seconds=1))
+    assert again.id == stale.id and again.claim_token != stale.claim_token
+    assert again.attempts == 2
+    # the first worker's late answer is not written over the second's claim
+    assert delivery._finish(session, stale, status="delivered") is False
+
+
+def test_the_worker_round_records_late_orders_and_delivers_them(ctx, session):
+    from tests.factories import make_parcel
+    from tracking.sync.cli import _outbound
+
+    with Receiver(statuses=[200]) as receiver:
+        brand = with_webhooks(ctx, "sakura-tea", {"url": receiver.url(), "events": ["order.late"]})
+        order = make_order(session, ship=False)
+        make_parcel(session, order, status="in_transit", late=True)
+        session.commit()
+        assert _outbound(session, {"sakura-tea": brand}) == 1
+        assert _outbound(session, {"sakura-tea": brand}) == 0
+    (got,) = receiver.requests
+    assert json.loads(got.body)["type"] == "order.late"
+    Webhook(SECRET).verify(got.body, got.headers)
