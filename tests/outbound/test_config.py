@@ -53,6 +53,8 @@ def test_http_is_allowed_in_development_and_refused_in_production(tmp_path):
         (webhook(url="https://u:p@x.example/h"), "webhooks.0.url", "user name", "ユーザー名"),
         (webhook(events='["parcel.shiped"]'), "webhooks.0.events", "unknown event type", "種類"),
         (webhook(events="[]"), "webhooks.0.events", 'events = "all"', 'events = "all"'),
+        (webhook(events="5"), "webhooks.0.events", 'events = "all"', 'events = "all"'),
+        (webhook(events='"some"'), "webhooks.0.events", 'events = "all"', 'events = "all"'),
         (webhook(env="whsec_abc"), "webhooks.0.secret_env", "expected form", "形"),
         (webhook() + webhook(), "webhooks", "listed twice", "2"),
         (webhook() + 'secrett = "x"\n', "webhooks.0.secrett", "unknown key", "不明な項目"),
