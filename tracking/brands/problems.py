@@ -94,9 +94,13 @@ EXAMPLES = {
     "theme.logo": 'logo = "my-shop.svg"',
     "theme.icon": 'icon = "my-shop-mark.svg"',
     "theme.logo_has_name": "logo_has_name = true",
+    "page.image_hosts": 'image_hosts = ["cdn.shopify.com"]',
     "returns.rma_prefix": 'rma_prefix = "ST"',
     "returns.window_days": "window_days = 30",
     "returns.resolutions": 'resolutions = ["refund", "exchange"]',
+    "webhooks.url": 'url = "https://hooks.my-shop.example/todoku"',
+    "webhooks.events": 'events = ["parcel.shipped", "parcel.delivered"]',
+    "webhooks.secret_env": 'secret_env = "MY_SHOP_WEBHOOK_SECRET"',
     "returns.exchange_label": 'exchange_label = { ja = "交換希望の商品", en = "Exchange for" }',
 }
 _BY_TYPE = {

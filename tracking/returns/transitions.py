@@ -17,7 +17,9 @@ from sqlmodel import Session, col, select
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order
+from tracking.outbound import sources as outbound
 from tracking.returns import credits, machine
+from tracking.returns.links import status_url
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
 from tracking.returns.notify import notify
 from tracking.timeutil import utcnow
@@ -64,10 +66,12 @@ def transition(
     to = machine.target(rr.status, action)
     if to is None:
         raise TransitionError("illegal", f"cannot {action} a return that is {rr.status}")
-    if rr.status == "inspected" and action not in machine.staff_actions(
-        rr.status, _resolutions(session, rr)
-    ):
-        raise TransitionError("resolution", f"{action!r} is not what this return asked for")
+    reached = to  # the mail says what this step gave, even while others are still to come
+    if rr.status == "inspected":
+        resolutions, done = _resolutions(session, rr), given(session, rr.id)
+        if action not in machine.staff_actions(rr.status, resolutions, done):
+            raise TransitionError("resolution", f"{action!r} is not what this return asked for")
+        to = machine.outcome_target(action, resolutions, done)
     if action == "ship" and before_write is None:
         raise TransitionError("tracking", "ship needs the return parcel (returns.parcel.ship)")
     if action == "exchange" and before_write is None:
@@ -113,9 +117,36 @@ def transition(
     )
     for key, value in values.items():
         setattr(rr, key, value)
-    notify(session, brand, rr, order, to, now=now, receipt=actor_kind == "customer")
+    notify(session, brand, rr, order, reached, now=now, receipt=actor_kind == "customer")
+    outbound.return_updated(
+        session,
+        brand,
+        order,
+        return_id=rr.id,
+        rma=rr.rma,
+        status=to,
+        previous=from_status,
+        action=action,
+        version=rr.version,
+        link=status_url(brand.slug, rr),
+        now=now,
+    )
     session.commit()
     return rr
+
+
+def given(session: Session, return_id: int) -> set[str]:
+    """The outcome steps already taken for a return (a mixed return takes one per resolution,
+    staying ``inspected`` until the last): read from its history."""
+    return set(
+        session.exec(
+            select(ReturnEvent.action).where(
+                ReturnEvent.return_id == return_id,
+                ReturnEvent.from_status == "inspected",
+                col(ReturnEvent.action).in_(machine.OUTCOMES),
+            )
+        ).all()
+    )
 
 
 def _resolutions(session: Session, rr: ReturnRequest) -> set[str]:
