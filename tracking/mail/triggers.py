@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.mail import coupons, freshness, hours, modes, outbox, render
+from tracking.mail import coupons, freshness, hours, modes, outbox, pickup, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import MILESTONES, Facts
@@ -195,6 +195,7 @@ def after_apply(session: Session, changed: list[Shipment]) -> None:
     if not orders:
         return
     session.flush()
+    pickup.no_longer_held(session, changed)
     brands = _brands()
     found = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(orders))).all()}
     pairs = [
@@ -262,12 +263,18 @@ def scan(session: Session, brands: dict[str, Brand], now: datetime | None = None
             continue
         # One kind after the other, each superseding before the next is queued: "not_registered"
         # supersedes every unsent milestone, so a "late" queued with it in one batch would go.
-        for kind, find in (("not_registered", _not_registered), ("late", _late)):
+        for kind, find in (
+            ("not_registered", _not_registered),
+            ("late", _late),
+            ("pickup_reminder", pickup.due_reminders),
+        ):
             rows = find(session, brand, now)
             if not rows:
                 continue
             facts = Facts.load(session, [o.id for o in rows])
             notes = _queue(session, [(brand, o, kind, now, "") for o in rows], facts)
+            if kind == "pickup_reminder":
+                pickup.until_last_day(brand, notes, facts)
             _supersede(session, notes)
             queued += len(notes)
     session.commit()
