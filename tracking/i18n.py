@@ -182,6 +182,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["pickup_kind_label"] = pickup_kind_label
+    app.jinja_env.globals["parcel_status_label"] = parcel_status_label
     app.jinja_env.filters["event_clock"] = event_clock
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
     app.context_processor(_catalogue_callables)
@@ -277,6 +278,24 @@ PICKUP_KINDS = {
     "office": _l("Carrier's office"),
     "post_office": _l("Post office"),
 }
+
+
+#: The headline of a parcel held at a store or a locker: the status' own label names the office
+#: (「営業所・窓口でお受け取り可能」), which a convenience store beside it would contradict.
+PICKUP_HEADLINES = {
+    "store": _l("Ready for pickup at a convenience store"),
+    "locker": _l("Ready for pickup at a parcel locker"),
+}
+
+
+def parcel_status_label(shipment) -> str:
+    """A parcel's status as its headline says it: where a held parcel waits, when that is a
+    store or a locker, else the status label."""
+    if shipment.status == Status.AVAILABLE_FOR_PICKUP.value:
+        headline = PICKUP_HEADLINES.get(getattr(shipment, "pickup_kind", ""))
+        if headline:
+            return str(headline)
+    return status_label(shipment.status)
 
 
 def pickup_kind_label(kind: str) -> str:

@@ -12,7 +12,7 @@ from flask_babel import gettext
 import carriers
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.i18n import format_day, pickup_kind_label, status_label
+from tracking.i18n import format_day, parcel_status_label, pickup_kind_label
 from tracking.mail import modes, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.milestones import Facts
@@ -150,7 +150,7 @@ def parcel_blocks(
             render.ParcelBlock(
                 carrier=carrier_name(p.carrier),
                 number=p.tracking_number,
-                status=status_label(p.status),
+                status=parcel_status_label(p),
                 estimate=estimate,
                 items=[f"{name} × {qty}" if qty else name for name, qty in names],
                 carrier_url=url,

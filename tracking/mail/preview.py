@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.i18n import format_day, status_label
+from tracking.i18n import format_day, parcel_status_label
 from tracking.mail import modes, render
 from tracking.mail.config import TRIGGERS
 from tracking.mail.content import content, parcel_estimate
@@ -95,7 +95,7 @@ def order_mail(brand: Brand, kind: str, locale: str) -> tuple[str, str, str]:
         block = render.ParcelBlock(
             carrier=carrier_name(parcel.carrier),
             number=parcel.tracking_number,
-            status=status_label(parcel.status),
+            status=parcel_status_label(parcel),
             estimate=estimate,
             items=[f"{item} × 1"],
         )
