@@ -33,6 +33,7 @@ PACKAGES = {
     "monitoring",
     "operations",
     "orders",
+    "outbound",
     "page",
     "privacy",
     "returns",

@@ -8,6 +8,7 @@ from tracking.dashboard import models as dashboard_models
 from tracking.estimates import models as estimates_models
 from tracking.mail import models as mail_models
 from tracking.orders import models as orders_models
+from tracking.outbound import models as outbound_models
 from tracking.page import models as page_models
 from tracking.returns import models as returns_models
 from tracking.staff import models as staff_models
@@ -22,4 +23,5 @@ FEATURE_MODELS = (
     returns_models,
     sync_models,
     dashboard_models,
+    outbound_models,
 )

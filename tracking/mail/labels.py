@@ -14,6 +14,8 @@ KIND_LABELS = {
     "out_for_delivery": _l("Out for delivery"),
     "delivered": _l("Delivered"),
     "attempted": _l("Delivery attempted"),
+    "pickup": _l("Ready for pickup: where and until when"),
+    "pickup_reminder": _l("Pickup reminder before the last day"),
     "exception": _l("Delivery problem"),
     "late": _l("Running late"),
     "not_registered": _l("Not yet registered with the carrier"),

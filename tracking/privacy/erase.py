@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from tracking.mail.models import Notification
 from tracking.orders.models import IntakeReceipt, Order, OrderChange
 from tracking.orders.parcels import record_change
+from tracking.outbound.events import forget_orders as forget_webhook_events
 from tracking.page.models import Feedback, Inquiry
 from tracking.privacy.subject import Subject, import_jobs_of, orders_of
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
@@ -131,6 +132,7 @@ def erase_orders(session: Session, orders: list[Order], upload_dir: Path, *, why
         session.add(rating)
         erasure.feedback += 1
     erasure.receipts = _blank_receipts(session, orders[0].brand, addresses)
+    forget_webhook_events(session, ids)
 
     for order in orders:
         record_change(session, order, SOURCES[why], {"personal_data": ["", ERASED]}, now)
