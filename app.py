@@ -40,9 +40,11 @@ from tracking.sync.cli import ROUND_TASKS, worker_command
 from tracking.web import staff
 from tracking.web.api import metrics as metrics_view
 from tracking.web.api import routes as api
+from tracking.web.customer import line as line_optin
 from tracking.web.customer import portal, site, unsubscribe
 from tracking.web.customer import returns as returns_desk
 from tracking.web.hooks import carrier as carrier_hooks
+from tracking.web.hooks import line as line_hooks
 from tracking.web.hooks import shop as shop_hooks
 from tracking.web.staff import carriers as staff_carriers
 from tracking.web.staff import dashboard
@@ -119,6 +121,7 @@ def _create_app(test_config: dict | None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns_desk.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(line_optin.bp)
     # Staff side (tracking.web.staff): "admin" carries login, the returns queue and mail;
     # "dashboard" carries one module per screen.
     app.register_blueprint(staff.admin)
@@ -129,6 +132,7 @@ def _create_app(test_config: dict | None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics_view.bp)
     app.register_blueprint(shop_hooks.bp)
+    app.register_blueprint(line_hooks.bp)
     app.register_blueprint(carrier_hooks.bp)
 
     # The worker's work from packages above sync/ (it cannot import them).

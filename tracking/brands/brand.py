@@ -27,6 +27,7 @@ from tracking.brands.problems import N_, Invalid, Problem, example_for, from_pyd
 
 # The feature sections of a brand file; each feature owns its own (they import only brands.base).
 from tracking.estimates.config import ShippingConfig
+from tracking.line.config import LineConfig
 from tracking.mail.config import MailConfig
 from tracking.page.config import PageConfig
 from tracking.privacy.config import PrivacyConfig
@@ -158,6 +159,7 @@ class Brand(Strict):
     returns: ReturnPolicy = ReturnPolicy()
     mail: MailConfig = MailConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    line: LineConfig | None = None  # LINE notifications (docs/line.md)
 
     @field_validator("slug")
     @classmethod
