@@ -26,6 +26,7 @@ from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, limiter
+from tracking.line import channels as line_channels
 from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
 from tracking.monitoring import logs, metrics
@@ -79,6 +80,7 @@ def _create_app(test_config: dict | None) -> Flask:
         # A brand's mail server secret missing from the environment, or a variable a brand
         # names for its own carrier account.
         problems = mail_transport.check_brands(brands, app.config["SMTP_SECRETS"])
+        problems += line_channels.check_brands(brands, app.config["LINE_CHANNELS"])
         return problems + carrier_accounts.check_brands(brands, app.config["CARRIER_ENVIRON"])
 
     # A bad brand file stops start-up here, one line per problem (docs/brand-config.md);
