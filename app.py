@@ -32,6 +32,7 @@ from tracking.mail.cli import coupons_cli
 from tracking.monitoring import logs, metrics
 from tracking.operations.cli import backup_command, restore_command
 from tracking.orders.cli import orders_cli
+from tracking.outbound import signing as outbound_signing
 from tracking.privacy import retention
 from tracking.privacy.cli import privacy_cli
 from tracking.returns import display as returns_display
@@ -50,6 +51,7 @@ from tracking.web.hooks import shop as shop_hooks
 from tracking.web.staff import carriers as staff_carriers
 from tracking.web.staff import dashboard
 from tracking.web.staff import imports as staff_imports
+from tracking.web.staff import webhooks as staff_webhooks
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -81,6 +83,7 @@ def _create_app(test_config: dict | None) -> Flask:
         # names for its own carrier account.
         problems = mail_transport.check_brands(brands, app.config["SMTP_SECRETS"])
         problems += line_channels.check_brands(brands, app.config["LINE_CHANNELS"])
+        problems += outbound_signing.check_brands(brands, app.config["WEBHOOK_ENVIRON"])
         return problems + carrier_accounts.check_brands(brands, app.config["CARRIER_ENVIRON"])
 
     # A bad brand file stops start-up here, one line per problem (docs/brand-config.md);
@@ -91,6 +94,7 @@ def _create_app(test_config: dict | None) -> Flask:
             app.config["BRANDS_RELOAD_SECONDS"],
             secrets_problems,
             demo=app.config["TODOKU_DEMO"],
+            production=app.config["TODOKU_ENV"] == "production",
         )
     except BrandConfigError as exc:
         app.extensions["todoku_brands"] = brands_cli.refuse_cli_start(app, exc)
@@ -129,6 +133,7 @@ def _create_app(test_config: dict | None) -> Flask:
     app.register_blueprint(staff.admin)
     app.register_blueprint(staff_carriers.bp)
     app.register_blueprint(staff_imports.bp)
+    app.register_blueprint(staff_webhooks.bp)
     app.register_blueprint(dashboard.bp)
     # Machines: the JSON API, the metrics scrape and the signed webhooks.
     app.register_blueprint(api.bp)

@@ -34,6 +34,7 @@ PACKAGES = {
     "monitoring",
     "operations",
     "orders",
+    "outbound",
     "page",
     "privacy",
     "returns",

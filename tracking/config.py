@@ -152,6 +152,12 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # and those a brand's [carriers.<code>] names (docs/carriers.md, "Accounts per shop").
         # The live environment, read when a worker round needs them; tests pass a dict.
         "CARRIER_ENVIRON": env,
+        # Outbound webhooks (docs/webhooks.md): where the secrets a brand's [[webhooks]]
+        # secret_env names are read (the live environment; tests pass a dict), how many tries a
+        # delivery gets before it is failed, and how long one try may take (seconds).
+        "WEBHOOK_ENVIRON": env,
+        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "10")),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "15")),
         # Aggregator webhook secrets, ``<BRAND>_<PROVIDER>_WEBHOOK_SECRET`` (e.g.
         # ``SAKURA_AFTERSHIP_WEBHOOK_SECRET``); several comma-separated values during rotation.
         "CARRIER_WEBHOOK_SECRETS": {

@@ -9,6 +9,7 @@ from tracking.estimates import models as estimates_models
 from tracking.line import models as line_models
 from tracking.mail import models as mail_models
 from tracking.orders import models as orders_models
+from tracking.outbound import models as outbound_models
 from tracking.page import models as page_models
 from tracking.returns import models as returns_models
 from tracking.staff import models as staff_models
@@ -24,4 +25,5 @@ FEATURE_MODELS = (
     returns_models,
     sync_models,
     dashboard_models,
+    outbound_models,
 )

@@ -36,9 +36,12 @@ def brand_dir(tmp_path: Path, text: str) -> Path:
     return directory
 
 
-def flask(tmp_path: Path, directory: Path, *args: str, lang: str = "C.UTF-8"):
+def flask(
+    tmp_path: Path, directory: Path, *args: str, lang: str = "C.UTF-8", env: dict | None = None
+):
     env = {
         **os.environ,
+        **(env or {}),
         "PYTHONPATH": str(ROOT),
         "BRANDS_DIR": str(directory),
         "TODOKU_INSTANCE_PATH": str(tmp_path / "instance"),

@@ -29,6 +29,7 @@ from tracking.brands.problems import N_, Invalid, Problem, example_for, from_pyd
 from tracking.estimates.config import ShippingConfig
 from tracking.line.config import LineConfig
 from tracking.mail.config import MailConfig
+from tracking.outbound.config import WebhookEndpoint
 from tracking.page.config import PageConfig
 from tracking.privacy.config import PrivacyConfig
 from tracking.returns.config import ReturnPolicy
@@ -160,6 +161,8 @@ class Brand(Strict):
     mail: MailConfig = MailConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     line: LineConfig | None = None  # LINE notifications (docs/line.md)
+    # The shop's endpoints for outbound events (docs/webhooks.md).
+    webhooks: list[WebhookEndpoint] = Field(default_factory=list, max_length=20)
 
     @field_validator("slug")
     @classmethod
@@ -204,6 +207,16 @@ class Brand(Strict):
                 if field not in fields:
                     takes = ", ".join(f"{f}_env" for f in fields) or "no credentials"
                     raise ValueError(f"{code}: {field}_env is not used; {code} takes {takes}")
+        return value
+
+    @field_validator("webhooks")
+    @classmethod
+    def _one_each(cls, value: list[WebhookEndpoint]) -> list[WebhookEndpoint]:
+        seen: set[str] = set()
+        for endpoint in value:
+            if endpoint.url in seen:
+                raise Invalid(N_('"%(value)s" is listed twice'), value=endpoint.url)
+            seen.add(endpoint.url)
         return value
 
     @field_validator("hostnames")
@@ -251,8 +264,11 @@ class Brand(Strict):
         return route.variables() if route else {}
 
 
-def check_brand_file(path: Path, assets_dir: Path | None = None) -> tuple[Brand | None, list]:
-    """The brand in ``path`` and every problem found in it (the brand is None when any)."""
+def check_brand_file(
+    path: Path, assets_dir: Path | None = None, production: bool = False
+) -> tuple[Brand | None, list]:
+    """The brand in ``path`` and every problem found in it (the brand is None when any).
+    ``production``: what only production refuses (a webhook over plain http)."""
     name = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -267,7 +283,7 @@ def check_brand_file(path: Path, assets_dir: Path | None = None) -> tuple[Brand 
     problems: list[Problem] = []
     brand = None
     try:
-        brand = Brand.model_validate(data)
+        brand = Brand.model_validate(data, context={"production": production})
     except ValidationError as exc:
         problems += [from_pydantic(name, e) for e in exc.errors()]
     slug = data.get("slug")
@@ -335,8 +351,8 @@ def _shared_label_problems(name: str, data: dict, assets: Path) -> list[Problem]
 LOGO_TYPES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}
 
 
-def load_brand_file(path: Path, assets_dir: Path | None = None) -> Brand:
-    brand, problems = check_brand_file(path, assets_dir)
+def load_brand_file(path: Path, assets_dir: Path | None = None, production: bool = False) -> Brand:
+    brand, problems = check_brand_file(path, assets_dir, production)
     if problems:
         raise BrandConfigError(problems)
     return brand
@@ -346,7 +362,7 @@ def brand_files(directory: str | Path) -> list[Path]:
     return sorted(Path(directory).glob("*.toml"))
 
 
-def load_brands(directory: str | Path) -> dict[str, Brand]:
+def load_brands(directory: str | Path, production: bool = False) -> dict[str, Brand]:
     """Every brand in ``directory``; ``BrandConfigError`` with every problem of every file."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -355,7 +371,7 @@ def load_brands(directory: str | Path) -> dict[str, Brand]:
     hosts: dict[str, str] = {}
     problems: list[Problem] = []
     for path in brand_files(directory):
-        brand, found = check_brand_file(path, directory / "assets")
+        brand, found = check_brand_file(path, directory / "assets", production)
         problems += found
         if brand is None:
             continue

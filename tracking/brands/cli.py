@@ -37,12 +37,13 @@ def check_command(files: tuple[Path, ...], lang: str | None) -> None:
     t = translations(lang)
     directory = Path(current_app.config["BRANDS_DIR"])
     paths = list(files) or brand_files(directory)
+    production = current_app.config.get("TODOKU_ENV") == "production"
     if not paths:
         click.echo(Problem(str(directory), "", N_("no brand files (*.toml) here")).line(lang))
         sys.exit(1)
     failed = False
     for path in paths:
-        _brand, problems = check_brand_file(path)
+        _brand, problems = check_brand_file(path, production=production)
         if problems:
             failed = True
             click.echo("\n".join(lines(problems, lang)))
@@ -50,7 +51,7 @@ def check_command(files: tuple[Path, ...], lang: str | None) -> None:
             click.echo(t.gettext(N_("%(file)s: ok")) % {"file": path})
     if not failed and not files:
         try:  # what only the set shows: a host name two brands claim
-            load_brands(directory)
+            load_brands(directory, production)
         except BrandConfigError as exc:
             failed = True
             click.echo("\n".join(lines(exc.problems, lang)))

@@ -97,6 +97,9 @@ EXAMPLES = {
     "returns.rma_prefix": 'rma_prefix = "ST"',
     "returns.window_days": "window_days = 30",
     "returns.resolutions": 'resolutions = ["refund", "exchange"]',
+    "webhooks.url": 'url = "https://hooks.my-shop.example/todoku"',
+    "webhooks.events": 'events = ["parcel.shipped", "parcel.delivered"]',
+    "webhooks.secret_env": 'secret_env = "MY_SHOP_WEBHOOK_SECRET"',
     "returns.exchange_label": 'exchange_label = { ja = "交換希望の商品", en = "Exchange for" }',
 }
 _BY_TYPE = {

@@ -33,6 +33,7 @@ class BrandRegistry(MutableMapping[str, Brand]):
         reload_seconds: float | None,
         check: ExtraCheck | None = None,
         demo: bool = True,
+        production: bool = False,
     ):
         self.directory = Path(directory)
         self.reload_seconds = reload_seconds  # None: never reload
@@ -42,7 +43,10 @@ class BrandRegistry(MutableMapping[str, Brand]):
         self._lock = threading.RLock()
         self._stamps = self._read_stamps()
         self.demo = demo  # False: brands marked ``demo = true`` are not served
-        self._brands = self._served(load_brands(self.directory))  # a problem stops start-up
+        self.production = production  # webhooks over https only
+        self._brands = self._served(
+            load_brands(self.directory, production)
+        )  # a problem stops start-up
         self._next_look = time.monotonic() + (reload_seconds or 0)
 
     def _served(self, brands: dict[str, Brand]) -> dict[str, Brand]:
@@ -69,7 +73,7 @@ class BrandRegistry(MutableMapping[str, Brand]):
                 return
             self._stamps = stamps  # a broken edit is reported once, not on every look
             try:
-                brands = self._served(load_brands(self.directory))
+                brands = self._served(load_brands(self.directory, self.production))
                 problems = self._check(brands)
             except BrandConfigError as exc:
                 problems = lines(exc.problems, staff_language())

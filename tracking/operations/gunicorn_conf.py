@@ -59,7 +59,8 @@ def on_starting(server) -> None:
     # The master's lines (workers booted, timed out) in the app's format: JSON in production.
     logs.install(logs.log_format(env), env.get("LOG_LEVEL", "INFO"), logs.production(env))
     try:  # before any worker: broken brand files show their problem lines, not tracebacks
-        load_brands(os.environ.get("BRANDS_DIR") or ROOT / "brands")
+        production = env.get("TODOKU_ENV", "development") == "production"
+        load_brands(env.get("BRANDS_DIR") or ROOT / "brands", production)
     except BrandConfigError as exc:
         raise ConfigError(start_refusal(exc.problems)) from None
     problem = shared_limits_problem(server.cfg.workers, os.environ)

@@ -12,6 +12,7 @@ from tracking.brands.brand import Brand
 from tracking.calendars import Calendar
 from tracking.mail import outbox as mail
 from tracking.orders.models import Order
+from tracking.outbound import sources as outbound
 from tracking.page.models import Inquiry
 from tracking.timeutil import as_utc, utcnow
 
@@ -90,6 +91,15 @@ def ask(
         body=body,
         locale=brand.default_locale,
         order_id=order.id,
+    )
+    outbound.inquiry_created(
+        session,
+        brand,
+        order,
+        inquiry_id=inquiry.id,
+        locale=locale,
+        reply_by=inquiry.reply_by,
+        now=now,
     )
     session.commit()
     return inquiry

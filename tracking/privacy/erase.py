@@ -23,6 +23,7 @@ from tracking.line.models import LineCode, LineLink
 from tracking.mail.models import Notification
 from tracking.orders.models import IntakeReceipt, Order, OrderChange
 from tracking.orders.parcels import record_change
+from tracking.outbound.events import forget_orders as forget_webhook_events
 from tracking.page.models import Feedback, Inquiry
 from tracking.privacy.subject import Subject, import_jobs_of, orders_of
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
@@ -138,6 +139,7 @@ def erase_orders(session: Session, orders: list[Order], upload_dir: Path, *, why
         session.delete(row)
     for row in session.exec(select(LineCode).where(col(LineCode.order_id).in_(ids))):
         session.delete(row)
+    forget_webhook_events(session, ids)
 
     for order in orders:
         record_change(session, order, SOURCES[why], {"personal_data": ["", ERASED]}, now)

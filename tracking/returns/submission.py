@@ -20,8 +20,10 @@ from sqlmodel import Session, col, select
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order
+from tracking.outbound import sources as outbound
 from tracking.returns import photos, policy
 from tracking.returns.eligibility import returnable_items
+from tracking.returns.links import status_url
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
 from tracking.returns.notify import notify
 from tracking.returns.policy import LineInput
@@ -298,5 +300,18 @@ def _submit_locked(
         )
     )
     notify(session, brand, rr, order, status, now=now, receipt=True)  # the customer's own
+    outbound.return_updated(
+        session,
+        brand,
+        order,
+        return_id=rr.id,
+        rma=rr.rma,
+        status=status,
+        previous="",
+        action="submit",
+        version=rr.version,
+        link=status_url(brand.slug, rr),
+        now=now,
+    )
     session.commit()
     return rr

@@ -17,7 +17,9 @@ from sqlmodel import Session, col, select
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders.models import Order
+from tracking.outbound import sources as outbound
 from tracking.returns import credits, machine
+from tracking.returns.links import status_url
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
 from tracking.returns.notify import notify
 from tracking.timeutil import utcnow
@@ -114,6 +116,19 @@ def transition(
     for key, value in values.items():
         setattr(rr, key, value)
     notify(session, brand, rr, order, to, now=now, receipt=actor_kind == "customer")
+    outbound.return_updated(
+        session,
+        brand,
+        order,
+        return_id=rr.id,
+        rma=rr.rma,
+        status=to,
+        previous=from_status,
+        action=action,
+        version=rr.version,
+        link=status_url(brand.slug, rr),
+        now=now,
+    )
     session.commit()
     return rr
 

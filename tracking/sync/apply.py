@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
@@ -21,6 +22,7 @@ from carriers import TrackingResult
 from tracking.estimates.refresh import refresh_many
 from tracking.mail import triggers as mail_triggers
 from tracking.orders.models import Shipment, ShipmentEvent
+from tracking.outbound import sources as outbound
 from tracking.timeutil import as_utc, utcnow
 
 
@@ -49,8 +51,15 @@ def _order_mail(session: Session, applied: list[Applied]) -> None:
     mail_triggers.after_apply(session, [a.shipment for a in applied if a.changed])
 
 
-# The estimate first: the shipping and delivery mail quote it.
-AFTER_APPLY: list[AfterApply] = [_refresh_estimates, _order_mail]
+def _outbound_events(session: Session, applied: list[Applied]) -> None:
+    changed = [(a.shipment, a.result.events) for a in applied if a.changed]
+    if changed:
+        outbound.parcels_changed(session, current_app.extensions["todoku_brands"], changed)
+
+
+# The estimate first: the shipping and delivery mail quote it (and the events the parcel's
+# estimated delivery).
+AFTER_APPLY: list[AfterApply] = [_refresh_estimates, _order_mail, _outbound_events]
 
 
 def apply_result(session: Session, shipment: Shipment, result: TrackingResult) -> int:

@@ -19,6 +19,8 @@ from tracking.db import get_engine
 from tracking.mail import line_outbox, outbox, triggers
 from tracking.monitoring import logs, metrics
 from tracking.orders.imports import jobs
+from tracking.outbound import delivery as outbound_delivery
+from tracking.outbound import sources as outbound_sources
 from tracking.sync import capture, heartbeat
 from tracking.sync.rounds import ROUND_LIMIT, run_round
 
@@ -33,6 +35,8 @@ ROUND_TASKS: list = []
 #: Between rounds the worker looks for import jobs this often (seconds): staff wait for their
 #: file's preview, not for the next round.
 IMPORT_POLL = 2.0
+#: Outbound deliveries: batches a round at most.
+OUTBOUND_BATCHES = 10
 
 
 def _imports(app, worker: str, beat: bool = True) -> int:
@@ -59,6 +63,21 @@ def _wait(app, worker: str, seconds: float) -> None:
         if beat:
             last_beat = time.monotonic()
         _imports(app, worker, beat)
+
+
+def _outbound(session: Session, brands) -> int:
+    """Outbound events: late orders' events, then every due delivery (docs/webhooks.md); a
+    batch at a time while batches come back full, at most ``OUTBOUND_BATCHES`` a round (a
+    backlog to a slow receiver must not hold the parcels' round back). Returns how many were
+    delivered."""
+    outbound_sources.scan_late(session, brands)
+    delivered = 0
+    for _ in range(OUTBOUND_BATCHES):
+        outcomes = outbound_delivery.deliver_pending(session, brands)
+        delivered += outcomes.get("delivered", 0)
+        if sum(outcomes.values()) < outbound_delivery.BATCH:
+            break
+    return delivered
 
 
 @click.command("worker")
@@ -91,6 +110,7 @@ def worker_command(once: bool, interval: int) -> None:
                     sent += batch
                     if batch < outbox.BATCH:
                         break
+                hooks = _outbound(session, brands)
                 files, rows = jobs.cleanup(session, app.config)
                 for task in ROUND_TASKS:
                     task(session, brands)
@@ -107,6 +127,7 @@ def worker_command(once: bool, interval: int) -> None:
                 "skipped": report.skipped,
                 "mail_queued": queued,
                 "mail_sent": sent,
+                "webhooks_delivered": hooks,
                 "import_jobs": imported,
                 "import_files_dropped": files,
                 "import_rows_deleted": rows,
@@ -115,7 +136,7 @@ def worker_command(once: bool, interval: int) -> None:
             log.info(
                 "worker: %(checked)d checked, %(changed)d changed, %(new_events)d new events, "
                 "%(failed)d failed, %(skipped)d skipped; %(mail_queued)d mail queued by time, "
-                "%(mail_sent)d mail sent; %(import_jobs)d import jobs run, %(import_files_dropped)d "
+                "%(mail_sent)d mail sent; %(webhooks_delivered)d webhooks delivered; %(import_jobs)d import jobs run, %(import_files_dropped)d "
                 "import files dropped, %(import_rows_deleted)d import rows deleted; "
                 "%(duration_ms).1f ms",
                 figures,

@@ -2,8 +2,8 @@
 unused per order), line_events (webhook events handled); notifications.channel ("mail" or
 "line") and notifications.retry_key (X-Line-Retry-Key, fixed when queued)
 
-Revision ID: 0023_line25_line
-Revises: 0022_ship24_return_label
+Revision ID: 0024_line25_line
+Revises: 0023_hooks25_outbound_events
 Create Date: 2026-12-06 03:10:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0023_line25_line"
-down_revision: str | None = "0022_ship24_return_label"
+revision: str = "0024_line25_line"
+down_revision: str | None = "0023_hooks25_outbound_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
