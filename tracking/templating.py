@@ -39,12 +39,22 @@ def carrier_url(code: str, number: str) -> str | None:
         return None
 
 
+def image_hosts() -> list[str]:
+    """The hosts a brand's page may show item images from (``[page] image_hosts``): the brand
+    of the request's ``brand_slug``; none elsewhere."""
+    slug = (request.view_args or {}).get("brand_slug")
+    brand = current_app.extensions.get("todoku_brands", {}).get(slug) if slug else None
+    return list(brand.page.image_hosts) if brand is not None else []
+
+
 def security_headers(response):
-    # Only our own origin: no CDN, no third-party script, no framing.
+    # Only our own origin: no CDN, no third-party script, no framing. Images also from the
+    # brand's declared image hosts (order items' pictures), https only.
     style = f"'self' 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "'self'"
+    img = " ".join(["'self'", "data:", *(f"https://{host}" for host in image_hosts())])
     response.headers.setdefault(
         "Content-Security-Policy",
-        f"default-src 'self'; img-src 'self' data:; style-src {style}; script-src 'self'; "
+        f"default-src 'self'; img-src {img}; style-src {style}; script-src 'self'; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

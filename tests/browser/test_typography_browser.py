@@ -46,9 +46,29 @@ WORDS = [
     "必需品",
     "10%オフクーポン",
     "ご予約受付中",
+    # The return pages: headings, buttons, statuses.
+    "返品番号",
+    "確認する",
+    "修正する",
+    "申し込む",
+    "返送方法",
+    "お戻しいただく",
+    "お届け先",
+    "着払い",
+    "返金",
+    "受け付けました",
+    "承認されました",
+    "お問い合わせ番号",
+    "届きました",
+    "分かれて",
 ]
+# Return pages: the form, its summary step and status pages of several ways back and states.
+RETURNS = ["ST-1205", "ST-1203", "NP-2206", "NP-2202", "NP-2204"]
 PAGES = ["ST-1001", "ST-1002", "ST-1004", "ST-1005", "NP-2001", "NP-2002"]
-CHECKED = "h1,h2,h3,h4,.hero,.status,button,.button,.banner span,.progress li,label"
+CHECKED = (
+    "h1,h2,h3,h4,.hero,.status,.status-now,button,.button,.banner span,.progress li,label,"
+    ".faq summary"
+)
 
 MEASURE = r"""
 ([words, checked]) => {
@@ -101,7 +121,7 @@ MEASURE = r"""
       if (ls.length > 1 && ls[ls.length - 1].trim().length < 2) found.lone.push(ls);
     }
   }
-  for (const block of document.querySelectorAll('main p, main li, main h1, main h2, main h3, main dd, main label, main span.raw')) {
+  for (const block of document.querySelectorAll('main p, main li, main h1, main h2, main h3, main dd, main label, main span.raw, main summary, main legend')) {
     const chars = lines(block);
     for (let k = 1; k < chars.length; k++) {
       if (chars[k].line !== chars[k - 1].line && SMALL.test(chars[k].c)) {
@@ -160,6 +180,48 @@ def test_the_measurement_sees_breaks_inside_words_without_the_fix(ja_page, order
     inside = []
     for number in PAGES:
         page.goto(f"{order_url(number)}?lang=ja")
+        page.add_style_tag(content=BREAK_ANYWHERE)
+        inside += _measure(page)["inside"]
+    assert inside, "no word broke even with the fix switched off: the pages prove nothing"
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_return_pages_break_only_between_phrases(ja_page, order_url, live_app, live_url, width):
+    """The return form (items step and summary step) and return status pages in several
+    states and ways back: the same measurements as the tracking page."""
+    from .test_return_shipping_browser import _status_url
+
+    page = ja_page(width)
+    problems = {}
+    page.goto(f"{order_url('ST-1001')}/return?lang=ja")
+    if any(found := _measure(page).values()):
+        problems["form"] = found
+    screenshot(page, f"typography-return-form-ja-{width}")
+    item = page.locator("fieldset.ritem").first
+    item.locator("select[name^=qty]").select_option("1")
+    item.locator("select[name^=reason]").select_option("changed_mind")
+    item.locator("select[name^=resolution]").select_option("refund")
+    page.locator("button[name=step][value=review]").click()
+    page.locator("form.summary").wait_for()
+    if any(found := _measure(page).values()):
+        problems["summary"] = found
+    screenshot(page, f"typography-return-summary-ja-{width}")
+    for number in RETURNS:
+        page.goto(_status_url(live_app, live_url, number) + "?lang=ja")
+        if any(found := _measure(page).values()):
+            problems[number] = found
+        screenshot(page, f"typography-return-{number}-ja-{width}")
+    assert not problems, problems
+
+
+def test_the_measurement_sees_breaks_on_return_pages_without_the_fix(ja_page, live_app, live_url):
+    """The control for the return pages: with phrase breaking off they break inside words."""
+    from .test_return_shipping_browser import _status_url
+
+    page = ja_page(320, bypass_csp=True)
+    inside = []
+    for number in RETURNS:
+        page.goto(_status_url(live_app, live_url, number) + "?lang=ja")
         page.add_style_tag(content=BREAK_ANYWHERE)
         inside += _measure(page)["inside"]
     assert inside, "no word broke even with the fix switched off: the pages prove nothing"

@@ -51,3 +51,29 @@ def test_customer_pages_carry_a_localized_description(client, demo, token_for, l
         assert found and ("さくら茶舗" if lang == "ja" else "Sakura Tea") in found.group(1), url
         assert words.lower() in found.group(1).lower(), url
         assert order.number not in found.group(1) and "@" not in found.group(1)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("ja", "返品・交換"), ("en", "return")])
+def test_return_pages_describe_themselves(client, demo, token_for, lang, words):
+    from sqlmodel import select
+
+    from tracking.db import get_session
+    from tracking.orders.models import Order
+    from tracking.returns import queries
+    from tracking.returns.links import return_token
+
+    order = demo["ST-1001"]
+    urls = [f"/sakura-tea/o/{token_for(order)}/return"]
+    with client.application.app_context():
+        session = get_session()
+        other = session.exec(select(Order).where(Order.number == "ST-1205")).one()
+        rr = queries.for_order(session, other)[0]
+        urls.append(f"/sakura-tea/r/{return_token('sakura-tea', rr.public_id)}")
+    descriptions = set()
+    for url in urls:
+        html = client.get(f"{url}?lang={lang}").get_data(as_text=True)
+        found = re.search(r'<meta name="description" content="([^"]+)">', html)
+        assert found and words in found.group(1).lower(), url
+        assert order.number not in found.group(1) and rr.rma not in found.group(1)
+        descriptions.add(found.group(1))
+    assert len(descriptions) == 2  # each page says what it is

@@ -94,6 +94,7 @@ EXAMPLES = {
     "theme.logo": 'logo = "my-shop.svg"',
     "theme.icon": 'icon = "my-shop-mark.svg"',
     "theme.logo_has_name": "logo_has_name = true",
+    "page.image_hosts": 'image_hosts = ["cdn.shopify.com"]',
     "returns.rma_prefix": 'rma_prefix = "ST"',
     "returns.window_days": "window_days = 30",
     "returns.resolutions": 'resolutions = ["refund", "exchange"]',

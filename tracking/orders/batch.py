@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from tracking import normalize
 from tracking.brands.brand import Brand
-from tracking.orders import batch_rows, intake, language, parcels, versions
+from tracking.orders import batch_rows, images, intake, language, parcels, versions
 from tracking.orders.batch_rows import Work
 from tracking.orders.intake import CREATED, UNCHANGED, UPDATED, IntakeError
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
@@ -60,6 +60,7 @@ def upsert_orders(
     results: list = [None] * len(batch)
     works = []
     for index, data in enumerate(batch):
+        data = images.allowed_images(brand, data)
         try:
             resolved = [
                 intake.resolve(brand, s, f"shipments.{n}")

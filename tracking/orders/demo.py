@@ -39,9 +39,28 @@ class DemoOrder:
     payment_method: str = "card"
 
 
+# Some demo items have a picture, served from our own host (``static/demo/items/``, small SVGs)
+# so ``make run`` shows them without any image host; the others show none, as orders whose data
+# carries no image.
+IMAGES = {
+    sku: f"/static/demo/items/{name}.svg"
+    for sku, name in (
+        ("SEN-100", "sencha"),
+        ("YUN-01", "yunomi"),
+        ("KYU-01", "kyusu"),
+        ("CHA-SEN", "chasen"),
+        ("BOOT-M", "boots"),
+        ("BOOT-W", "boots"),
+        ("TENT-2P", "tent"),
+        ("BOTTLE", "bottle"),
+    )
+}
+
+
 def item(sku, name, price, variant="", tags=("tea",), qty=1):
     """One order line of demo data, as ``OrderItem`` keyword arguments."""
     return {
+        "image": IMAGES.get(sku, ""),
         "sku": sku,
         "name": name,
         "price": price,

@@ -24,7 +24,7 @@ import carriers
 from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.db import savepoint
-from tracking.orders import language, parcels
+from tracking.orders import images, language, parcels
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentItem
 from tracking.orders.schema import OrderIn, ShipmentIn
 from tracking.timeutil import utcnow
@@ -34,8 +34,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _TEXT_FIELDS = ("name", "phone", "address", "payment_method", "requested_slot")
 
 
-class IntakeError(parcels.ParcelError):
-    """Input that cannot be stored; ``field`` names where it is (``shipments.0.carrier``)."""
+IntakeError = parcels.IntakeError
 
 
 @dataclass
@@ -173,6 +172,7 @@ def upsert_order(
     picks the mail mode) when ``data`` names none, set when the order is created. Raises
     ``IntakeError`` before writing anything when a shipment's carrier cannot be resolved."""
     now = now or utcnow()
+    data = images.allowed_images(brand, data)
     resolved = [resolve(brand, s, f"shipments.{i}") for i, s in enumerate(data.shipments or [])]
     values = order_values(data)
     external_id = values.get("external_id", "")

@@ -35,6 +35,10 @@ class ParcelError(ValueError):
         self.code, self.message, self.field = code, message, field
 
 
+class IntakeError(ParcelError):
+    """Input that cannot be stored; ``field`` names where it is (``shipments.0.carrier``)."""
+
+
 @dataclass(frozen=True)
 class Checked:
     carrier: str  # our code

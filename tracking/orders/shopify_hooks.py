@@ -52,6 +52,23 @@ def _text(value, limit: int) -> str:
     return str(value).strip()[:limit] if value not in (None, "") else ""
 
 
+def _image(li: dict) -> str:
+    """The line item's picture when the body has one: REST webhooks carry none, a body built
+    from the GraphQL ``LineItem`` (an app, Flow) has ``image: {url}`` (older: ``src``). Only an
+    https URL is kept; whether its host is allowed is the intake's question (``orders.images``)."""
+    image = li.get("image") or li.get("image_url")
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("src")
+    if (
+        isinstance(image, str)
+        and image.startswith("https://")
+        and len(image) <= 500
+        and not any(c.isspace() or ord(c) < 32 for c in image)
+    ):
+        return image
+    return ""
+
+
 def _fulfillment_shipments(f: dict) -> list[dict]:
     if not isinstance(f, dict) or f.get("status") in {"cancelled", "error", "failure"}:
         return []
@@ -109,6 +126,7 @@ def order_in(payload: dict) -> OrderIn:
                     "name": _text(li.get("name") or li.get("title"), 200),
                     "quantity": li.get("quantity") or 1,
                     "price": money(str(li.get("price") or "0"), currency, "price"),
+                    "image_url": _image(li),
                 }
                 for li in payload.get("line_items") or []
                 if isinstance(li, dict)

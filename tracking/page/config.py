@@ -12,10 +12,23 @@ from pydantic import Field, field_validator, model_validator
 
 from carriers import Status
 from tracking.brands.base import Localized, Strict
+from tracking.brands.problems import N_, Invalid
 
 LOCALES = ("ja", "en")
 BANNER_ID = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$"
 IMAGE_FILE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(svg|png|webp|jpg)$"
+# A host name as a brand file names an image host: letters, digits, dashes, dots; no scheme,
+# port, path or wildcard.
+IMAGE_HOST = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+# Image hosts known to resize on request: the page asks for a thumbnail twice the shown size
+# (``THUMB`` CSS pixels), not the product photo (often 1–2 MB). Others are sent as they are.
+THUMB = 56
+RESIZERS = {
+    "cdn.shopify.com": ("width", str(THUMB * 2)),
+    "thumbnail.image.rakuten.co.jp": ("_ex", f"{THUMB * 2}x{THUMB * 2}"),
+}
 # Where a banner may appear: after the parcels (the natural "while you wait" spot) or at the
 # foot of the page after help. Never above the estimate: the customer came for the parcel.
 Placement = Literal["after_status", "after_help"]
@@ -104,6 +117,54 @@ class PageConfig(Strict):
     feedback_enabled: bool = True
     # How often the status region re-fetches itself while a parcel is still moving.
     refresh_seconds: int = Field(default=300, ge=30, le=3600)
+    # Hosts the order items' images may come from (https only); the page's CSP allows exactly
+    # these (plus our own host). An image from anywhere else is dropped at intake (the API
+    # refuses it) and never shown.
+    image_hosts: list[str] = Field(default_factory=list, max_length=10)
+
+    @field_validator("image_hosts", mode="before")
+    @classmethod
+    def _image_hosts(cls, value):
+        if not isinstance(value, list):
+            return value
+        hosts: list[str] = []
+        for host in value:
+            if not isinstance(host, str) or not IMAGE_HOST.match(host.lower()):
+                raise Invalid(
+                    N_(
+                        "%(value)s is not a host name: write the host alone, without https://, "
+                        "a path or a *"
+                    ),
+                    value=f'"{host}"' if isinstance(host, str) else repr(host),
+                )
+            if host.lower() not in hosts:
+                hosts.append(host.lower())
+        return hosts
+
+    def item_image(self, url: str | None) -> str | None:
+        """``src`` for an order item's image, or None when it may not be shown: our own static
+        files (the demo's), or https from one of ``image_hosts`` (a known resizing host is
+        asked for a thumbnail)."""
+        if not url:
+            return None
+        if url.startswith("/static/") and ".." not in url:
+            return url
+        parts = urlsplit(url)
+        if (
+            parts.scheme != "https"
+            or parts.hostname not in self.image_hosts
+            or parts.port is not None
+            or parts.username
+            or parts.password
+        ):
+            return None
+        resize = RESIZERS.get(parts.hostname)
+        if resize and resize[0] + "=" not in parts.query:
+            url += ("&" if parts.query else "?") + "=".join(resize)
+        return url
+
+    def image_allowed(self, url: str | None) -> bool:
+        return not url or self.item_image(url) is not None
 
     @field_validator("banners")
     @classmethod

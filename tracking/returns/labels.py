@@ -17,7 +17,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from tracking.brands.brand import Brand
+from tracking.orders.models import Order
 from tracking.returns.models import ReturnEvent, ReturnRequest
+from tracking.returns.notify import notify_update
 from tracking.returns.photos import upload_dir
 from tracking.timeutil import utcnow
 
@@ -88,6 +90,11 @@ def attach(
     previous = rr.label_name
     session.add(ReturnEvent(return_id=rr.id, action="label", actor=actor[:254], created_at=now))
     rr.label_name, rr.version, rr.updated_at = name, expected + 1, now
+    order = session.get(Order, rr.order_id)
+    if order is not None and rr.status == "approved":
+        # Once per upload, while the customer is to send the parcel (before approval the page
+        # shows no label yet; once sent, a label is of no use to them).
+        notify_update(session, brand, rr, order, "label", now=now)
     session.commit()
     if previous:
         # The customer downloads the newest only; the old file would be an orphan.

@@ -85,15 +85,33 @@ OUTCOME_ACTION = {
 
 
 def outcome_actions(resolutions) -> set[str]:
-    return {OUTCOME_ACTION[r] for r in resolutions if r in OUTCOME_ACTION}
+    """The outcome steps a return's resolutions ask for, one per resolution. A take-back gives
+    nothing back: beside another outcome it needs no step of its own (``close`` follows)."""
+    asked = {OUTCOME_ACTION[r] for r in resolutions if r in OUTCOME_ACTION}
+    if len(asked) > 1:
+        asked.discard("close")
+    return asked
 
 
-def staff_actions(status: str, resolutions) -> list[str]:
-    """The steps staff are offered: after inspection only those giving what was asked for (an
-    exchange request is offered "send exchange", never "refund"); anything else is a recorded
-    change of resolution first (``returns.outcomes.change_resolution``)."""
+OUTCOMES = frozenset(OUTCOME_ACTION.values())
+
+
+def staff_actions(status: str, resolutions, done=()) -> list[str]:
+    """The steps staff are offered: after inspection only those giving what was asked for and
+    not given yet (an exchange request is offered "send exchange", never "refund"; a return
+    mixing a refund and an exchange is offered both, then the one left); anything else is a
+    recorded change of resolution first (``returns.outcomes.change_resolution``)."""
     actions = actions_from(status, "staff")
     if status == "inspected":
-        asked = outcome_actions(resolutions)
+        asked = outcome_actions(resolutions) - set(done)
         actions = [a for a in actions if a in asked]
     return actions
+
+
+def outcome_target(action: str, resolutions, done=()) -> str | None:
+    """Where an outcome step taken from ``inspected`` leads: its own status when it is the last
+    outcome the return asked for, else ``inspected`` (the return waits for the others; each
+    one is recorded and mailed as it is given)."""
+    to = target("inspected", action)
+    pending = outcome_actions(resolutions) - set(done) - {action}
+    return "inspected" if to is not None and pending else to

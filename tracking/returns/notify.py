@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from tracking.addresses import postal
 from tracking.brands.brand import Brand
 from tracking.mail import hours as mail_hours
+from tracking.mail import line_queue
 from tracking.mail import outbox as mail
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
@@ -141,14 +142,93 @@ def notify(
     credit = None
     if status == "credited":
         credit = session.exec(select(StoreCredit).where(StoreCredit.return_id == rr.id)).first()
+    timing = mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt)
+
+    def build(locale):
+        return content(brand, rr, order, status, locale, credit, resolutions)
+
+    kind = f"return_{status}"
+    args = dict(session=session, kind=kind, rma=rr.rma, build=build, timing=timing)
+    if line_queue.queue_return(brand=brand, order=order, **args):  # on LINE instead
+        timing = {"status": line_queue.ON_LINE, "last_error": line_queue.ON_LINE_WHY}
     mail.enqueue_rendered(
         session,
         brand,
         order,
-        kind=f"return_{status}",
+        kind=kind,
         dedupe_key=f"return:{rr.rma}:{status}",
-        build=lambda locale: content(brand, rr, order, status, locale, credit, resolutions),
-        **mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt),
+        build=build,
+        **timing,
+    )
+
+
+# Changes that are no status: the prepaid label staff uploaded, another parcel number staff
+# entered for the parcel on its way back. Mailed once per change (the return's version after it
+# is in the dedupe key); a newer change of the same kind replaces the unsent older mail.
+UPDATES = {
+    "label": (
+        _l("The return label for %(rma)s is ready"),
+        _l(
+            "The shop has prepared a prepaid return label. Download it on your return page, "
+            "print it and stick it on the parcel."
+        ),
+    ),
+    "parcel": (
+        _l("New tracking number for return %(rma)s"),
+        _l("The shop has corrected the tracking number of the parcel you sent back."),
+    ),
+}
+
+
+def update_content(brand: Brand, rr: ReturnRequest, order: Order, what: str, locale: str):
+    """What the mail for an update (``UPDATES``) says; call inside ``force_locale(locale)``."""
+    subject, body = UPDATES[what]
+    c = mail_render.Content(
+        subject=gettext(subject, rma=rr.rma),
+        heading=gettext(subject, rma=rr.rma),
+        greeting=mail_render.greeting(order.name, locale),
+        paragraphs=[gettext(body)],
+        facts=[(gettext("Return number"), rr.rma), (gettext("Order number"), order.number)],
+    )
+    if what == "parcel" and rr.return_tracking_number:
+        c.facts.append(
+            (
+                gettext("Tracking number"),
+                f"{carrier_name(rr.return_carrier)} {rr.return_tracking_number}",
+            )
+        )
+    if rr.public_id:
+        c.button = mail_render.Button(
+            gettext("Download the return label (PDF)")
+            if what == "label"
+            else gettext("Open your return"),
+            status_url(brand.slug, rr),
+        )
+    return c
+
+
+def notify_update(
+    session: Session,
+    brand: Brand,
+    rr: ReturnRequest,
+    order: Order,
+    what: str,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Queue the customer's mail about ``what`` changed on ``rr`` (``label`` or ``parcel``), in
+    the order's language, after quiet hours like the return's other mail. Call after the
+    change's conditional write (``rr.version`` is the new version), before the commit."""
+    timing = mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), False)
+    timing["coalesce_key"] = f"return:{rr.rma}:{what}"
+    mail.enqueue_rendered(
+        session,
+        brand,
+        order,
+        kind=f"return_{what}",
+        dedupe_key=f"return:{rr.rma}:{what}:{rr.version}",
+        build=lambda locale: update_content(brand, rr, order, what, locale),
+        **timing,
     )
 
 

@@ -17,9 +17,9 @@ from tracking import normalize
 from tracking.brands.brand import Brand
 from tracking.orders import parcels
 from tracking.orders.models import OrderItem, Shipment, ShipmentEvent
-from tracking.returns import policy
+from tracking.returns import machine, policy, transitions
 from tracking.returns.models import ReturnEvent, ReturnLine, ReturnRequest
-from tracking.returns.parcel import ship, tracked_parcel
+from tracking.returns.parcel import change, ship, tracked_parcel
 from tracking.returns.transitions import TransitionError, transition
 from tracking.timeutil import utcnow
 
@@ -45,6 +45,14 @@ def act(
     the customer's parcel, ``exchange`` with the replacement parcel, any other step without
     one (``carrier`` and ``tracking_number`` unused)."""
     who = {"actor": actor, "reason": reason, "expected_version": expected_version}
+    if action == "ship" and rr.status == "in_transit":
+        # Another number for the parcel on its way back (the customer mistyped it): the new
+        # one is tracked and the customer is mailed (``parcel.change``).
+        if expected_version is not None and expected_version != rr.version:
+            raise TransitionError("stale", "someone else changed this return first")
+        return change(
+            session, brand, rr, carrier=carrier, tracking_number=tracking_number, actor=actor
+        )
     if action == "ship":
         return ship(session, brand, rr, carrier=carrier, tracking_number=tracking_number, **who)
     if action == "exchange":
@@ -187,6 +195,10 @@ def change_resolution(
     line = next((ln for ln, _item in rows if ln.id == line_id), None)
     if line is None:
         raise TransitionError("illegal", "no such line in this return")
+    given = transitions.given(session, rr.id)
+    if machine.outcome_actions({line.resolution, resolution}) & given:
+        # A mixed return already gave this (or the new) outcome: it cannot be taken back.
+        raise TransitionError("resolution", "this line's outcome has already been given")
     before = line.resolution
     line.resolution = resolution
     line.exchange_variant = variant if resolution == "exchange" else ""

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
 from tracking.orders import parcels
-from tracking.orders.models import Shipment, ShipmentEvent
+from tracking.orders.models import Order, Shipment, ShipmentEvent
 from tracking.returns.models import ReturnEvent, ReturnRequest
+from tracking.returns.notify import notify_update
 from tracking.returns.transitions import TransitionError, transition
 from tracking.timeutil import utcnow
 
@@ -149,6 +150,11 @@ def change(
     )
     rr.return_carrier, rr.return_tracking_number = checked.carrier, checked.number
     rr.version, rr.updated_at = rr.version + 1, now
+    order = session.get(Order, rr.order_id)
+    if actor != "customer" and order is not None:
+        # Staff (or an API key) changed it: the customer is told, once per change. The
+        # customer's own change needs no mail: they see it on the page they typed it in.
+        notify_update(session, brand, rr, order, "parcel", now=now)
     session.commit()
     return rr
 

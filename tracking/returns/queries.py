@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracking import normalize
 from tracking.orders.models import Order, OrderItem, Shipment, ShipmentEvent
+from tracking.returns import machine
 from tracking.returns.credits import credit_of
 from tracking.returns.models import (
     ReturnEvent,
@@ -68,6 +69,11 @@ class Detail:
         return {line.resolution for line, _item in self.lines}
 
     @property
+    def given(self) -> set[str]:
+        """Outcome steps already taken (a mixed return takes one per resolution)."""
+        return {e.action for e in self.events if e.from_status == "inspected"} & machine.OUTCOMES
+
+    @property
     def parcel_arrived(self) -> bool:
         """The carrier says it is delivered but staff have not marked it received yet."""
         return (
@@ -105,10 +111,41 @@ def detail(session: Session, rr: ReturnRequest) -> Detail:
         list(events),
         parcel,
         parcel_event,
-        credit_of(session, rr.id) if rr.status in ("credited", "closed") else None,
+        credit_of(session, rr.id)
+        if rr.status in ("credited", "closed") or any(e.action == "credit" for e in events)
+        else None,
         replacement,
         replacement_event,
     )
+
+
+def outcome_facts(session: Session, return_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """Per return: (its lines' resolutions, the outcome steps already taken), for many returns
+    in two queries (the API's ``allowed_actions``)."""
+    facts: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in return_ids}
+    if not return_ids:
+        return facts
+    for rid, resolution in session.exec(
+        select(ReturnLine.return_id, ReturnLine.resolution).where(
+            col(ReturnLine.return_id).in_(return_ids)
+        )
+    ).all():
+        facts[rid][0].add(resolution)
+    for rid, action in session.exec(
+        select(ReturnEvent.return_id, ReturnEvent.action).where(
+            col(ReturnEvent.return_id).in_(return_ids),
+            ReturnEvent.from_status == "inspected",
+            col(ReturnEvent.action).in_(machine.OUTCOMES),
+        )
+    ).all():
+        facts[rid][1].add(action)
+    return facts
+
+
+def order_and_facts(
+    session: Session, rr: ReturnRequest
+) -> tuple[Order | None, tuple[set[str], set[str]]]:
+    return session.get(Order, rr.order_id), outcome_facts(session, [rr.id])[rr.id]
 
 
 def search(

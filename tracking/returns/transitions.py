@@ -66,10 +66,12 @@ def transition(
     to = machine.target(rr.status, action)
     if to is None:
         raise TransitionError("illegal", f"cannot {action} a return that is {rr.status}")
-    if rr.status == "inspected" and action not in machine.staff_actions(
-        rr.status, _resolutions(session, rr)
-    ):
-        raise TransitionError("resolution", f"{action!r} is not what this return asked for")
+    reached = to  # the mail says what this step gave, even while others are still to come
+    if rr.status == "inspected":
+        resolutions, done = _resolutions(session, rr), given(session, rr.id)
+        if action not in machine.staff_actions(rr.status, resolutions, done):
+            raise TransitionError("resolution", f"{action!r} is not what this return asked for")
+        to = machine.outcome_target(action, resolutions, done)
     if action == "ship" and before_write is None:
         raise TransitionError("tracking", "ship needs the return parcel (returns.parcel.ship)")
     if action == "exchange" and before_write is None:
@@ -115,7 +117,7 @@ def transition(
     )
     for key, value in values.items():
         setattr(rr, key, value)
-    notify(session, brand, rr, order, to, now=now, receipt=actor_kind == "customer")
+    notify(session, brand, rr, order, reached, now=now, receipt=actor_kind == "customer")
     outbound.return_updated(
         session,
         brand,
@@ -131,6 +133,20 @@ def transition(
     )
     session.commit()
     return rr
+
+
+def given(session: Session, return_id: int) -> set[str]:
+    """The outcome steps already taken for a return (a mixed return takes one per resolution,
+    staying ``inspected`` until the last): read from its history."""
+    return set(
+        session.exec(
+            select(ReturnEvent.action).where(
+                ReturnEvent.return_id == return_id,
+                ReturnEvent.from_status == "inspected",
+                col(ReturnEvent.action).in_(machine.OUTCOMES),
+            )
+        ).all()
+    )
 
 
 def _resolutions(session: Session, rr: ReturnRequest) -> set[str]:

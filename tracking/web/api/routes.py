@@ -14,7 +14,7 @@ from pydantic import ValidationError
 import carriers
 from tracking.db import get_session
 from tracking.extensions import csrf, limiter
-from tracking.orders import batch, intake, listing
+from tracking.orders import batch, images, intake, listing
 from tracking.orders.links import fresh_link, tracking_link
 from tracking.orders.models import Order, Shipment
 from tracking.orders.schema import OrderBody, OrderIn, ShipmentIn
@@ -178,6 +178,10 @@ def _order_json(found: listing.OrderContents) -> dict:
 def put_order(number: str):
     body = validate(OrderBody, json_body())
     data = validate(OrderIn, {**body.model_dump(exclude_unset=True), "number": number}, "")
+    try:
+        images.check_images(g.brand, data)
+    except intake.IntakeError as exc:
+        return _intake_error(exc)
     session = get_session()
     stored = batch.upsert_orders(
         session, g.brand, [data], source=f"api:{g.api_key.name}", origin="api"
@@ -260,7 +264,8 @@ def openapi():
 # --- returns ---------------------------------------------------------------------------------
 
 
-def _json(rr, order=None) -> dict:
+def _json(rr, order, facts: tuple[set[str], set[str]]) -> dict:
+    resolutions, given = facts
     return ReturnOut(
         rma=rr.rma,
         status=rr.status,
@@ -274,8 +279,20 @@ def _json(rr, order=None) -> dict:
         return_tracking_number=rr.return_tracking_number or None,
         created_at=rr.created_at.isoformat(),
         updated_at=rr.updated_at.isoformat(),
-        allowed_actions=machine.actions_from(rr.status, "staff"),
+        allowed_actions=machine.staff_actions(rr.status, resolutions, given),
+        resolutions=sorted(resolutions),
+        outcomes_given=sorted(given),
+        currency=order.currency if order else "JPY",
+        refund_amount=rr.refund_amount,
+        credit_amount=rr.credit_amount,
+        restocking_fee=rr.restocking_fee,
+        paid_amount=rr.paid_amount,
+        paid_at=rr.paid_at.isoformat() if rr.paid_at else None,
     ).model_dump(mode="json")
+
+
+def _one_json(rr) -> dict:
+    return _json(rr, *queries.order_and_facts(get_session(), rr))
 
 
 @bp.get("/returns")
@@ -288,7 +305,8 @@ def list_returns():
     rows = queries.search(
         get_session(), g.brand.slug, status=status, q=request.args.get("q", "")[:100]
     )
-    return {"returns": [_json(rr, order) for rr, order in rows]}
+    facts = queries.outcome_facts(get_session(), [rr.id for rr, _order in rows])
+    return {"returns": [_json(rr, order, facts[rr.id]) for rr, order in rows]}
 
 
 @bp.post("/returns/<rma>/transitions")
@@ -330,6 +348,6 @@ def post_transition(rma: str):
         }[exc.code]
         session.refresh(rr)
         answer = error(status, code, str(exc))[0]
-        answer["return"] = _json(rr)
+        answer["return"] = _one_json(rr)
         return answer, status
-    return {"return": _json(rr)}, 200
+    return {"return": _one_json(rr)}, 200

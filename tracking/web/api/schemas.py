@@ -105,7 +105,22 @@ class ReturnOut(BaseModel):
     return_tracking_number: str | None
     created_at: str
     updated_at: str
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(
+        description="The steps staff or this key may take next: after inspection only the "
+        "outcomes the customer asked for and not given yet (see resolutions)"
+    )
+    resolutions: list[str] = Field(description="What the lines ask for, sorted")
+    outcomes_given: list[str] = Field(
+        description="Outcome steps already taken (refund, exchange, credit, repair, close)"
+    )
+    currency: str = Field(description="ISO 4217 code of every amount")
+    refund_amount: int = Field(
+        description="Refund in minor units (yen, cents): refund lines less every fee"
+    )
+    credit_amount: int = Field(description="Store credit in minor units, bonus included")
+    restocking_fee: int = Field(description="Fees kept, in minor units")
+    paid_amount: int | None = Field(description="The refund as marked paid, in minor units")
+    paid_at: str | None
 
 
 class ReturnList(BaseModel):

@@ -123,8 +123,8 @@ def _render_detail(brand, user, rr, status=200, error=None, typed=None):
         user=user,
         d=d,
         # After inspection only the step giving what was asked for (machine.staff_actions).
-        actions=machine.staff_actions(rr.status, d.resolutions),
-        asked=set(machine.staff_actions(rr.status, d.resolutions)) - {"reject", "review"},
+        actions=machine.staff_actions(rr.status, d.resolutions, d.given),
+        asked=set(machine.staff_actions(rr.status, d.resolutions, d.given)) - {"reject", "review"},
         can_change=rr.status in outcomes.CHANGEABLE,
         error=error,
         typed=typed or {},

@@ -2,8 +2,8 @@
 and until when) and tracking_events.time_precision (a time read in a guessed zone, or a day
 without a time)
 
-Revision ID: 0024_pickup25_pickup_points
-Revises: 0023_hooks25_outbound_events
+Revision ID: 0025_pickup25_pickup_points
+Revises: 0024_line25_line
 Create Date: 2026-12-06 03:20:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0024_pickup25_pickup_points"
-down_revision: str | None = "0023_hooks25_outbound_events"
+revision: str = "0025_pickup25_pickup_points"
+down_revision: str | None = "0024_line25_line"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
