@@ -33,6 +33,7 @@ MAIL_STATUS_LABELS = {
     # queued, due later (quiet hours, a trigger's delay, the pace of return updates)
     "held": _l("Held until the time shown"),
     "stale": _l("Not sent: old news when Todoku learned of it"),
+    "on_line": _l("Not mailed: sent on LINE instead"),
     "erased": _l("Not sent: the customer's data was erased"),
 }
 

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.mail import coupons, freshness, hours, modes, outbox, render
+from tracking.mail import coupons, freshness, hours, line_queue, modes, outbox, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import MILESTONES, Facts
@@ -134,7 +134,7 @@ def _queue(
                 )
             ).all()
         )
-    mails = []
+    mails, entries = [], []
     for brand, order, kind, base, day in planned:
         if _key(order, kind) in queued or not _wanted(brand, order, kind):
             continue
@@ -145,7 +145,10 @@ def _queue(
         if why:
             mail.update(status=freshness.STALE, last_error=why)
         mails.append(mail)
-    return outbox.enqueue_many(session, mails)
+        entries.append((brand, order, kind, base, day, mail))
+    # LINE pushes of the same milestones (and their mail recorded as "on_line")
+    pushes = line_queue.add(session, entries, facts)
+    return outbox.enqueue_many(session, mails + pushes)
 
 
 def queue(
@@ -233,7 +236,8 @@ def orders_changed(
     notes = _queue(session, planned, facts, stale)
     out: dict[int, Notification | None] = {o.id: None for _, o in pairs}
     for note in notes:
-        if note.order_id is not None and note.kind not in FOLLOW_UP_TRIGGERS:
+        mail = note.channel == "mail"
+        if mail and note.order_id is not None and note.kind not in FOLLOW_UP_TRIGGERS:
             out[note.order_id] = note
     _supersede(session, notes)
     return out
