@@ -26,6 +26,7 @@ from tracking.demo.cli import demo_command
 from tracking.estimates import display as estimates_display
 from tracking.estimates.cli import estimate_cli
 from tracking.extensions import csrf, init_limiter
+from tracking.line import channels as line_channels
 from tracking.mail import transport as mail_transport
 from tracking.mail.cli import coupons_cli
 from tracking.monitoring import logs, metrics
@@ -41,9 +42,11 @@ from tracking.sync.cli import ROUND_TASKS, worker_command
 from tracking.web import staff
 from tracking.web.api import metrics as metrics_view
 from tracking.web.api import routes as api
+from tracking.web.customer import line as line_optin
 from tracking.web.customer import portal, site, unsubscribe
 from tracking.web.customer import returns as returns_desk
 from tracking.web.hooks import carrier as carrier_hooks
+from tracking.web.hooks import line as line_hooks
 from tracking.web.hooks import shop as shop_hooks
 from tracking.web.staff import carriers as staff_carriers
 from tracking.web.staff import dashboard
@@ -79,6 +82,7 @@ def _create_app(test_config: dict | None) -> Flask:
         # A brand's mail server secret missing from the environment, or a variable a brand
         # names for its own carrier account.
         problems = mail_transport.check_brands(brands, app.config["SMTP_SECRETS"])
+        problems += line_channels.check_brands(brands, app.config["LINE_CHANNELS"])
         problems += outbound_signing.check_brands(brands, app.config["WEBHOOK_ENVIRON"])
         return problems + carrier_accounts.check_brands(brands, app.config["CARRIER_ENVIRON"])
 
@@ -124,6 +128,7 @@ def _create_app(test_config: dict | None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns_desk.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(line_optin.bp)
     # Staff side (tracking.web.staff): "admin" carries login, the returns queue and mail;
     # "dashboard" carries one module per screen.
     app.register_blueprint(staff.admin)
@@ -135,6 +140,7 @@ def _create_app(test_config: dict | None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics_view.bp)
     app.register_blueprint(shop_hooks.bp)
+    app.register_blueprint(line_hooks.bp)
     app.register_blueprint(carrier_hooks.bp)
 
     # The worker's work from packages above sync/ (it cannot import them).

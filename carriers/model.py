@@ -36,10 +36,27 @@ class TrackingEvent:
     #: guess (the shipment's destination, origin or the carrier's home), not the zone of the
     #: event's own location: right to within a few hours, good enough for the journey.
     approximate_time: bool = False
+    #: The carrier gave a day without a time of day (Japanese pages that show only 月日): the
+    #: time is midnight at the carrier, not a real clock time, and is never shown.
+    date_only: bool = False
 
     def __post_init__(self):
         if self.occurred_at.tzinfo is None:
             raise ValueError("TrackingEvent.occurred_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class Pickup:
+    """A parcel waiting to be collected. Any field may be empty: an adapter fills what its
+    answer says, ``carriers.pickup.pickup_of`` the rest."""
+
+    kind: str = ""
+    #: The place as the carrier names it ("ファミリーマート 渋谷公園通り店", "銀座センター").
+    place: str = ""
+    #: When it arrived at the pickup point (the holding period counts from here).
+    since: datetime | None = None
+    #: The last day to collect it, as the carrier states it (its own date, at the place).
+    until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +69,8 @@ class TrackingResult:
     delivered_at: datetime | None = None
     raw_status: str = ""
     sub_status: str = ""
+    #: Where and until when it waits, as far as the answer says (``carriers.pickup``).
+    pickup: Pickup | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,9 @@ _TEXT = {
 
 _PLACES_JP = ["静岡ベース", "羽田クロノゲート", "東京ベース", "渋谷神南センター"]
 _PLACES_INTL = ["Portland, OR", "Louisville, KY", "Chicago, IL", "Denver, CO"]
+#: Where a held parcel waits (the demo's parcel at a convenience store, ``carriers.pickup``).
+_PICKUP_JP = "ファミリーマート 渋谷公園通り店"
+_PICKUP_INTL = "Parcel shop, 1200 SW Broadway, Portland, OR"
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,9 @@ class SimulatedAdapter(Adapter):
                     "at": at.isoformat(),
                     "code": code,
                     "text": text_ja if jp else text_en,
-                    "location": places[min(max(i - 1, 0), len(places) - 1)],
+                    "location": (_PICKUP_JP if jp else _PICKUP_INTL)
+                    if code == "HELD"
+                    else places[min(max(i - 1, 0), len(places) - 1)],
                 }
             )
         lo, hi = (round(d * scale) for d in scenario.edd_days)

@@ -29,6 +29,7 @@ PACKAGES = {
     "dashboard",
     "demo",
     "estimates",
+    "line",
     "mail",
     "monitoring",
     "operations",

@@ -41,6 +41,16 @@ def refuse_start(error: ConfigError) -> None:
     raise SystemExit(1)
 
 
+def _line_channels(env) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, value in env.items():
+        for part in ("secret", "token"):
+            suffix = f"_LINE_CHANNEL_{part.upper()}"
+            if name.endswith(suffix) and value.strip():
+                out.setdefault(name.removesuffix(suffix), {})[part] = value.strip()
+    return out
+
+
 def load_config(instance_path: str, test_config: dict | None = None) -> dict:
     env = os.environ
     instance = Path(instance_path)
@@ -118,6 +128,11 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
             for name, value in env.items()
             if name.endswith("_SHOPIFY_WEBHOOK_SECRET") and value
         },
+        # LINE channels per brand: <SLUG>_LINE_CHANNEL_SECRET and <SLUG>_LINE_CHANNEL_TOKEN
+        # → {"SAKURA_TEA": {"secret": "…", "token": "…"}} (docs/line.md).
+        "LINE_CHANNELS": _line_channels(env),
+        # The Messaging API's address (tests point it at a local fake).
+        "LINE_API_URL": env.get("LINE_API_URL") or "https://api.line.me",
         # Files uploaded at /admin/<brand>/import are kept in the database (import_jobs) this
         # many days after their last job finished, then dropped by the worker; the jobs' rows
         # (what was imported, the failed rows) are deleted after IMPORT_ROWS_KEEP_DAYS.

@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
 from flask.cli import AppGroup
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from jinja2.ext import (  # Jinja's own newstyle wrappers (Jinja2 is pinned)
     _make_new_gettext,
@@ -181,6 +181,9 @@ def init_app(app) -> None:
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.globals["pickup_kind_label"] = pickup_kind_label
+    app.jinja_env.globals["parcel_status_label"] = parcel_status_label
+    app.jinja_env.filters["event_clock"] = event_clock
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
     app.context_processor(_catalogue_callables)
 
@@ -266,3 +269,46 @@ def status_label(status: str) -> str:
         return str(STATUS_LABELS[Status(status)])
     except ValueError:
         return str(STATUS_LABELS[Status.UNKNOWN])
+
+
+#: The kinds of pickup point (``carriers.pickup``), as the page and the mail name them.
+PICKUP_KINDS = {
+    "store": _l("Convenience store"),
+    "locker": _l("Parcel locker"),
+    "office": _l("Carrier's office"),
+    "post_office": _l("Post office"),
+}
+
+
+#: The headline of a parcel held at a store or a locker: the status' own label names the office
+#: (「営業所・窓口でお受け取り可能」), which a convenience store beside it would contradict.
+PICKUP_HEADLINES = {
+    "store": _l("Ready for pickup at a convenience store"),
+    "locker": _l("Ready for pickup at a parcel locker"),
+}
+
+
+def parcel_status_label(shipment) -> str:
+    """A parcel's status as its headline says it: where a held parcel waits, when that is a
+    store or a locker, else the status label."""
+    if shipment.status == Status.AVAILABLE_FOR_PICKUP.value:
+        headline = PICKUP_HEADLINES.get(getattr(shipment, "pickup_kind", ""))
+        if headline:
+            return str(headline)
+    return status_label(shipment.status)
+
+
+def pickup_kind_label(kind: str) -> str:
+    label = PICKUP_KINDS.get(kind)
+    return str(label) if label else ""
+
+
+def event_clock(event) -> str:
+    """A scan's time as the carrier told it (``ShipmentEvent.time_precision``): nothing for a
+    day without a time (the day is shown beside it), "about 2:30 PM" / 「14:30頃」 for a time
+    read in a guessed zone, else the time."""
+    precision = getattr(event, "time_precision", "")
+    if precision == "date":
+        return ""
+    clock = format_clock(event.occurred_at)
+    return gettext("about %(time)s", time=clock) if precision == "about" else clock

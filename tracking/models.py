@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tracking.dashboard import models as dashboard_models
 from tracking.estimates import models as estimates_models
+from tracking.line import models as line_models
 from tracking.mail import models as mail_models
 from tracking.orders import models as orders_models
 from tracking.outbound import models as outbound_models
@@ -17,6 +18,7 @@ from tracking.sync import models as sync_models
 FEATURE_MODELS = (
     orders_models,
     mail_models,
+    line_models,
     staff_models,
     estimates_models,
     page_models,

@@ -9,14 +9,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .. import http
 from ..base import Adapter
 from ..errors import ParseFailed
-from ..model import DeliveryWindow, TrackingEvent, TrackingResult
+from ..model import DeliveryWindow, Pickup, TrackingEvent, TrackingResult
 from ..parsing import newest_first, result, shape_guard
+from ..pickup import fold, stated_until_text
 from ..status import Status
-from .html import Node, decode, parse_html
+from .dates import parse_jp_datetime
+from .html import Node, decode, labelled_value, parse_html
 from .rules import COMMON_RULES, Rule, classify
 
 _last_request: dict[str, float] = {}
@@ -80,6 +83,7 @@ class JapaneseAdapter(Adapter):
         events: list[TrackingEvent],
         estimated: DeliveryWindow | None = None,
         summary: str = "",
+        pickup: Pickup | None = None,
     ) -> TrackingResult:
         """The page's events through the one result builder (``carriers.parsing.result``).
         A page without events fails loudly; pages list oldest first, so on equal timestamps the
@@ -88,6 +92,36 @@ class JapaneseAdapter(Adapter):
         if not events:
             raise ParseFailed(f"{self.code}: page for {number} has no events")
         events = newest_first(events, listed_oldest_first=True)
-        return result(
+        out = result(
             self.code, number, events, edd=estimated, raw_status=summary or events[0].raw_code
         )
+        if pickup is not None and out.status is Status.AVAILABLE_FOR_PICKUP:
+            out = replace(out, pickup=pickup)
+        return out
+
+    #: Labels of the line naming where a held parcel waits [?: wording not seen live; the
+    #: event's own place is used when none is found].
+    place_labels = (
+        "受取場所",
+        "お受け取り場所",
+        "受取店舗",
+        "お受け取り店舗",
+        "保管場所",
+        "保管店",
+    )
+
+    def told_pickup(self, block: Node) -> Pickup | None:
+        """What the page itself says about a held parcel: the place line and the last day
+        (保管期限 … / 受取期限 …, a range's end); None when it says neither."""
+        found = (labelled_value(block, label) for label in self.place_labels)
+        place = next((v for v in found if v), "")
+        until_text = stated_until_text(block.text())
+        until = None
+        if until_text:
+            try:
+                until = parse_jp_datetime(until_text, future=True).date()
+            except ParseFailed:
+                until = None
+        if not place and until is None:
+            return None
+        return Pickup(place=fold(place), until=until)

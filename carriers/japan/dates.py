@@ -29,6 +29,14 @@ _YMD_TIME = re.compile(
 )
 
 
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+
+
+def has_clock(text: str) -> bool:
+    """Does a date cell carry a time of day ("11月20日 09:15"), or only the day ("11月20日")?"""
+    return bool(_CLOCK.search(nfkc(text)))
+
+
 def infer_year(month: int, day: int, now: datetime | None = None) -> int:
     """JP pages omit the year: take the current JST year, minus one when that date would lie
     more than a day in the future (a December event read in January)."""

@@ -13,7 +13,7 @@ from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..status import Status
 from .base import JapaneseAdapter
-from .dates import delivery_window, parse_jp_datetime
+from .dates import delivery_window, has_clock, parse_jp_datetime
 from .html import Node, cells, nfkc
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
@@ -56,8 +56,12 @@ class FukuyamaAdapter(JapaneseAdapter):
             raise ParseFailed(f"fukuyama: address_content has {len(values)} cells, expected 5")
         raw = values[_STATUS]
         status, sub = self.classify(raw)
+        when_text = (
+            values[_UPDATED] if _HAS_DATE.search(nfkc(values[_UPDATED])) else values[_SHIPPED]
+        )
         event = TrackingEvent(
             occurred_at=_event_time(values[_UPDATED], values[_SHIPPED]),
+            date_only=not has_clock(when_text),
             status=status,
             sub_status=sub,
             description=f"{raw} {values[_NOTE]}".strip(),

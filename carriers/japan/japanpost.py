@@ -14,7 +14,7 @@ from ..model import DeliveryChange, TrackingEvent, TrackingResult
 from ..numbers import mod7_valid, s10_valid
 from ..parsing import collect
 from .base import JapaneseAdapter
-from .dates import delivery_window, parse_jp_datetime
+from .dates import delivery_window, has_clock, parse_jp_datetime
 from .html import Node, cells, column_index, labelled_value, nfkc, rows
 from .rules import NOT_FOUND_MARKERS, Rule, not_registered, raise_not_found
 
@@ -91,6 +91,7 @@ class JapanPostAdapter(JapaneseAdapter):
             detail = _get(values, col.get("detail"))
             return TrackingEvent(
                 occurred_at=parse_jp_datetime(values[col["date"]]),
+                date_only=not has_clock(values[col["date"]]),
                 status=status,
                 sub_status=sub,
                 description=f"{raw} {detail}".strip(),
@@ -107,7 +108,7 @@ class JapanPostAdapter(JapaneseAdapter):
         events = collect(self.code, event_rows, build)
         edd_text = labelled_value(root, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
-        return self.page_result(number, events, edd)
+        return self.page_result(number, events, edd, pickup=self.told_pickup(root))
 
 
 def _get(values: list[str], index: int | None) -> str:

@@ -14,7 +14,7 @@ from ..model import DeliveryChange, TrackingEvent, TrackingResult
 from ..numbers import mod7_valid
 from ..parsing import collect
 from .base import JapaneseAdapter
-from .dates import JST, delivery_window, parse_jp_datetime
+from .dates import JST, delivery_window, has_clock, parse_jp_datetime
 from .html import Node, cells, labelled_value, rows
 from .rules import NOT_FOUND_MARKERS, Rule, not_registered, raise_not_found
 
@@ -78,6 +78,7 @@ class SagawaAdapter(JapaneseAdapter):
             status, sub = self.classify(raw)
             return TrackingEvent(
                 occurred_at=_event_time(values[1], shipped_at),
+                date_only=not has_clock(values[1]),
                 status=status,
                 sub_status=sub,
                 description=raw,
@@ -91,7 +92,7 @@ class SagawaAdapter(JapaneseAdapter):
         events = collect(self.code, event_rows, build)
         edd_text = labelled_value(tables[0], "お届け予定日")
         edd = delivery_window(edd_text) if edd_text else None
-        return self.page_result(number, events, edd, state.text())
+        return self.page_result(number, events, edd, state.text(), self.told_pickup(detail))
 
 
 def _event_time(text: str, shipped_at: datetime | None) -> datetime:

@@ -13,7 +13,7 @@ from ..errors import ParseFailed
 from ..model import TrackingEvent, TrackingResult
 from ..status import Status
 from .base import JapaneseAdapter
-from .dates import delivery_window, parse_jp_datetime
+from .dates import delivery_window, has_clock, parse_jp_datetime
 from .html import Node, cells, column_index, nfkc, rows
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
@@ -80,6 +80,7 @@ class SeinoAdapter(JapaneseAdapter):
             # raises ParseFailed here (captured for staff) rather than guessing a time.
             event = TrackingEvent(
                 occurred_at=parse_jp_datetime(values[col["updated"]]),
+                date_only=not has_clock(values[col["updated"]]),
                 status=status,
                 sub_status=sub,
                 description=raw,
@@ -106,6 +107,7 @@ class SeinoAdapter(JapaneseAdapter):
         status, sub = self.classify(raw)
         event = TrackingEvent(
             occurred_at=parse_jp_datetime(when.attrs.get("value", "") if when else ""),
+            date_only=not has_clock(when.attrs.get("value", "") if when else ""),
             status=status,
             sub_status=sub,
             description=raw,

@@ -26,7 +26,7 @@ from ..numbers import mod7_valid
 from ..parsing import collect
 from ..status import Status
 from .base import JapaneseAdapter
-from .dates import delivery_window, parse_jp_datetime
+from .dates import delivery_window, has_clock, parse_jp_datetime
 from .html import Node, labelled_value, nfkc
 from .rules import NOT_FOUND_MARKERS, not_registered, raise_not_found
 
@@ -101,6 +101,7 @@ class YamatoAdapter(JapaneseAdapter):
             status, sub = self.classify(raw)
             return TrackingEvent(
                 occurred_at=parse_jp_datetime(date_node.text()),
+                date_only=not has_clock(date_node.text()),
                 status=status,
                 sub_status=sub,
                 description=raw,
@@ -116,7 +117,8 @@ class YamatoAdapter(JapaneseAdapter):
         edd_text = labelled_value(summary_block, "お届け予定日時")
         edd = delivery_window(edd_text) if edd_text else None
         summary = state.find(cls="tracking-invoice-block-state-title") if state else None
-        return self.page_result(number, events, edd, summary.label_text() if summary else "")
+        summary_text = summary.label_text() if summary else ""
+        return self.page_result(number, events, edd, summary_text, self.told_pickup(block))
 
 
 def _block_for(blocks: list[Node], number: str) -> Node:

@@ -47,11 +47,11 @@ def test_login_lands_on_the_dashboard_with_counts(client, demo):
     r = login(client)
     assert r.headers["Location"] == f"{SAKURA}/"
     html = client.get(f"{SAKURA}/?lang=en").data.decode()
-    # The demo has one failed attempt (ST-1004), one late and stalled parcel (ST-1103), one
-    # parcel at a pickup point (ST-1006), and two open questions of which one is overdue.
+    # The demo has one failed attempt (ST-1004), one late and stalled parcel (ST-1103), two
+    # parcels at a pickup point (ST-1006, ST-1009), and two open questions of which one is overdue.
     assert '<span class="n">1</span>Delivery attempted' in html
     assert '<span class="n">1</span>Past the estimate' in html
-    assert '<span class="n">1</span>Waiting at a pickup point' in html
+    assert '<span class="n">2</span>Waiting at a pickup point' in html
     assert '<span class="n">2</span>Open questions' in html
     assert '<span class="n">1</span>Past the promised reply day' in html
 

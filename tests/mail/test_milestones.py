@@ -30,7 +30,11 @@ def _parcel(status: Status, pid: int = 1, late: bool = False) -> Shipment:
         ([Status.DELAYED, Status.PENDING], False, "shipped_partial"),
         ([Status.OUT_FOR_DELIVERY, Status.IN_TRANSIT], True, "out_for_delivery"),
         ([Status.ATTEMPT_FAILED, Status.OUT_FOR_DELIVERY], True, "attempted"),
-        ([Status.AVAILABLE_FOR_PICKUP], True, "attempted"),
+        # waiting at a store, locker or office: its own mail (where, until when)
+        ([Status.AVAILABLE_FOR_PICKUP], True, "pickup"),
+        ([Status.ATTEMPT_FAILED, Status.AVAILABLE_FOR_PICKUP], True, "pickup"),
+        ([Status.AVAILABLE_FOR_PICKUP, Status.EXCEPTION], True, "pickup"),
+        ([Status.AVAILABLE_FOR_PICKUP, Status.DELIVERED], True, "pickup"),
         ([Status.EXCEPTION, Status.OUT_FOR_DELIVERY], True, "exception"),
         ([Status.RETURNING_TO_SENDER], True, "exception"),
         ([Status.RETURNED_TO_SENDER], True, "exception"),

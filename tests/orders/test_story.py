@@ -89,3 +89,52 @@ def test_of_shipment_reads_the_row():
     problem = Shipment(order_id=1, carrier="ups", tracking_number="1", status="exception")
     problem.edd_start, problem.edd_end = TODAY + timedelta(days=1), TODAY + timedelta(days=3)
     assert story.of_shipment(problem, TODAY) == story.Story(Status.EXCEPTION, "", ("exception",))
+
+
+# ------------------------------------------------------------------ pickup deadlines (issue 25)
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "pickup"),
+    [(st, state, p) for st in Status for state in story.STATES for p in story.PICKUP_STATES],
+    ids=str,
+)
+def test_a_deadline_shows_only_while_the_parcel_waits_and_never_beside_a_date(
+    status, state, pickup
+):
+    told = story.story(status, "carrier", state, pickup)
+    deadline = [n for n in told.notices if n in story.PICKUP_NOTICES.values()]
+    if status is Status.AVAILABLE_FOR_PICKUP:
+        # where to collect, then at most one line about the last day (none when unknown)
+        assert told.notices[0] == "pickup"
+        assert deadline == ([story.PICKUP_NOTICES[pickup]] if pickup != story.NO_DEADLINE else [])
+        # no delivery date and no "late" beside a parcel the customer must collect
+        assert told.estimate == story.NO_LINE and story.LATE_NOTICE not in told.notices
+        assert told.headline is Status.AVAILABLE_FOR_PICKUP
+    else:
+        # collected, delivered, going back or still moving: no "collect by" anywhere
+        assert deadline == [] and "pickup" not in told.notices
+
+
+@pytest.mark.parametrize(
+    ("until", "state"),
+    [
+        (None, story.NO_DEADLINE),
+        (TODAY + timedelta(days=1), story.HOLDING),
+        (TODAY, story.LAST_DAY),
+        (TODAY - timedelta(days=1), story.ENDED),
+    ],
+)
+def test_pickup_state(until, state):
+    assert story.pickup_state(until, TODAY) == state
+
+
+def test_of_shipment_reads_the_last_day_and_forgets_it_once_collected():
+    held = Shipment(
+        order_id=1, carrier="yamato", tracking_number="1", status="available_for_pickup"
+    )
+    held.pickup_until = TODAY
+    assert story.of_shipment(held, TODAY).notices == ("pickup", "pickup_last_day")
+    assert story.of_shipment(held, TODAY + timedelta(days=1)).notices == ("pickup", "pickup_ended")
+    held.status = "delivered"  # collected: the stored last day stays for staff, unsaid
+    assert story.of_shipment(held, TODAY).notices == ()

@@ -159,7 +159,7 @@ def test_vary_and_cache_headers(client, demo, token_for):
 
 
 def test_faq_and_contact_in_both_languages(client, demo, token_for):
-    ja = page(client, demo, token_for, "ST-1002", "ja")
+    ja = page(client, demo, token_for, "ST-1002", "ja").replace("<wbr>", "")  # phrase marks
     en = page(client, demo, token_for, "ST-1002", "en")
     assert "お届け日時を変更できますか？" in ja and "Can I change the delivery date" in en
     assert "support@sakura-tea.example" in ja and "平日 10:00〜17:00" in ja

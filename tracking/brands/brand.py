@@ -27,6 +27,7 @@ from tracking.brands.problems import N_, Invalid, Problem, example_for, from_pyd
 
 # The feature sections of a brand file; each feature owns its own (they import only brands.base).
 from tracking.estimates.config import ShippingConfig
+from tracking.line.config import LineConfig
 from tracking.mail.config import MailConfig
 from tracking.outbound.config import WebhookEndpoint
 from tracking.page.config import PageConfig
@@ -159,6 +160,7 @@ class Brand(Strict):
     returns: ReturnPolicy = ReturnPolicy()
     mail: MailConfig = MailConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    line: LineConfig | None = None  # LINE notifications (docs/line.md)
     # The shop's endpoints for outbound events (docs/webhooks.md).
     webhooks: list[WebhookEndpoint] = Field(default_factory=list, max_length=20)
 

@@ -106,6 +106,18 @@ ORDERS: list[DemoOrder] = [
         [DemoParcel("japanpost", "delayed", 40, [0], "ゆうパック")],
         days_ago=3,
     ),
+    # Waiting at a convenience store after a missed delivery: where, until when, one reminder.
+    DemoOrder(
+        "sakura-tea",
+        "ST-1009",
+        "sora@example.com",
+        "150-0041",
+        "伊藤 空",
+        "ja",
+        [_tea("HOJ-200", "ほうじ茶 200g", 1080), _tea("YUN-01", "有田焼 湯呑み", 2420, "藍")],
+        [DemoParcel("yamato", "available_for_pickup", 36, [0, 1], "宅急便コンパクト")],
+        days_ago=2,
+    ),
     DemoOrder(
         "northpeak",
         "NP-2001",

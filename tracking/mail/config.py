@@ -24,6 +24,8 @@ TRIGGERS = (
     "out_for_delivery",
     "delivered",
     "attempted",
+    "pickup",
+    "pickup_reminder",
     "exception",
     "late",
     "not_registered",
@@ -81,6 +83,10 @@ class Triggers(Strict):
     out_for_delivery: Trigger = Trigger()
     delivered: Trigger = Trigger()
     attempted: Trigger = Trigger()
+    # Waiting at a convenience store, locker or office: where and until when.
+    pickup: Trigger = Trigger()
+    # One reminder before the last day to collect it (tracking.mail.triggers.scan).
+    pickup_reminder: Trigger = Trigger()
     exception: Trigger = Trigger()
     late: Trigger = Trigger()
     not_registered: DaysTrigger = DaysTrigger(days=3)

@@ -12,7 +12,7 @@ from flask_babel import gettext
 import carriers
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.i18n import format_day, status_label
+from tracking.i18n import format_day, parcel_status_label, pickup_kind_label
 from tracking.mail import modes, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.milestones import Facts
@@ -24,7 +24,17 @@ from tracking.templating import carrier_name, carrier_url
 from tracking.timeutil import utcnow
 
 #: The mail that lists the order's parcels and carries their tracking cards.
-PARCEL_MAIL = {"shipped_partial", "shipped", "out_for_delivery", "attempted", "delivered"}
+PARCEL_MAIL = {
+    "shipped_partial",
+    "shipped",
+    "out_for_delivery",
+    "attempted",
+    "pickup",
+    "pickup_reminder",
+    "delivered",
+}
+#: The mail about a parcel waiting to be collected: it says where and until when.
+PICKUP_MAIL = {"pickup", "pickup_reminder"}
 
 
 def _l(message: str) -> str:  # marked for extraction, translated when the mail is rendered
@@ -37,6 +47,8 @@ SUBJECTS = {
     "out_for_delivery": _l("Your order %(number)s is out for delivery"),
     "delivered": _l("Your order %(number)s has been delivered"),
     "attempted": _l("We missed you: order %(number)s could not be delivered"),
+    "pickup": _l("Your order %(number)s is ready for pickup"),
+    "pickup_reminder": _l("Reminder: please collect your order %(number)s"),
     "exception": _l("A problem with the delivery of order %(number)s"),
     "late": _l("Your order %(number)s is taking longer than expected"),
     "not_registered": _l("Order %(number)s: tracking is not available yet"),
@@ -49,6 +61,8 @@ HEADINGS = {
     "out_for_delivery": _l("Your parcel arrives today"),
     "delivered": _l("Your order has been delivered"),
     "attempted": _l("The carrier tried to deliver your parcel"),
+    "pickup": _l("Your parcel is waiting for you"),
+    "pickup_reminder": _l("Your parcel is still waiting for you"),
     "exception": _l("There is a problem with your delivery"),
     "late": _l("Your order is running late"),
     "not_registered": _l("The carrier has no scan of your parcel yet"),
@@ -68,6 +82,14 @@ BODIES = {
     "attempted": _l(
         "Nobody was there to receive it. Please book a redelivery with the carrier at a time "
         "that suits you."
+    ),
+    "pickup": _l(
+        "The carrier is holding your parcel for you to collect. Please pick it up before the "
+        "holding period ends; after that it goes back to the shop."
+    ),
+    "pickup_reminder": _l(
+        "Your parcel has not been collected yet and the holding period ends soon. After that "
+        "the carrier sends it back to the shop."
     ),
     "exception": _l(
         "The carrier reported a problem with your parcel, for example a damaged label or an "
@@ -128,7 +150,7 @@ def parcel_blocks(
             render.ParcelBlock(
                 carrier=carrier_name(p.carrier),
                 number=p.tracking_number,
-                status=status_label(p.status),
+                status=parcel_status_label(p),
                 estimate=estimate,
                 items=[f"{name} × {qty}" if qty else name for name, qty in names],
                 carrier_url=url,
@@ -190,6 +212,24 @@ def delivery_change(parcels: list[Shipment]) -> render.Button | None:
     return None
 
 
+def pickup_facts(parcel: Shipment | None) -> list[tuple[str, str]]:
+    """Where a held parcel waits and the last day to collect it (the carrier's date, or the
+    one its holding period gives; the page says which), as the mail's fact lines."""
+    if parcel is None:
+        return []
+    place = parcel.pickup_place or pickup_kind_label(parcel.pickup_kind)
+    out = [(gettext("Collect it at"), place or gettext("the carrier's pickup point"))]
+    if parcel.pickup_until:
+        out.append((gettext("Collect by"), format_day(parcel.pickup_until)))
+    else:
+        out.append((gettext("Collect by"), gettext("see the carrier's page")))
+    if parcel.pickup_kind == "locker":
+        out.append((gettext("To open the locker"), gettext("the code in the carrier's notice")))
+    else:
+        out.append((gettext("Bring"), gettext("the tracking number (a photo ID may be asked)")))
+    return out
+
+
 def content(
     brand: Brand,
     order: Order,
@@ -222,6 +262,9 @@ def content(
         c.json_ld = json_ld(brand, order, shown, locale, link)
     if kind == "attempted":
         c.secondary = redelivery(parcels)
+    if kind in PICKUP_MAIL:
+        held = [p for p in parcels if p.status == Status.AVAILABLE_FOR_PICKUP.value]
+        c.facts.extend(pickup_facts(held[0] if held else None))
     if kind == "out_for_delivery":
         c.secondary = delivery_change(parcels)
     if kind == "follow_up":

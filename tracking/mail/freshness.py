@@ -63,7 +63,7 @@ def happened_at(kind: str, parcels: list[Shipment], seen: Scans) -> datetime | N
         times = [as_utc(p.delivered_at) or seen.get(p.id, (None, None))[1] for p in parcels]
     elif kind in ("shipped", "shipped_partial"):
         times = [seen.get(p.id, (as_utc(p.shipped_at), None))[0] for p in live]
-    elif kind in ("out_for_delivery", "attempted", "exception"):
+    elif kind in ("out_for_delivery", "attempted", "pickup", "exception"):
         times = [seen.get(p.id, (None, None))[1] for p in live]
     else:
         return None

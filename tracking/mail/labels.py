@@ -14,6 +14,8 @@ KIND_LABELS = {
     "out_for_delivery": _l("Out for delivery"),
     "delivered": _l("Delivered"),
     "attempted": _l("Delivery attempted"),
+    "pickup": _l("Ready for pickup: where and until when"),
+    "pickup_reminder": _l("Pickup reminder before the last day"),
     "exception": _l("Delivery problem"),
     "late": _l("Running late"),
     "not_registered": _l("Not yet registered with the carrier"),
@@ -33,6 +35,7 @@ MAIL_STATUS_LABELS = {
     # queued, due later (quiet hours, a trigger's delay, the pace of return updates)
     "held": _l("Held until the time shown"),
     "stale": _l("Not sent: old news when Todoku learned of it"),
+    "on_line": _l("Not mailed: sent on LINE instead"),
     "erased": _l("Not sent: the customer's data was erased"),
 }
 

@@ -19,7 +19,16 @@ from tracking.orders import contents
 from tracking.orders.models import OrderItem, Shipment, ShipmentItem
 
 # Shipping milestones, earliest first; a later one supersedes an unsent earlier one.
-MILESTONES = ("shipped_partial", "shipped", "late", "out_for_delivery", "attempted", "exception")
+MILESTONES = (
+    "shipped_partial",
+    "shipped",
+    "late",
+    "out_for_delivery",
+    "attempted",
+    "pickup",
+    "pickup_reminder",
+    "exception",
+)
 
 #: A parcel line: (order item id, quantity, the item's name).
 Line = tuple[int, int, str | None]
@@ -94,10 +103,11 @@ def milestone(parcels: list[Shipment], complete: bool) -> str | None:
         return "delivered"
     live = [p for p in parcels if p.status != Status.DELIVERED.value]
     live_statuses = {p.status for p in live}
-    if (
-        Status.ATTEMPT_FAILED.value in live_statuses
-        or Status.AVAILABLE_FOR_PICKUP.value in live_statuses
-    ):
+    # Waiting to be collected: where and until when (a parcel held after a missed delivery is
+    # news again once it waits at the pickup point, with its last day).
+    if Status.AVAILABLE_FOR_PICKUP.value in live_statuses:
+        return "pickup"
+    if Status.ATTEMPT_FAILED.value in live_statuses:
         return "attempted"
     if live_statuses & {
         Status.EXCEPTION.value,

@@ -69,6 +69,11 @@ class Notification(SQLModel, table=True):
     send_before: datetime | None = None
     # Updates that may be folded into one pending mail share a key (e.g. "return:RMA-1").
     coalesce_key: str = Field(default="", max_length=200)
+    # "mail", or "line": a LINE push to ``to_address`` (the LINE user id), ``subject`` its
+    # alt text and ``body_text`` its messages as JSON (``tracking.mail.line_outbox``).
+    channel: str = Field(default="mail", max_length=8, sa_column_kwargs={"server_default": "mail"})
+    # X-Line-Retry-Key, fixed when queued: a push retried after a lost answer is not sent twice.
+    retry_key: str = Field(default="", max_length=36, sa_column_kwargs={"server_default": ""})
 
 
 class Unsubscribe(SQLModel, table=True):

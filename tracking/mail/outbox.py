@@ -23,6 +23,7 @@ import logging
 import random
 import secrets
 import smtplib
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -151,6 +152,7 @@ def _row(
     last_error: str = "",
     send_before: datetime | None = None,
     coalesce_key: str = "",
+    channel: str = "mail",
 ) -> Notification:
     return Notification(
         brand=brand,
@@ -170,6 +172,8 @@ def _row(
         last_error=last_error,
         send_before=send_before,  # skipped, never sent late, after this (tracking.mail.hours)
         coalesce_key=coalesce_key,
+        channel=channel,  # "line": a LINE push (tracking.mail.line_outbox)
+        retry_key=str(uuid.uuid4()) if channel == "line" else "",
     )
 
 
@@ -191,16 +195,20 @@ def _due(now: datetime):
 
 
 def claim(
-    session: Session, brands: Iterable[str] | dict[str, list[str]], now: datetime, limit: int
+    session: Session,
+    brands: Iterable[str] | dict[str, list[str]],
+    now: datetime,
+    limit: int,
+    channel: str = "mail",
 ) -> list[Notification]:
     """Take up to ``limit`` due rows of ``brands`` (slugs: every mode; else mode → slugs, a
-    route of ``modes.routes``) for this worker and commit the claim."""
+    route of ``modes.routes``) on ``channel`` for this worker and commit the claim."""
     route = brands if isinstance(brands, dict) else {m: list(brands) for m in modes.MODES}
     if not any(route.values()):
         return []
     ids = session.exec(
         select(Notification.id)
-        .where(_due(now), modes.owned(route))
+        .where(_due(now), modes.owned(route), Notification.channel == channel)
         .order_by(Notification.send_after, Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -379,5 +387,7 @@ def requeue(session: Session, note: Notification, now: datetime | None = None) -
     note.send_after = now or utcnow()
     note.claim_token, note.claimed_until = "", None
     note.coalesce_key = ""  # a deliberate resend goes on its own, beside a pending update
+    if note.channel == "line":  # LINE would take the old key for a retry and send nothing
+        note.retry_key = str(uuid.uuid4())
     session.add(note)
     session.commit()

@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.i18n import format_day, status_label
+from tracking.i18n import format_day, parcel_status_label
 from tracking.mail import modes, render
 from tracking.mail.config import TRIGGERS
 from tracking.mail.content import content, parcel_estimate
@@ -29,6 +29,8 @@ PARCEL_STATUS = {
     "out_for_delivery": Status.OUT_FOR_DELIVERY,
     "delivered": Status.DELIVERED,
     "attempted": Status.ATTEMPT_FAILED,
+    "pickup": Status.AVAILABLE_FOR_PICKUP,
+    "pickup_reminder": Status.AVAILABLE_FOR_PICKUP,
     "exception": Status.EXCEPTION,
     "late": Status.DELAYED,
     "not_registered": Status.PENDING,
@@ -67,6 +69,11 @@ def _parcel(brand: Brand, kind: str) -> Shipment:
         edd_end=today + timedelta(days=2),
         late=kind == "late",
         delivered_at=now if status is Status.DELIVERED else None,
+        pickup_kind="store" if status is Status.AVAILABLE_FOR_PICKUP else "",
+        pickup_until=today + timedelta(days=1 if kind == "pickup_reminder" else 3)
+        if status is Status.AVAILABLE_FOR_PICKUP
+        else None,
+        pickup_until_source="period" if status is Status.AVAILABLE_FOR_PICKUP else "",
     )
 
 
@@ -88,7 +95,7 @@ def order_mail(brand: Brand, kind: str, locale: str) -> tuple[str, str, str]:
         block = render.ParcelBlock(
             carrier=carrier_name(parcel.carrier),
             number=parcel.tracking_number,
-            status=status_label(parcel.status),
+            status=parcel_status_label(parcel),
             estimate=estimate,
             items=[f"{item} × 1"],
         )

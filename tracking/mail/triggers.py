@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from carriers import Status
 from tracking.brands.brand import Brand
-from tracking.mail import coupons, freshness, hours, modes, outbox, render
+from tracking.mail import coupons, freshness, hours, line_queue, modes, outbox, pickup, render
 from tracking.mail.config import FOLLOW_UP_TRIGGERS
 from tracking.mail.content import content
 from tracking.mail.milestones import MILESTONES, Facts
@@ -134,7 +134,7 @@ def _queue(
                 )
             ).all()
         )
-    mails = []
+    mails, entries = [], []
     for brand, order, kind, base, day in planned:
         if _key(order, kind) in queued or not _wanted(brand, order, kind):
             continue
@@ -145,7 +145,10 @@ def _queue(
         if why:
             mail.update(status=freshness.STALE, last_error=why)
         mails.append(mail)
-    return outbox.enqueue_many(session, mails)
+        entries.append((brand, order, kind, base, day, mail))
+    # LINE pushes of the same milestones (and their mail recorded as "on_line")
+    pushes = line_queue.add(session, entries, facts)
+    return outbox.enqueue_many(session, mails + pushes)
 
 
 def queue(
@@ -195,6 +198,7 @@ def after_apply(session: Session, changed: list[Shipment]) -> None:
     if not orders:
         return
     session.flush()
+    pickup.no_longer_held(session, changed)
     brands = _brands()
     found = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(orders))).all()}
     pairs = [
@@ -233,7 +237,8 @@ def orders_changed(
     notes = _queue(session, planned, facts, stale)
     out: dict[int, Notification | None] = {o.id: None for _, o in pairs}
     for note in notes:
-        if note.order_id is not None and note.kind not in FOLLOW_UP_TRIGGERS:
+        mail = note.channel == "mail"
+        if mail and note.order_id is not None and note.kind not in FOLLOW_UP_TRIGGERS:
             out[note.order_id] = note
     _supersede(session, notes)
     return out
@@ -262,12 +267,18 @@ def scan(session: Session, brands: dict[str, Brand], now: datetime | None = None
             continue
         # One kind after the other, each superseding before the next is queued: "not_registered"
         # supersedes every unsent milestone, so a "late" queued with it in one batch would go.
-        for kind, find in (("not_registered", _not_registered), ("late", _late)):
+        for kind, find in (
+            ("not_registered", _not_registered),
+            ("late", _late),
+            ("pickup_reminder", pickup.due_reminders),
+        ):
             rows = find(session, brand, now)
             if not rows:
                 continue
             facts = Facts.load(session, [o.id for o in rows])
             notes = _queue(session, [(brand, o, kind, now, "") for o in rows], facts)
+            if kind == "pickup_reminder":
+                pickup.until_last_day(brand, notes, facts)
             _supersede(session, notes)
             queued += len(notes)
     session.commit()

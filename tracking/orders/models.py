@@ -113,6 +113,15 @@ class Shipment(SQLModel, table=True):
     failures: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Where it waits to be collected (``carriers.pickup``): the kind of place (store, locker,
+    # office, post_office), the carrier's name for it, when it got there (the period counts
+    # from here, or from the missed delivery before it) and the last day to collect it, at the
+    # place; ``pickup_until_source``: "carrier" (its own date) or "period" (computed).
+    pickup_kind: str = Field(default="", max_length=16)
+    pickup_place: str = Field(default="", max_length=200)
+    pickup_since: datetime | None = None
+    pickup_until: date | None = None
+    pickup_until_source: str = Field(default="", max_length=16)
 
 
 class ShipmentItem(SQLModel, table=True):
@@ -143,6 +152,10 @@ class ShipmentEvent(SQLModel, table=True):
     location: str = Field(default="", max_length=200)
     raw_code: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # How exact ``occurred_at`` is: "" exact; "about": a local time without an offset read in
+    # a guessed zone (``carriers.zones``); "date": the carrier gave only the day (月日), the
+    # time is midnight at the carrier and never shown.
+    time_precision: str = Field(default="", max_length=8)
 
 
 class OrderChange(SQLModel, table=True):

@@ -47,6 +47,18 @@ NOTICES = {
 }
 LATE_NOTICE = "late"
 
+# The state of a held parcel's last day to collect it (``Shipment.pickup_until``), on a
+# shop-local day, and the notice that says it beside the "pickup" one: the date while it holds,
+# "today is the last day", or "the holding period has ended" (the carrier may still have it;
+# never a date already past as if it still held). Only while the parcel waits: a collected,
+# delivered or returning parcel shows no deadline.
+NO_DEADLINE = "open"  # none known: the page points to the carrier's page
+HOLDING = "holding"  # the last day is ahead
+LAST_DAY = "last_day"  # today is the last day
+ENDED = "ended"  # the last day has passed
+PICKUP_STATES = (NO_DEADLINE, HOLDING, LAST_DAY, ENDED)
+PICKUP_NOTICES = {HOLDING: "pickup_until", LAST_DAY: "pickup_last_day", ENDED: "pickup_ended"}
+
 # Statuses beside which any date contradicts: the parcel waits for the customer (redelivery,
 # pickup), has a problem the shop must sort out, is going back, or will not arrive.
 NO_DATE = frozenset(
@@ -94,11 +106,22 @@ def estimate_state(start: date | None, end: date | None, late: bool, today: date
     return BEGUN if start <= today else AHEAD
 
 
-def story(status: str | Status, source: str, state: str) -> Story:
+def pickup_state(until: date | None, today: date) -> str:
+    """The state of a last day to collect ``until`` on ``today``."""
+    if until is None:
+        return NO_DEADLINE
+    if until < today:
+        return ENDED
+    return LAST_DAY if until == today else HOLDING
+
+
+def story(status: str | Status, source: str, state: str, pickup: str = NO_DEADLINE) -> Story:
     """The rule table: what a parcel in ``status`` with an estimate from ``source`` in
-    ``state`` shows."""
+    ``state`` shows; ``pickup``: the state of its last day to collect it, if held."""
     status = as_status(status)
     notices = [NOTICES[status]] if status in NOTICES else []
+    if status is Status.AVAILABLE_FOR_PICKUP and pickup in PICKUP_NOTICES:
+        notices.append(PICKUP_NOTICES[pickup])
     if status is Status.DELIVERED:
         estimate = DELIVERED
     elif status is Status.OUT_FOR_DELIVERY:
@@ -124,4 +147,5 @@ def story(status: str | Status, source: str, state: str) -> Story:
 def of_shipment(shipment, today: date) -> Story:
     """The story of a ``Shipment`` row on the shop-local ``today``."""
     state = estimate_state(shipment.edd_start, shipment.edd_end, shipment.late, today)
-    return story(shipment.status, shipment.edd_source or "", state)
+    held = pickup_state(getattr(shipment, "pickup_until", None), today)
+    return story(shipment.status, shipment.edd_source or "", state, held)

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 
+from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 import carriers
 from carriers import Status
 from tracking.brands.brand import Brand
+from tracking.line.models import LineLink
 from tracking.mail import modes
 from tracking.mail.models import CouponCode
 from tracking.orders import contents
@@ -178,6 +180,8 @@ class OrderView:
     pool_coupon: str | None = None
     # The items shared by several parcels without item lists (see ``ParcelView.holds_rest``).
     rest: list[tuple[OrderItem, int]] = field(default_factory=list)
+    # The order's customer gets its news on LINE (a live ``line_links`` row).
+    line_linked: bool = False
 
     @property
     def item_groups(self) -> list[list[tuple[OrderItem, int]]]:
@@ -240,6 +244,7 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     coupon = (
         select(CouponCode.code).where(CouponCode.order_id == Order.id).limit(1).scalar_subquery()
     )
+    on_line = exists().where(LineLink.order_id == Order.id, LineLink.stopped_at.is_(None))
     rows = session.exec(
         select(
             Order,
@@ -249,6 +254,7 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
             question.label("question"),
             answer.label("answer"),
             coupon.label("coupon"),
+            on_line.label("line_linked"),
         )
         .join(OrderItem, OrderItem.order_id == Order.id, isouter=True)
         .join(ShipmentItem, ShipmentItem.order_item_id == OrderItem.id, isouter=True)
@@ -264,6 +270,7 @@ def page_view(session: Session, brand: str, public_id: str) -> OrderView | None:
     if first.answer:
         view.shop_reply = (first.question, first.answer)
     view.pool_coupon = first.coupon
+    view.line_linked = bool(first.line_linked)
     return view
 
 

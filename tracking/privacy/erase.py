@@ -4,8 +4,9 @@ resolutions, ratings, page views, mail sent), so a shop's numbers do not change 
 leaves. Each erased order's history says so ("erased on request" or "retention").
 
 Blanked: names, addresses, phone numbers, postcodes and email addresses; free text (return notes
-and reasons, questions and replies, feedback comments); bank details; mail bodies and recipients.
-Deleted: return photos (rows and files). Kept on purpose: the unsubscribe list (an erased
+and reasons, questions and replies, feedback comments); bank details; mail bodies and recipients
+(LINE's too). Deleted: return photos (rows and files), the order's LINE links and codes (the
+LINE user id). Kept on purpose: the unsubscribe list (an erased
 address must stay unsubscribed: it is the customer's own instruction), products and amounts,
 tracking numbers and carrier scans (about the parcel, not the person).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import String, cast, update
 from sqlmodel import Session, col, select
 
+from tracking.line.models import LineCode, LineLink
 from tracking.mail.models import Notification
 from tracking.orders.models import IntakeReceipt, Order, OrderChange
 from tracking.orders.parcels import record_change
@@ -132,6 +134,11 @@ def erase_orders(session: Session, orders: list[Order], upload_dir: Path, *, why
         session.add(rating)
         erasure.feedback += 1
     erasure.receipts = _blank_receipts(session, orders[0].brand, addresses)
+    # The LINE user id is the customer's: the link and its codes go (no more pushes).
+    for row in session.exec(select(LineLink).where(col(LineLink.order_id).in_(ids))):
+        session.delete(row)
+    for row in session.exec(select(LineCode).where(col(LineCode.order_id).in_(ids))):
+        session.delete(row)
     forget_webhook_events(session, ids)
 
     for order in orders:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from tracking.line.models import LineLink
 from tracking.mail.models import CouponCode, Notification, Unsubscribe
 from tracking.orders.models import (
     Order,
@@ -106,6 +107,7 @@ def _order(session: Session, order: Order) -> dict:
         "returns": returns,
         "mails": _children(session, Notification, Notification.order_id, oid),
         "coupons": _children(session, CouponCode, CouponCode.order_id, oid),
+        "line": _children(session, LineLink, LineLink.order_id, oid),
         "feedback": _children(session, Feedback, Feedback.order_id, oid),
         "questions": _children(session, Inquiry, Inquiry.order_id, oid),
         "page_events": _children(session, PageEvent, PageEvent.order_id, oid),

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from tracking.addresses import postal
 from tracking.brands.brand import Brand
 from tracking.mail import hours as mail_hours
+from tracking.mail import line_queue
 from tracking.mail import outbox as mail
 from tracking.mail import render as mail_render
 from tracking.mail.preview import demo_order
@@ -141,14 +142,23 @@ def notify(
     credit = None
     if status == "credited":
         credit = session.exec(select(StoreCredit).where(StoreCredit.return_id == rr.id)).first()
+    timing = mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt)
+
+    def build(locale):
+        return content(brand, rr, order, status, locale, credit, resolutions)
+
+    kind = f"return_{status}"
+    args = dict(session=session, kind=kind, rma=rr.rma, build=build, timing=timing)
+    if line_queue.queue_return(brand=brand, order=order, **args):  # on LINE instead
+        timing = {"status": line_queue.ON_LINE, "last_error": line_queue.ON_LINE_WHY}
     mail.enqueue_rendered(
         session,
         brand,
         order,
-        kind=f"return_{status}",
+        kind=kind,
         dedupe_key=f"return:{rr.rma}:{status}",
-        build=lambda locale: content(brand, rr, order, status, locale, credit, resolutions),
-        **mail_hours.return_timing(brand, order, rr.rma, now or utcnow(), receipt),
+        build=build,
+        **timing,
     )
 
 

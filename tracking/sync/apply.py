@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from carriers import TrackingResult
+from carriers import TrackingEvent, TrackingResult, pickup
 from tracking.estimates.refresh import refresh_many
 from tracking.mail import triggers as mail_triggers
 from tracking.orders.models import Shipment, ShipmentEvent
@@ -60,6 +60,37 @@ def _outbound_events(session: Session, applied: list[Applied]) -> None:
 # The estimate first: the shipping and delivery mail quote it (and the events the parcel's
 # estimated delivery).
 AFTER_APPLY: list[AfterApply] = [_refresh_estimates, _order_mail, _outbound_events]
+
+
+def precision(event: TrackingEvent) -> str:
+    """``ShipmentEvent.time_precision``: "date" (a day only), "about" (a guessed zone) or ""."""
+    if event.date_only:
+        return "date"
+    return "about" if event.approximate_time else ""
+
+
+def _pickup_fields(shipment: Shipment) -> tuple:
+    return (
+        shipment.pickup_kind,
+        shipment.pickup_place,
+        as_utc(shipment.pickup_since),
+        shipment.pickup_until,
+    )
+
+
+def store_pickup(shipment: Shipment, result: TrackingResult) -> None:
+    """Where and until when the parcel waits, while it does (``carriers.pickup``): the
+    carrier's own last day, else its documented holding period. Kept once it is collected (staff
+    see where it waited); a new hold replaces it."""
+    found = pickup.pickup_of(result, shipment.carrier)
+    if found is None:
+        return
+    until, source = pickup.deadline(shipment.carrier, found)
+    shipment.pickup_kind = found.kind
+    shipment.pickup_place = found.place[:200]
+    shipment.pickup_since = found.since
+    shipment.pickup_until = until
+    shipment.pickup_until_source = source
 
 
 def apply_result(session: Session, shipment: Shipment, result: TrackingResult) -> int:
@@ -116,6 +147,7 @@ def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]
                     "location": ev.location[:200],
                     "raw_code": raw_code,
                     "created_at": now,
+                    "time_precision": precision(ev),
                 }
             )
             new += 1
@@ -125,6 +157,7 @@ def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]
             shipment.raw_status,
             as_utc(shipment.delivered_at),
             (shipment.carrier_edd_start, shipment.carrier_edd_end),
+            _pickup_fields(shipment),
         )
         shipment.status = str(result.status)
         shipment.sub_status = result.sub_status[:64]
@@ -134,12 +167,14 @@ def apply_results(session: Session, pairs: list[tuple[Shipment, TrackingResult]]
         if edd is not None:
             shipment.edd_start, shipment.edd_end = edd
             shipment.edd_source = "carrier"
+        store_pickup(shipment, result)
         after = (
             shipment.status,
             shipment.sub_status,
             shipment.raw_status,
             as_utc(shipment.delivered_at),
             edd if edd is not None else before[4],
+            _pickup_fields(shipment),
         )
         shipment.last_checked_at = now
         shipment.failures = 0

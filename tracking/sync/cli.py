@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from carriers.cli import carriers_cli
 from tracking.db import get_engine
-from tracking.mail import outbox, triggers
+from tracking.mail import line_outbox, outbox, triggers
 from tracking.monitoring import logs, metrics
 from tracking.orders.imports import jobs
 from tracking.outbound import delivery as outbound_delivery
@@ -102,6 +102,11 @@ def worker_command(once: bool, interval: int) -> None:
                 sent = 0
                 # Drain what is due, a batch (one SMTP connection) at a time.
                 while batch := outbox.deliver_pending(session, brands):
+                    sent += batch
+                    if batch < outbox.BATCH:
+                        break
+                # LINE pushes: the same outbox, their own channel (docs/line.md)
+                while batch := line_outbox.deliver_pending(session, brands):
                     sent += batch
                     if batch < outbox.BATCH:
                         break

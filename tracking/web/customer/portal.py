@@ -37,6 +37,7 @@ from tracking.security import generate_csrf, order_token
 from tracking.templating import csp_nonce
 from tracking.timeutil import utcnow
 from tracking.web import brand_or_404
+from tracking.web.customer.line import page_block as line_block
 from tracking.web.customer.tokens import order_for_token, state_for_token, view_for_token
 
 bp = Blueprint("portal", __name__)
@@ -199,6 +200,7 @@ def _render(brand, view, token: str, kind: str, status_etag=None, **regions) -> 
             banners=shown,
             return_offer=_return_offer(brand, view),
             coupon=coupon_for(brand, view, locale),
+            line=line_block(brand, view, token),
             feedback_form=regions.get("feedback_form", {}),
             ask_form=regions.get("ask_form", {}),
             asked=regions.get("asked"),
