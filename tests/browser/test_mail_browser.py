@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import SAVE_SCREENSHOTS, SCREENSHOTS, own_host_context, screenshot
+from tracking.web.staff.mail import PREVIEW_KINDS
 
 WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
 MAILS = {
@@ -71,5 +72,5 @@ def test_staff_mail_page_uses_the_screen_width(browser, live_url):
         context.close()
     assert main_width > 1200  # not the customer pages' 720 px column
     assert overflow <= 0  # long URLs in the text parts wrap instead of widening the page
-    assert frames == 2 * 12  # every mail in both languages
+    assert frames == 2 * len(PREVIEW_KINDS)  # every mail in both languages
     assert not foreign
