@@ -244,6 +244,14 @@ def brand_image(filename: str, url: str) -> str:
     return small_image(safe_join(assets, filename)) or url
 
 
+def static_image(filename: str) -> str:
+    """``src`` of one of our own static images (the demo's item pictures): inline when small,
+    else its fingerprinted URL."""
+    return small_image(safe_join(current_app.static_folder, filename)) or url_for(
+        "static", filename=filename
+    )
+
+
 def favicon_href(brand=None) -> str:
     """The tab icon: the brand's own (``theme.icon``, else its logo unless a wordmark), else
     Todoku's."""
@@ -262,6 +270,7 @@ def init_app(app) -> None:
         carrier_url=carrier_url,
         inline_static=inline_static,
         brand_image=brand_image,
+        static_image=static_image,
         favicon_href=favicon_href,
     )
     app.url_defaults(fingerprint_static_urls)
