@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 # Named constraints: Alembic's SQLite batch mode can only drop what has a name.
 SQLModel.metadata.naming_convention = {
@@ -98,6 +98,36 @@ def ping() -> None:
     """One round trip to the database (the health check); raises when it does not answer."""
     with read_connection() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def take_claim(session: Session, model, ids: list[int], still_due, until) -> list:
+    """Claim the rows ``ids`` of ``model`` (a worker's outbox: chosen due under FOR UPDATE
+    SKIP LOCKED) for this worker until ``until``, one more try each, and commit. The update
+    checks ``still_due`` again, so of two workers that chose the same row only one gets it;
+    the rows returned are those this worker won."""
+    if not ids:
+        session.commit()
+        return []
+    token = secrets.token_hex(16)
+    session.execute(
+        update(model)
+        .where(col(model.id).in_(ids), still_due)
+        .values(
+            status="sending",
+            claim_token=token,
+            claimed_until=until,
+            attempts=model.attempts + 1,
+        )
+    )
+    session.commit()
+    return list(
+        session.exec(
+            select(model)
+            .where(model.claim_token == token, model.status == "sending")
+            .order_by(model.id)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
 
 
 def close_session(_exc=None) -> None:

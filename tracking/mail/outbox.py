@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 import smtplib
 import uuid
 from collections.abc import Callable, Iterable
@@ -29,13 +28,13 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from tracking import normalize
 from tracking.brands.brand import Brand
-from tracking.db import savepoint
+from tracking.db import savepoint, take_claim
 from tracking.mail import coalesce, hours, modes, render
 from tracking.mail.models import Notification, Unsubscribe
 from tracking.mail.transport import (
@@ -213,29 +212,7 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    if not ids:
-        session.commit()
-        return []
-    token = secrets.token_hex(16)
-    session.execute(
-        update(Notification)
-        .where(col(Notification.id).in_(ids), _due(now))  # re-checked: another worker may have won
-        .values(
-            status="sending",
-            claim_token=token,
-            claimed_until=now + lease(),
-            attempts=Notification.attempts + 1,
-        )
-    )
-    session.commit()
-    return list(
-        session.exec(
-            select(Notification)
-            .where(Notification.claim_token == token, Notification.status == "sending")
-            .order_by(Notification.id)
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+    return take_claim(session, Notification, ids, _due(now), now + lease())
 
 
 def lease() -> timedelta:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -29,6 +28,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from tracking.brands.brand import Brand
+from tracking.db import take_claim
 from tracking.outbound import signing
 from tracking.outbound.models import OutboundDelivery, OutboundEvent
 from tracking.timeutil import as_utc, utcnow
@@ -101,29 +101,7 @@ def claim(session: Session, now: datetime, limit: int = BATCH) -> list[OutboundD
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    if not ids:
-        session.commit()
-        return []
-    token = secrets.token_hex(16)
-    session.execute(
-        update(OutboundDelivery)
-        .where(col(OutboundDelivery.id).in_(ids), _due(now))  # re-checked: another may have won
-        .values(
-            status="sending",
-            claim_token=token,
-            claimed_until=now + lease(),
-            attempts=OutboundDelivery.attempts + 1,
-        )
-    )
-    session.commit()
-    return list(
-        session.exec(
-            select(OutboundDelivery)
-            .where(OutboundDelivery.claim_token == token, OutboundDelivery.status == "sending")
-            .order_by(OutboundDelivery.id)
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+    return take_claim(session, OutboundDelivery, ids, _due(now), now + lease())
 
 
 def _finish(session: Session, delivery: OutboundDelivery, **values) -> bool:
