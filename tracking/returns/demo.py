@@ -9,8 +9,9 @@ return by hand (and for the browser tests).
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from PIL import Image
@@ -230,6 +231,42 @@ def _demo_photo() -> bytes:
     return out.getvalue()
 
 
+OPENS, CLOSES = 9, 18  # the demo shops' office hours, local time
+
+
+def _office_hours(when: datetime, zone: ZoneInfo, now: datetime) -> datetime:
+    """``when`` moved forward into office hours (10:xx when it falls outside them), so the
+    demo's customers and staff act by day, whatever hour the demo is loaded at; never later
+    than an hour before ``now`` (then the last office hour before it)."""
+    local = when.astimezone(zone)
+    if local.hour < OPENS:
+        local = local.replace(hour=10)
+    elif local.hour >= CLOSES:
+        local = (local + timedelta(days=1)).replace(hour=10)
+    latest = (now - timedelta(hours=1)).astimezone(zone)
+    if local > latest:
+        local = latest
+        if local.hour >= CLOSES:
+            local = local.replace(hour=CLOSES - 1)
+        elif local.hour < OPENS:
+            local = (local - timedelta(days=1)).replace(hour=CLOSES - 1)
+    return local.astimezone(when.tzinfo or UTC)
+
+
+def _submitted_at(session: Session, order: Order, brand, now: datetime) -> datetime:
+    """When the demo customer asked for the return: a few hours after the parcel arrived, by
+    day."""
+    delivered = [
+        s.delivered_at
+        for s in session.exec(select(Shipment).where(Shipment.order_id == order.id))
+        if s.delivered_at is not None
+    ]
+    arrived = max(delivered, default=now - timedelta(days=2))
+    if arrived.tzinfo is None:  # SQLite hands back naive UTC
+        arrived = arrived.replace(tzinfo=UTC)
+    return _office_hours(arrived + timedelta(hours=3), brand.tz, now)
+
+
 def load_demo(session: Session, now: datetime) -> None:
     brands = current_app.extensions["todoku_brands"]
     staff_demo.load_demo(session, brands)
@@ -274,18 +311,22 @@ def load_demo(session: Session, now: datetime) -> None:
                 if (brand.returns.reason(reason) and brand.returns.reason(reason).photos)
             },
         )
-        at = now - timedelta(days=spec.days_ago - 3)
+        at = _submitted_at(session, order, brand, now)
         rr = submission.submit(session, brand, order, sub, upload_dir=upload_dir(), now=at)
-        for step, action in enumerate(actions, start=1):
+        for action in actions:
+            # Staff act a couple of office hours apart, in order.
+            at = max(
+                _office_hours(at + timedelta(hours=2), brand.tz, now), at + timedelta(minutes=5)
+            )
             who = {
                 "actor": f"staff:{STAFF[brand.slug]}",
                 "reason": "デモ" if brand.default_locale == "ja" else "demo",
-                "now": at + timedelta(hours=6 * step),
+                "now": at,
             }
             if action == "label":
                 # The demo's label: the shop's shared one stands in for a carrier's.
                 pdf = Path(current_app.config["BRANDS_DIR"]) / "assets" / DEMO_LABEL
-                labels.attach(session, brand, rr, pdf.read_bytes(), actor=who["actor"])
+                labels.attach(session, brand, rr, pdf.read_bytes(), actor=who["actor"], now=at)
             elif action == "ship":
                 number = example_number("yamato", "in_transit", salt)
                 return_parcel.ship(
